@@ -1,0 +1,40 @@
+# The two commands a fresh machine needs (see README.md):
+#   make run    install the app's dependencies and run it on its embedded SQLite database
+#   make test   install the test tools (and Debian's Chromium for the browser tests), then
+#               lint, type-check and run the whole test suite
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+
+.PHONY: run test lint typecheck check-content chromium
+
+$(VENV)/.run-deps: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-deps: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.run-deps
+
+run: $(VENV)/.run-deps
+	$(PY) -m streamlit run app.py --server.port $(PORT)
+
+chromium:
+	@bash scripts/ensure-chromium
+
+lint: $(VENV)/.dev-deps
+	$(PY) -m ruff check .
+
+typecheck: $(VENV)/.dev-deps
+	$(PY) -m mypy
+
+check-content: $(VENV)/.run-deps
+	$(PY) -m elearn check
+
+test: $(VENV)/.dev-deps chromium lint typecheck
+	$(PY) -m pytest $(PYTEST_ARGS)

@@ -1,0 +1,7 @@
+"""``python -m elearn``: the course's command line (see ``elearn.cli``)."""
+
+import sys
+
+from elearn.cli import main
+
+sys.exit(main())

@@ -1,0 +1,77 @@
+"""The command line: ``python -m elearn check [COURSE_DIR] [--json] [--simulate N --seed S]``.
+
+Exit codes: 0 when the course has no problems, 1 when it has some, 2 for a wrong command
+line. Bad content never produces a traceback; it produces problems.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from elearn.catalogue import Course, load_course
+from elearn.report import course_summary
+from elearn.simulate import simulate_course
+
+COURSE_DIR_ENV = "ELEARN_COURSE_DIR"
+
+
+def default_course_dir(environ: dict[str, str] | None = None) -> Path:
+    """The course directory: ``$ELEARN_COURSE_DIR`` if set, else the repository this package sits in."""
+    env = os.environ if environ is None else environ
+    if env.get(COURSE_DIR_ENV):
+        return Path(env[COURSE_DIR_ENV])
+    return Path(__file__).resolve().parent.parent
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m elearn", description="Tools for the calm-customers course.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    check = commands.add_parser("check", help="check every lesson, skill and scenario; print every problem")
+    check.add_argument("course_dir", nargs="?", type=Path, default=None,
+                       help=f"the folder holding content/ and quizzes/ (default: ${COURSE_DIR_ENV} or this repository)")
+    check.add_argument("--json", action="store_true", help="print a machine-readable summary instead of text")
+    check.add_argument("--simulate", type=int, metavar="N", default=0,
+                       help="random-walk every scenario N times and report how often each ending is reached")
+    check.add_argument("--seed", type=int, default=0, help="random seed for --simulate (same seed, same walks)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    args = build_parser().parse_args(argv)
+    if args.command == "check":
+        if args.simulate < 0:
+            print("--simulate needs a number of walks of 0 or more.", file=sys.stderr)
+            return 2
+        course = load_course(args.course_dir or default_course_dir())
+        return _check(course, args.json, args.simulate, args.seed, out)
+    return 2  # pragma: no cover - argparse rejects unknown commands
+
+
+def _check(course: Course, as_json: bool, walks: int, seed: int, out: TextIO) -> int:
+    simulation = simulate_course(course, walks, seed) if walks else None
+    if as_json:
+        summary = course_summary(course)
+        if simulation is not None:
+            summary["simulation"] = {"walks": walks, "seed": seed,
+                                     "scenarios": {sid: result.as_dict() for sid, result in simulation.items()}}
+        json.dump(summary, out, indent=2)
+        out.write("\n")
+        return 0 if course.ok else 1
+    for problem in course.problems:
+        print(problem, file=out)
+    if simulation is not None:
+        print(f"\nSimulation: {walks} random walks per scenario, seed {seed}", file=out)
+        for scenario_id, result in simulation.items():
+            print(f"  {scenario_id}: {result.describe()}", file=out)
+    status = "OK" if course.ok else f"{len(course.problems)} problem{'s' if len(course.problems) != 1 else ''}"
+    skipped = f", {len(course.skipped)} file(s) skipped" if course.skipped else ""
+    print(f"{status}: {len(course.skills)} skills, {len(course.lessons)} lessons, {len(course.scenarios)} scenarios "
+          f"({len(course.capstones)} capstones){skipped} in {course.directory}", file=out)
+    return 0 if course.ok else 1

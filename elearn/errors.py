@@ -1,0 +1,70 @@
+"""Errors and content problems.
+
+A small hierarchy: ``ElearnError`` is the base of everything this package raises on purpose.
+``ContentError`` is an author's mistake (bad lesson or scenario files) and carries ``Problem``
+values that say where, what and what to do. ``RuntimeProblem`` subclasses are things that go
+wrong while the course runs (a stored run that no longer fits its scenario, a choice that does
+not exist). Pages turn any of them into a message with a next step, never a traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the course content, located as precisely as we can.
+
+    ``file`` is relative to the course directory; ``line`` and ``column`` are 1-based and 0
+    when the problem belongs to the file (or the course) as a whole. ``rule`` is a stable
+    identifier (``unknown-key``, ``missing-target``, ...) for tools and tests.
+    """
+
+    file: str
+    line: int
+    column: int
+    rule: str
+    message: str
+    hint: str = ""
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line:
+            where += f":{self.line}:{self.column}"
+        text = f"{where}: {self.message}"
+        if self.hint:
+            text += f" {self.hint}"
+        return text
+
+
+def did_you_mean(wrong: str, choices: Iterable[str]) -> str:
+    """Return a "Did you mean 'x'?" hint for the closest valid name, or "" if none is close."""
+    matches = difflib.get_close_matches(wrong, sorted(set(choices)), n=1, cutoff=0.6)
+    return f"Did you mean '{matches[0]}'?" if matches else ""
+
+
+class ElearnError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+class ContentError(ElearnError):
+    """Course content is broken; ``problems`` lists everything found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class RunError(ElearnError):
+    """A scenario run cannot do what was asked (unknown choice, nothing to rewind, ...)."""
+
+
+class StaleRunError(RunError):
+    """A stored run no longer fits its scenario (the scenario changed since it was saved).
+
+    The learner's earlier answers stay in the event log; only this in-progress run has to
+    restart. ``message`` is written for the learner.
+    """

@@ -1,0 +1,33 @@
+"""The course, loaded once per server process and shared by every session.
+
+Content is parsed and checked once per process, not on every rerun: ``st.cache_resource``
+keeps the ``Course`` keyed by its directory, so a rerun costs a dictionary look-up.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from elearn.catalogue import Course, load_course
+from elearn.cli import default_course_dir
+
+
+def course_dir() -> Path:
+    """The course directory: ``ELEARN_COURSE_DIR``, else ``course_dir`` in secrets, else this repository."""
+    try:
+        configured = st.secrets.get("course_dir")
+    except FileNotFoundError:  # no secrets.toml: nothing configured there
+        configured = None
+    return Path(configured) if configured else default_course_dir()
+
+
+@st.cache_resource(show_spinner="Loading the course…")
+def _load(directory: str) -> Course:
+    return load_course(directory)
+
+
+def current_course() -> Course:
+    """The course for this process (parsed once; see the module docstring)."""
+    return _load(str(course_dir().resolve()))
