@@ -70,8 +70,13 @@ def _check(course: Course, as_json: bool, walks: int, seed: int, out: TextIO) ->
         print(f"\nSimulation: {walks} random walks per scenario, seed {seed}", file=out)
         for scenario_id, result in simulation.items():
             print(f"  {scenario_id}: {result.describe()}", file=out)
-    status = "OK" if course.ok else f"{len(course.problems)} problem{'s' if len(course.problems) != 1 else ''}"
-    skipped = f", {len(course.skipped)} file(s) skipped" if course.skipped else ""
-    print(f"{status}: {len(course.skills)} skills, {len(course.lessons)} lessons, {len(course.scenarios)} scenarios "
-          f"({len(course.capstones)} capstones){skipped} in {course.directory}", file=out)
+    status = "OK" if course.ok else _count(len(course.problems), "problem")
+    skipped = f", {_count(len(course.skipped), 'file')} skipped" if course.skipped else ""
+    print(f"{status}: {_count(len(course.skills), 'skill')}, {_count(len(course.lessons), 'lesson')}, "
+          f"{_count(len(course.scenarios), 'scenario')} ({_count(len(course.capstones), 'capstone')}){skipped} "
+          f"in {course.directory}", file=out)
     return 0 if course.ok else 1
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -195,7 +195,8 @@ def _trap_problems(scenario: Scenario, doc: YamlDocument, trapped: set[State],
         ))
     for node_id in sorted(trap_nodes - set(loop)):
         angers = sorted(anger for node, anger in trapped if node == node_id)
-        when = "" if len(angers) > 50 else f" (at anger {angers[0]}–{angers[-1]})"
+        span = f"{angers[0]}" if angers[0] == angers[-1] else f"{angers[0]}–{angers[-1]}"
+        when = "" if len(angers) > 50 else f" (at anger {span})"
         problems.append(doc.problem(
             ("nodes", index[node_id], "id"), "dead-end",
             f"No ending can be reached from node '{node_id}'{when}: every way on leads into a loop.",

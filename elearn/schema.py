@@ -138,8 +138,8 @@ class Choice(_Document):
             if otherwise.conditional or not all(route.conditional for route in conditional):
                 raise PydanticCustomError(
                     "branch-order",
-                    "'branch' needs routes with a condition first and exactly one route without a condition"
-                    " (the otherwise case) last",
+                    "has its 'branch' routes in the wrong order: routes with a condition come first, then exactly"
+                    " one route without a condition (the otherwise case) last",
                 )
         return self
 

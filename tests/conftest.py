@@ -1,0 +1,59 @@
+"""Shared fixtures, and CI's rule that PostgreSQL and browser tests run rather than skip.
+
+With ``ELEARN_REQUIRE_POSTGRES=1`` (set by .ci/run) the run fails if no test marked
+``postgres`` passed or any was skipped; ``ELEARN_REQUIRE_BROWSER=1`` does the same for the
+``browser`` tests once any exist.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+REPO = TESTS.parent
+FIXTURES = TESTS / "fixtures"
+
+_outcomes: dict[str, dict[str, int]] = {"postgres": {}, "browser": {}}
+
+
+@pytest.fixture
+def course_copy(tmp_path: Path) -> Callable[..., Path]:
+    """Copy the good fixture course to a temporary folder, with broken fixture files laid over it."""
+
+    def make(*overlays: str) -> Path:
+        target = tmp_path / "course"
+        shutil.copytree(FIXTURES / "course", target)
+        for overlay in overlays:
+            shutil.copytree(FIXTURES / "broken" / overlay, target, dirs_exist_ok=True)
+        return target
+
+    return make
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    for marker in _outcomes:
+        if marker in report.keywords and (report.when == "call" or report.outcome == "skipped"):
+            counts = _outcomes[marker]
+            counts[report.outcome] = counts.get(report.outcome, 0) + 1
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    required = {"postgres": os.environ.get("ELEARN_REQUIRE_POSTGRES") == "1",
+                "browser": os.environ.get("ELEARN_REQUIRE_BROWSER") == "1"}
+    failures = []
+    for marker, counts in _outcomes.items():
+        if not required[marker]:
+            continue
+        if counts.get("skipped"):
+            failures.append(f"{counts['skipped']} {marker} test(s) were skipped; CI must run them")
+        if marker == "postgres" and not counts.get("passed") and not session.config.option.collectonly:
+            failures.append("no PostgreSQL test passed; CI must run them (is TEST_DATABASE_URL set?)")
+    if failures and session.config.option.markexpr == "" and not session.config.option.keyword:
+        for failure in failures:
+            print(f"\nCI requirement failed: {failure}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

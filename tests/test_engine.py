@@ -1,0 +1,165 @@
+"""The scenario engine on the fixture course's 'outage' scenario.
+
+The scenario: 'opening' (anger 70) -> acknowledge (-15) -> 'options'; policy (+15) routes on
+the anger after it: >= 80 -> 'wants-manager', otherwise 'options'.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from elearn.catalogue import load_course
+from elearn.engine import ScenarioRun, choose, from_json, rewind, start
+from elearn.errors import RunError, StaleRunError
+from elearn.schema import Scenario
+
+from .conftest import FIXTURES
+
+
+@pytest.fixture(scope="module")
+def outage() -> Scenario:
+    scenario = load_course(FIXTURES / "course").scenario("outage")
+    assert scenario is not None
+    return scenario
+
+
+def play(scenario: Scenario, *choices: str) -> ScenarioRun:
+    run = start(scenario)
+    for choice in choices:
+        run = choose(run, choice)
+    return run
+
+
+def test_start(outage: Scenario) -> None:
+    run = start(outage)
+    assert (run.position, run.anger, run.ended, run.path, run.log) == ("opening", 70, False, (), ())
+    assert run.node is not None
+    assert [c.id for c in run.node.choices] == ["acknowledge", "policy"]
+
+
+def test_choose_moves_anger_and_branches(outage: Scenario) -> None:
+    run = play(outage, "acknowledge", "engineer")
+    assert run.position == "confirm"
+    assert run.anger == 30
+    assert run.anger_curve == [70, 55, 30]
+    step = run.path[0]
+    assert (step.node_id, step.choice_id, step.anger_before, step.anger_after, step.leads_to) == (
+        "opening", "acknowledge", 70, 55, "options")
+    assert step.evidence == (("empathy", "good"),)
+
+
+def test_choose_does_not_change_the_old_run(outage: Scenario) -> None:
+    before = start(outage)
+    after = choose(before, "acknowledge")
+    assert before.path == ()
+    assert after.path != ()
+
+
+def test_reaching_an_ending(outage: Scenario) -> None:
+    run = play(outage, "acknowledge", "engineer", "promise")
+    assert run.ended
+    assert run.ending is not None
+    assert run.ending.outcome == "resolved"
+    assert run.node is None
+    assert run.score == 100.0
+    with pytest.raises(RunError, match="already ended"):
+        choose(run, "promise")
+
+
+def test_routing_uses_the_anger_after_the_choice(outage: Scenario) -> None:
+    # 70 + 15 = 85 >= 80: the customer demands a manager.
+    assert play(outage, "policy").position == "wants-manager"
+
+
+def test_routing_takes_the_otherwise_branch_below_the_threshold(outage: Scenario) -> None:
+    calmer = outage.model_copy(update={"start_anger": 50})
+    calmer.model_post_init(None)
+    # 50 + 15 = 65 < 80: otherwise branch.
+    assert play(calmer, "policy").position == "options"
+
+
+def test_anger_is_clamped(outage: Scenario) -> None:
+    furious = outage.model_copy(update={"start_anger": 95})
+    furious.model_post_init(None)
+    run = play(furious, "policy", "refuse")
+    assert run.anger_curve == [95, 100, 100]
+
+
+def test_unknown_choice_is_refused_with_the_options(outage: Scenario) -> None:
+    with pytest.raises(RunError, match=r"'hang-up' is not one of the choices here \(acknowledge, policy\)"):
+        choose(start(outage), "hang-up")
+
+
+def test_rewind_returns_to_the_decision_and_the_first_answer_still_counts(outage: Scenario) -> None:
+    run = play(outage, "acknowledge", "restart")
+    assert run.ending is not None
+    assert run.ending.id == "lost"
+    run = rewind(run)
+    assert (run.position, run.anger) == ("options", 55)
+    run = choose(run, "engineer")
+    run = choose(run, "promise")
+    assert run.ending is not None
+    assert run.ending.id == "fixed"
+    assert [s.choice_id for s in run.path] == ["acknowledge", "engineer", "promise"]
+    assert [(s.choice_id, s.first_attempt, s.attempt) for s in run.log] == [
+        ("acknowledge", True, 1), ("restart", True, 1), ("engineer", False, 2), ("promise", True, 1)]
+    # Evidence comes from first attempts: the rewound 'restart' counts, the retried 'engineer' does not.
+    assert [s.choice_id for s in run.first_attempts] == ["acknowledge", "restart", "promise"]
+    # acknowledge: empathy good (1); restart: empathy poor (0), solutions partial (0.5); promise: good (1).
+    assert run.score == 62.5
+
+
+def test_rewind_at_the_start_is_refused(outage: Scenario) -> None:
+    with pytest.raises(RunError, match="nothing to rewind"):
+        rewind(start(outage))
+
+
+def test_rewind_after_the_ending(outage: Scenario) -> None:
+    run = rewind(play(outage, "policy", "refuse"))
+    assert (run.position, run.ended, run.anger) == ("wants-manager", False, 85)
+
+
+def test_json_round_trip_resumes_exactly(outage: Scenario) -> None:
+    run = rewind(play(outage, "acknowledge", "restart"))
+    again = from_json(run.to_json(), outage)
+    assert again == run
+    assert (again.position, again.anger) == ("options", 55)
+    resumed = choose(again, "engineer")
+    assert resumed.path[-1].first_attempt is False
+
+
+def test_json_carries_scenario_id_and_version(outage: Scenario) -> None:
+    data = json.loads(play(outage, "acknowledge").to_json())
+    assert (data["scenario_id"], data["scenario_version"], data["format"]) == ("outage", 1, 1)
+
+
+def test_version_change_is_detected(outage: Scenario) -> None:
+    saved = play(outage, "acknowledge").to_json()
+    newer = outage.model_copy(update={"version": 2})
+    with pytest.raises(StaleRunError, match=r"'Third outage' has been updated since you started it \(version 1 → 2\)"):
+        from_json(saved, newer)
+
+
+def test_changed_scenario_with_the_same_version_is_detected(outage: Scenario) -> None:
+    saved = play(outage, "acknowledge").to_json()
+    changed = outage.model_copy(update={"start_anger": 40})
+    changed.model_post_init(None)
+    with pytest.raises(StaleRunError, match="has changed since you saved"):
+        from_json(saved, changed)
+
+
+@pytest.mark.parametrize("text", ["", "not json", "[]", '{"format": 1}', '{"format": 1, "scenario_id": "outage", '
+                                  '"scenario_version": 1, "log": [{"node": "opening"}], "path": [0]}',
+                                  '{"format": 1, "scenario_id": "outage", "scenario_version": 1, "log": [], '
+                                  '"path": [3]}'])
+def test_unreadable_saved_runs_are_stale_not_crashes(outage: Scenario, text: str) -> None:
+    with pytest.raises(StaleRunError):
+        from_json(text, outage)
+
+
+def test_best_path_is_derived(outage: Scenario) -> None:
+    best = start(outage).best_path.best
+    assert [s.choice_id for s in best.steps] == ["acknowledge", "engineer", "promise"]
+    assert best.ending_id == "fixed"
