@@ -24,7 +24,7 @@ _AMBIGUOUS = re.compile(r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)
 _TRUE_FALSE = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 
 
-class _StrictLoader(yaml.SafeLoader):
+class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """SafeLoader whose only booleans are true/false; yes/no/on/off get a tag of their own."""
 
 

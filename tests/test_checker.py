@@ -19,7 +19,7 @@ from elearn.cli import main
 from .conftest import FIXTURES
 
 CASES = [
-    ("yaml-syntax", "quizzes/mini.yaml:20:14: YAML syntax error: expected ',' or '}', but got ':'. Check the "
+    ("yaml-syntax", "quizzes/mini.yaml:20:14: YAML syntax error: did not find expected ',' or '}'. Check the "
      "indentation and quoting on this line and the one before it."),
     ("duplicate-key", "quizzes/mini.yaml:21:9: Key 'anger' appears twice in the same mapping (first on line 20). "
      "YAML would silently keep only the last one: remove or rename one of them."),
