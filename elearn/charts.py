@@ -1,0 +1,79 @@
+"""Plotly figures for learners and managers. Pure builders: data in, figure out.
+
+Charts are meant to be read on a phone as well as a projector: labels in words, fonts no
+smaller than 13 px, colour never the only carrier of meaning (bands are also named, and
+"not enough evidence" is hatched as well as grey).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+import plotly.graph_objects as go
+
+from elearn.mastery import DEVELOPING_BELOW, NEEDS_PRACTICE_BELOW, SkillMastery
+
+BAND_COLOURS = {
+    "needs practice": "#c2410c",
+    "developing": "#ca8a04",
+    "proficient": "#15803d",
+    "not enough evidence": "#9ca3af",
+}
+FONT = {"size": 14}
+
+
+def _layout(figure: go.Figure, title: str, height: int) -> go.Figure:
+    figure.update_layout(title={"text": title, "font": {"size": 17}}, font=FONT, height=height,
+                         margin={"l": 10, "r": 10, "t": 50, "b": 40}, template="plotly_white",
+                         legend={"orientation": "h", "y": -0.15})
+    return figure
+
+
+def skills_chart(masteries: Sequence[SkillMastery], names: Mapping[str, str]) -> go.Figure:
+    """Every skill's mastery with its uncertainty, coloured and labelled by band."""
+    ordered = list(reversed(masteries))  # plotly draws the first bar at the bottom
+    figure = go.Figure()
+    for band, colour in BAND_COLOURS.items():
+        rows = [m for m in ordered if m.band == band]
+        figure.add_bar(
+            name=band.capitalize(), orientation="h", y=[names.get(m.skill, m.skill) for m in ordered if m in rows],
+            x=[m.mastery for m in rows], marker={"color": colour, "pattern": {"shape": "/" if band ==
+                                                                               "not enough evidence" else ""}},
+            error_x={"type": "data", "array": [m.uncertainty for m in rows], "color": "#374151"},
+            customdata=[[m.observations, band] for m in rows],
+            hovertemplate="%{y}: %{x:.0%} ± %{error_x.array:.0%}<br>%{customdata[1]}"
+                          " · %{customdata[0]} observations<extra></extra>",
+        )
+    for edge in (NEEDS_PRACTICE_BELOW, DEVELOPING_BELOW):
+        figure.add_vline(x=edge, line={"dash": "dot", "color": "#6b7280"})
+    figure.update_xaxes(range=[0, 1], tickformat=".0%", title="Mastery (bars show the uncertainty)")
+    figure.update_yaxes(categoryorder="array", categoryarray=[names.get(m.skill, m.skill) for m in ordered])
+    return _layout(figure, "Your skills", height=120 + 34 * len(masteries))
+
+
+def anger_curve(yours: Sequence[int], best: Sequence[int] | None = None) -> go.Figure:
+    """The customer's anger over the conversation: the learner's path, and the best path if given.
+
+    Both are anger levels at the start and after each answer.
+    """
+    figure = go.Figure()
+    figure.add_scatter(x=list(range(len(yours))), y=list(yours), name="Your conversation", mode="lines+markers",
+                       line={"width": 3, "color": "#b91c1c"})
+    if best is not None:
+        figure.add_scatter(x=list(range(len(best))), y=list(best), name="Best path", mode="lines+markers",
+                           line={"width": 2, "dash": "dash", "color": "#15803d"})
+    longest = max(len(yours), len(best or ()))
+    figure.update_xaxes(title="Answers given", tickvals=list(range(longest)),
+                        ticktext=["Start", *(str(i) for i in range(1, longest))])
+    figure.update_yaxes(range=[0, 100], title="Anger (0 calm, 100 furious)")
+    return _layout(figure, "How the customer's anger moved", height=340)
+
+
+def progress_chart(points: Sequence[tuple[datetime, float]]) -> go.Figure:
+    """Average mastery over time."""
+    figure = go.Figure()
+    figure.add_scatter(x=[p[0] for p in points], y=[p[1] for p in points], mode="lines+markers",
+                       name="Average mastery", line={"width": 3, "color": "#1d4ed8"})
+    figure.update_yaxes(range=[0, 1], tickformat=".0%", title="Average mastery")
+    return _layout(figure, "Your progress over time", height=300)
