@@ -1,31 +1,42 @@
-"""Entry point: ``streamlit run app.py``. The shared frame and navigation; nothing else."""
+"""Entry point (``streamlit run serve.py`` runs this script): the shared frame and navigation.
+
+Navigation is built on every run from the signed-in user's roles, so a page a user may not see
+is not in their app at all: its URL falls back to the home page and its script never runs.
+Pages check the role again themselves (``ui.auth.require``).
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from ui.course import current_course
+from elearn.store import Role
+from ui.auth import resolve_user, sign_out, sync_cookie
+from ui.errors import run_guarded
+from ui.nav import page
+from ui.text import md_escape
 
 st.set_page_config(page_title="Calm under fire", page_icon="🗣️", layout="centered")
 
 
-def course_overview() -> None:
-    course = current_course()
-    st.title("Calm under fire")
-    st.caption("Calming angry and abusive customers, one technique at a time.")
-    if course.problems:
-        with st.expander(f"Content problems: {len(course.problems)} (what was skipped and why)"):
-            st.code("\n".join(str(p) for p in course.problems), language=None)
-    st.subheader("Lessons")
-    for lesson in course.lessons:
-        practice = ", ".join(s.title for s in course.practice_for(lesson))
-        st.markdown(f"**{lesson.meta.order}. {lesson.title}** · {lesson.meta.minutes} min — {lesson.meta.summary}")
-        if practice:
-            st.caption(f"Practice: {practice}")
-    if course.capstones:
-        st.subheader("Capstone scenarios")
-        for scenario in course.capstones:
-            st.markdown(f"**{scenario.title}** · {scenario.minutes} min — {scenario.summary}")
+
+def main() -> None:
+    user = resolve_user()
+    sync_cookie()
+    if user is None:
+        st.navigation([page("signin", default=True)], position="hidden").run()
+        return
+    sections: dict[str, list[st.Page]] = {}
+    if user.has(Role.LEARNER):
+        sections["Learn"] = [page("home", default=True), page("lesson"), page("scenario"), page("skills")]
+    with st.sidebar:
+        st.markdown(f"Signed in as **{md_escape(user.display_name or user.username)}**")
+        if st.button("Sign out", icon="🚪"):
+            sign_out()
+            st.rerun()
+    if not sections:
+        st.info("Your account has no role that gives access to the course yet. Ask your administrator.")
+        return
+    st.navigation(sections).run()
 
 
-st.navigation([st.Page(course_overview, title="Course", icon="📚", default=True)]).run()
+run_guarded(main)

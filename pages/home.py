@@ -1,0 +1,64 @@
+"""Course home: every module in order with its status, overall progress, where to continue and
+a recommended next step aimed at the learner's weakest skill."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from elearn.journey import completion, continue_where_left_off, modules, recommended
+from elearn.schema import CHANNEL_LABELS, OUTCOME_LABELS
+from ui.course import current_course
+from ui.session import learner, link_lesson, link_scenario, my_progress, status_badge
+from ui.text import md_escape
+
+user = learner()
+course = current_course()
+progress = my_progress(user)
+course_modules = modules(course, progress)
+
+st.title("Calm under fire")
+st.markdown(f"Welcome, **{md_escape(user.display_name or user.username)}**. Read a short lesson, then practise it "
+            "with an angry customer. Every choice you make shows you what it does.")
+share = completion(course_modules)
+st.progress(share, text=f"Course progress: {share:.0%}")
+
+left, right = st.columns(2)
+with left, st.container(border=True):
+    st.markdown("**Continue where you left off**")
+    step = continue_where_left_off(course, progress)
+    if step is None:
+        st.success("You have finished the whole course. Replay any scenario to keep your skills sharp.")
+    else:
+        st.caption(step.reason)
+        if step.scenario is not None:
+            link_scenario(step.scenario.id, f"Practise: {step.scenario.title}", icon="▶️")
+        elif step.lesson is not None:
+            link_lesson(step.lesson.id, f"Read: {step.lesson.title}", icon="▶️")
+with right, st.container(border=True):
+    st.markdown("**Recommended next**")
+    advice = recommended(course, progress)
+    if advice is not None:
+        st.caption(advice.reason)
+        if advice.lesson is not None:
+            link_lesson(advice.lesson.id, advice.lesson.title)
+        if advice.scenario is not None:
+            link_scenario(advice.scenario.id, advice.scenario.title)
+
+st.subheader("Modules")
+for number, module in enumerate(course_modules, start=1):
+    with st.container(border=True):
+        st.markdown(f"**{number}. {module.title}** {status_badge(module.status)}")
+        if module.lesson is not None:
+            done = " ✓" if module.lesson_done else ""
+            link_lesson(module.lesson.id, f"Lesson · {module.lesson.meta.minutes} min{done}")
+        for item in module.scenarios:
+            best = ""
+            if item.best_score is not None:
+                best = f" · best {item.best_score:.0f}% ({OUTCOME_LABELS.get(item.best_outcome or '', '')})"
+            channel = CHANNEL_LABELS[item.scenario.channel]
+            link_scenario(item.scenario.id, f"{item.scenario.title} · {channel} · {item.status}{best}")
+
+if course.problems:
+    with st.expander(f"Some course content was skipped ({len(course.problems)} problems)"):
+        st.caption("Authors: run `python -m elearn check` for details.")
+        st.code("\n".join(str(p) for p in course.problems), language=None)

@@ -1,0 +1,36 @@
+"""A lesson: the text, its sources, "mark as done", and the way to its practice scenario."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from elearn.store import complete_lesson
+from ui.course import current_course
+from ui.nav import link
+from ui.session import learner, link_scenario, my_progress
+from ui.store import current_store, now
+
+user = learner()
+course = current_course()
+lesson_id = st.query_params.get("lesson", "")
+lesson = course.lesson(lesson_id)
+if lesson is None:
+    st.error(f"There is no lesson called '{lesson_id}'. It may have been renamed or removed." if lesson_id
+             else "No lesson was chosen.", icon="🔎")
+    link("home", "Back to the course", icon="🏠")
+    st.stop()
+
+st.title(lesson.title)
+st.caption(f"{lesson.meta.minutes} min read · {lesson.meta.summary}")
+st.markdown(lesson.body)
+
+st.divider()
+done = lesson.id in my_progress(user).completed_lessons
+if done:
+    st.success("You have marked this lesson as done.", icon="✅")
+elif st.button("Mark as done", type="primary", icon="✅"):
+    complete_lesson(current_store(), user, lesson.id, now())
+    st.rerun()
+for scenario in course.practice_for(lesson):
+    link_scenario(scenario.id, f"Practise it: {scenario.title}", icon="▶️")
+link("home", "Back to the course", icon="🏠")

@@ -1,0 +1,81 @@
+"""Sign in, create an account, or (on a new server) set up the first administrator."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from elearn.store import (
+    AccountError,
+    SetupClosed,
+    Throttled,
+    admin_exists,
+    authenticate,
+    claim_setup_token,
+    register,
+)
+from ui.auth import sign_in
+from ui.store import current_store, now, setting
+
+store = current_store()
+st.title("Calm under fire")
+st.caption("A course in calming angry and abusive customers.")
+
+allow_registration = setting("self_registration", "on").lower() in ("on", "true", "1", "yes")
+tabs = ["Sign in"] + (["Create account"] if allow_registration else [])
+first_run = not admin_exists(store)
+if first_run:
+    tabs.append("First-time set-up")
+panes = dict(zip(tabs, st.tabs(tabs), strict=True))
+
+with panes["Sign in"], st.form("sign-in"):
+    username = st.text_input("Username", autocomplete="username", key="signin-username")
+    password = st.text_input("Password", type="password", autocomplete="current-password", key="signin-password")
+    if st.form_submit_button("Sign in", type="primary"):
+        result = authenticate(store, username, password, now())
+        if isinstance(result, Throttled):
+            st.error(f"Too many attempts. Try again after {result.retry_after:%H:%M} UTC.", icon="⏳")
+        elif result is None:
+            st.error("That username and password don't match an account. Check them and try again.")
+        else:
+            sign_in(result)
+            st.rerun()
+
+if "Create account" in panes:
+    with panes["Create account"], st.form("register"):
+        new_username = st.text_input("Username", help="Lower-case letters, digits and . _ @ + -",
+                                     autocomplete="username", key="reg-username")
+        display_name = st.text_input("Your name", max_chars=80, key="reg-name")
+        email = st.text_input("Work email (optional)", autocomplete="email", key="reg-email")
+        new_password = st.text_input("Password", type="password", help="At least 10 characters.",
+                                     autocomplete="new-password", key="reg-password")
+        repeat = st.text_input("Password again", type="password", autocomplete="new-password", key="reg-repeat")
+        if st.form_submit_button("Create account", type="primary"):
+            if new_password != repeat:
+                st.error("The two passwords are different. Type the same password twice.")
+            else:
+                try:
+                    user = register(store, username=new_username, display_name=display_name.strip(),
+                                    password=new_password, email=email.strip() or None, now=now(),
+                                    allow_self_registration=allow_registration)
+                except AccountError as error:
+                    st.error(str(error))
+                else:
+                    sign_in(user)
+                    st.rerun()
+
+if first_run:
+    with panes["First-time set-up"], st.form("setup"):
+        st.caption("The server printed a one-time set-up token in its log when it started. Use it to create the "
+                   "first administrator. Or run `python -m elearn admin create` on the server.")
+        token = st.text_input("Set-up token", type="password", key="setup-token")
+        admin_name = st.text_input("Administrator username", key="setup-username")
+        admin_password = st.text_input("Password", type="password", key="setup-password",
+                                       help="At least 10 characters.")
+        if st.form_submit_button("Create administrator"):
+            try:
+                admin = claim_setup_token(store, token.strip(), admin_name, admin_password, now())
+            except (SetupClosed, AccountError) as error:
+                st.error(str(error))
+            else:
+                sign_in(admin)
+                st.rerun()

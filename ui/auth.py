@@ -1,0 +1,89 @@
+"""Who is signed in, checked on the server on every script run.
+
+A session is a random token whose SHA-256 the store keeps. This browser tab holds the token in
+``st.session_state``; to survive a reload or a new tab it is also put in an HttpOnly, SameSite
+cookie by the app's own route (``ui/routes.py``): the page asks the route to set it, because a
+script cannot set response cookies. Each run looks the token up in the store, so a signed-out
+or expired session is refused at once, whatever the browser still holds.
+"""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from elearn.store import Role, User, end_session, session_user, start_session
+from ui.store import current_store, now
+
+COOKIE = "elearn_session"
+SET_COOKIE_PATH = "/auth/session"
+CLEAR_COOKIE_PATH = "/auth/signout"
+_TOKEN_KEY = "session_token"  # noqa: S105 - the session_state key, not a secret
+_USER_KEY = "signed_in_user"
+
+
+def _token() -> str | None:
+    token = st.session_state.get(_TOKEN_KEY)
+    if token:
+        return str(token)
+    cookie = st.context.cookies.get(COOKIE)
+    return cookie if isinstance(cookie, str) and cookie else None
+
+
+def resolve_user() -> User | None:
+    """Look the session up in the store (once per run, from app.py) and remember the answer for this run."""
+    token = _token()
+    user = session_user(current_store(), token, now()) if token else None
+    if user is None:
+        st.session_state.pop(_TOKEN_KEY, None)
+    st.session_state[_USER_KEY] = user
+    return user
+
+
+def current_user() -> User | None:
+    """The user app.py resolved for this run (checked against the store at the start of the run)."""
+    user = st.session_state.get(_USER_KEY)
+    return user if isinstance(user, User) else None
+
+
+def require(role: Role) -> User:
+    """The signed-in user if they hold ``role``; otherwise stop the page with a refusal."""
+    user = resolve_user()  # checked again here: a page must never trust that app.py ran first
+    if user is None or not user.has(role):
+        st.error("You don't have access to this page.", icon="🔒")
+        st.stop()
+    return user
+
+
+def sign_in(user: User) -> None:
+    """Start a session for ``user`` in this tab and ask the browser to keep it across reloads."""
+    token = start_session(current_store(), user.id, now())
+    st.session_state[_TOKEN_KEY] = token
+    st.session_state["_pending_cookie"] = token
+
+
+def sign_out() -> None:
+    """End the session on the server, forget it in this tab, and clear the browser cookie."""
+    for token in {st.session_state.get(_TOKEN_KEY), _token()} - {None}:
+        end_session(current_store(), str(token), now())
+    st.session_state.clear()
+    st.session_state["_clear_cookie"] = True
+
+
+def sync_cookie() -> None:
+    """Emit the small script that sets or clears the session cookie through our route, if due."""
+    token = st.session_state.pop("_pending_cookie", None)
+    if token:
+        _post(SET_COOKIE_PATH, {"token": token})
+    if st.session_state.pop("_clear_cookie", False):
+        _post(CLEAR_COOKIE_PATH, {})
+
+
+def _post(path: str, fields: dict[str, str]) -> None:
+    body = json.dumps(fields)
+    st.html(
+        f"<script>fetch({json.dumps(path)}, {{method: 'POST', credentials: 'same-origin', "
+        f"headers: {{'Content-Type': 'application/json'}}, body: {json.dumps(body)}}});</script>",
+        unsafe_allow_javascript=True,
+    )

@@ -1,0 +1,101 @@
+"""The scenario player's persistence: every answer is saved before the page shows its result.
+
+The run lives in the store, not in ``st.session_state``: a reload, a new tab, a sign-out or a
+server restart resumes exactly where the learner was. Each answer is recorded as a choice
+event keyed by (attempt, position in the run's log), so a retried or repeated click never
+records twice, and re-recording a whole run is harmless.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from elearn.engine import ScenarioRun, choose, from_json, rewind, start
+from elearn.errors import StaleRunError
+from elearn.schema import Scenario
+from elearn.store import (
+    Attempt,
+    NewChoice,
+    Progress,
+    User,
+    finish_attempt,
+    record_choice,
+    save_run,
+    start_attempt,
+)
+from ui.store import current_store, now
+
+
+@dataclass(frozen=True)
+class Loaded:
+    attempt: Attempt | None
+    run: ScenarioRun | None
+    notice: str = ""
+
+
+def load(user: User, scenario: Scenario, progress: Progress) -> Loaded:
+    """The learner's attempt at ``scenario``: the one in progress, else the last finished one.
+
+    A saved run that no longer fits the scenario (it changed) is set aside with a notice; the
+    learner's recorded answers still count.
+    """
+    attempt = progress.resumable.get(scenario.id)
+    if attempt is not None:
+        try:
+            run = from_json(attempt.run_json, scenario)
+        except StaleRunError as stale:
+            return Loaded(None, None, str(stale))
+        return Loaded(attempt, run)
+    finished = [a for a in progress.attempts if a.scenario_id == scenario.id and not a.in_progress]
+    if finished:
+        last = max(finished, key=lambda a: a.attempt_number)
+        try:
+            return Loaded(last, from_json(last.run_json, scenario))
+        except StaleRunError:
+            return Loaded(None, None)
+    return Loaded(None, None)
+
+
+def begin(user: User, scenario: Scenario) -> tuple[Attempt, ScenarioRun]:
+    run = start(scenario)
+    attempt = start_attempt(current_store(), user, scenario.id, scenario.version, run_json=run.to_json(), now=now())
+    return attempt, run
+
+
+def answer(user: User, attempt: Attempt, run: ScenarioRun, choice_id: str) -> ScenarioRun:
+    """Apply the learner's choice, save the run (finishing the attempt at an ending) and record it."""
+    after = choose(run, choice_id)
+    store = current_store()
+    if after.ending is not None:
+        finish_attempt(store, user, attempt.id, ending_id=after.ending.id, outcome=after.ending.outcome,
+                       score=after.score, run_json=after.to_json(), now=now())
+    else:
+        save_run(store, user, attempt.id, after.to_json(), now())
+    _record(user, attempt, after, len(after.log) - 1)
+    return after
+
+
+def step_back(user: User, attempt: Attempt, run: ScenarioRun) -> ScenarioRun:
+    """Rewind one answer (only while the attempt is in progress)."""
+    after = rewind(run)
+    save_run(current_store(), user, attempt.id, after.to_json(), now())
+    return after
+
+
+def record_all(user: User, attempt: Attempt, run: ScenarioRun) -> None:
+    """Record every answer in the run (already recorded ones are ignored by their keys).
+
+    Called once when a session resumes an attempt: it heals an answer whose run was saved but
+    whose event write failed (the database went away between the two).
+    """
+    for index in range(len(run.log)):
+        _record(user, attempt, run, index)
+
+
+def _record(user: User, attempt: Attempt, run: ScenarioRun, index: int) -> None:
+    step = run.log[index]
+    record_choice(current_store(), user, NewChoice(
+        event_key=f"attempt-{attempt.id}-answer-{index}", attempt_id=attempt.id, node_id=step.node_id,
+        choice_id=step.choice_id, evidence=dict(step.evidence), anger_before=step.anger_before,
+        anger_after=step.anger_after, first_attempt=step.first_attempt, occurred_at=now(),
+    ))
