@@ -14,7 +14,7 @@ from ui.course import current_course
 from ui.nav import link
 from ui.session import learner, link_lesson, my_progress
 
-RATING_ICONS = {"good": "✅", "partial": "🟡", "poor": "❌"}
+RATING_WORDS = {"good": "✅ good", "partial": "🟡 partly", "poor": "❌ poor"}
 
 user = learner()
 course = current_course()
@@ -81,7 +81,7 @@ def feedback(current: ScenarioRun, index: int) -> None:
         return
     ratings = {rating for _, rating in step.evidence}
     box = st.success if ratings == {"good"} else st.error if ratings == {"poor"} else st.warning
-    skills = " · ".join(f"{RATING_ICONS[r]} {course.skills[s].name if s in course.skills else s}"
+    skills = " · ".join(f"{course.skills[s].name if s in course.skills else s}: {RATING_WORDS[r]}"
                         for s, r in step.evidence)
     box(f"**Why:** {choice.feedback}\n\n{skills}")
     for lesson in lessons_to_revisit(course, step):
