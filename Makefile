@@ -22,7 +22,7 @@ $(VENV)/.dev-deps: requirements.txt requirements-dev.txt
 	touch $@ $(VENV)/.run-deps
 
 run: $(VENV)/.run-deps
-	$(PY) -m streamlit run app.py --server.port $(PORT)
+	$(PY) -m streamlit run serve.py --server.port $(PORT)
 
 chromium:
 	@bash scripts/ensure-chromium

@@ -39,7 +39,25 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--simulate", type=int, metavar="N", default=0,
                        help="random-walk every scenario N times and report how often each ending is reached")
     check.add_argument("--seed", type=int, default=0, help="random seed for --simulate (same seed, same walks)")
+
+    db = commands.add_parser("db", help="the progress database").add_subparsers(dest="db_command", required=True)
+    _database_options(db.add_parser("upgrade", help="create or upgrade the database schema in place"))
+    admin = commands.add_parser("admin", help="administrators").add_subparsers(dest="admin_command", required=True)
+    create = admin.add_parser("create", help="create an administrator (asks for the password)")
+    create.add_argument("--username", required=True)
+    create.add_argument("--display-name", default="")
+    create.add_argument("--email", default=None)
+    create.add_argument("--password-stdin", action="store_true",
+                        help="read the password from standard input instead of prompting")
+    _database_options(create)
     return parser
+
+
+def _database_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--database-url", default=None,
+                        help="SQLAlchemy URL (default: $ELEARN_DATABASE_URL, .streamlit/secrets.toml, else SQLite)")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="folder of the embedded SQLite database (default: $ELEARN_DATA_DIR or ./data)")
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
@@ -51,6 +69,12 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             return 2
         course = load_course(args.course_dir or default_course_dir())
         return _check(course, args.json, args.simulate, args.seed, out)
+    from elearn.admin_cli import run_admin, run_db  # the store is only imported when needed
+
+    if args.command == "db":
+        return run_db(args, out)
+    if args.command == "admin":
+        return run_admin(args, out)
     return 2  # pragma: no cover - argparse rejects unknown commands
 
 

@@ -1,0 +1,60 @@
+"""``python -m elearn db upgrade`` and ``python -m elearn admin create``: the server's own shell tools."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+import tomllib
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from elearn.store import AccountError, Store, create_admin, open_store, resolve_database_url, upgrade
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _secrets() -> dict[str, Any] | None:
+    path = REPO / ".streamlit" / "secrets.toml"
+    if not path.exists():
+        return None
+    with path.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def _store(args: argparse.Namespace) -> Store:
+    url = args.database_url or resolve_database_url(os.environ, _secrets())
+    data_dir = args.data_dir or Path(os.environ.get("ELEARN_DATA_DIR") or REPO / "data")
+    store = open_store(url, data_dir)
+    upgrade(store)
+    return store
+
+
+def run_db(args: argparse.Namespace, out: TextIO) -> int:
+    store = _store(args)
+    print(f"The database is at the newest schema ({store.dialect}).", file=out)
+    store.dispose()
+    return 0
+
+
+def run_admin(args: argparse.Namespace, out: TextIO) -> int:
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password for the new administrator: ")
+        if getpass.getpass("Again: ") != password:
+            print("The two passwords are different; nothing was created.", file=sys.stderr)
+            return 1
+    store = _store(args)
+    try:
+        user = create_admin(store, args.username, password, datetime.now(UTC), display_name=args.display_name,
+                            email=args.email)
+    except AccountError as error:
+        print(f"Not created: {error}", file=sys.stderr)
+        return 1
+    finally:
+        store.dispose()
+    print(f"Administrator '{user.username}' created. Sign in with it in the app.", file=out)
+    return 0
