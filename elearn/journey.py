@@ -6,7 +6,7 @@ lays out what these return.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from elearn.catalogue import Course
@@ -109,9 +109,9 @@ def continue_where_left_off(course: Course, progress: Progress) -> NextStep | No
     return None
 
 
-def recommended(course: Course, progress: Progress) -> NextStep | None:
+def recommended(course: Course, progress: Progress, masteries: Mapping[str, SkillMastery]) -> NextStep | None:
     """A step aimed at the learner's weakest skill: its lesson and the scenario that practises it best."""
-    ranked = to_improve(skill_masteries(course, progress).values())
+    ranked = to_improve(masteries.values())
     if not ranked:
         return None
     weakest = ranked[0]

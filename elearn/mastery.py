@@ -60,19 +60,31 @@ class SkillMastery:
         return "proficient"
 
 
+@dataclass(frozen=True)
+class _Tally:
+    """Recency-weighted successes and failures; adding an observation ages the older ones by RECENCY."""
+
+    successes: float = 0.0
+    failures: float = 0.0
+    count: int = 0
+
+    def add(self, rating: str) -> _Tally:
+        credit = RATING_CREDIT[rating]
+        return _Tally(RECENCY * self.successes + credit, RECENCY * self.failures + 1 - credit, self.count + 1)
+
+    def mastery(self, skill: str) -> SkillMastery:
+        alpha, beta = 1 + self.successes, 1 + self.failures
+        total = alpha + beta
+        variance = alpha * beta / (total * total * (total + 1))
+        return SkillMastery(skill, alpha / total, math.sqrt(variance), self.count)
+
+
 def estimate(skill: str, ratings: Sequence[str]) -> SkillMastery:
     """The mastery of one skill from its ratings, oldest first."""
-    successes = failures = 0.0
-    newest = len(ratings) - 1
-    for index, rating in enumerate(ratings):
-        weight = RECENCY ** (newest - index)
-        credit = RATING_CREDIT[rating]
-        successes += weight * credit
-        failures += weight * (1 - credit)
-    alpha, beta = 1 + successes, 1 + failures
-    total = alpha + beta
-    variance = alpha * beta / (total * total * (total + 1))
-    return SkillMastery(skill, alpha / total, math.sqrt(variance), len(ratings))
+    tally = _Tally()
+    for rating in ratings:
+        tally = tally.add(rating)
+    return tally.mastery(skill)
 
 
 def mastery_by_skill(skills: Iterable[str], observations: Iterable[Observation]) -> dict[str, SkillMastery]:
@@ -98,14 +110,13 @@ def to_improve(masteries: Iterable[SkillMastery]) -> list[SkillMastery]:
 
 def history(skills: Iterable[str], observations: Iterable[Observation]) -> list[tuple[datetime, float]]:
     """The learner's average mastery over ``skills`` after each day that brought evidence."""
-    skill_list = list(skills)
-    ordered = sorted(observations, key=lambda o: o.at)
+    tallies = {skill: _Tally() for skill in skills}
+    current = {skill: tally.mastery(skill).mastery for skill, tally in tallies.items()}
+    ordered = sorted((o for o in observations if o.skill in tallies), key=lambda o: o.at)
     points: list[tuple[datetime, float]] = []
-    so_far: dict[str, list[str]] = defaultdict(list)
     for index, obs in enumerate(ordered):
-        so_far[obs.skill].append(obs.rating)
-        last_of_day = index + 1 == len(ordered) or ordered[index + 1].at.date() != obs.at.date()
-        if last_of_day:
-            average = sum(estimate(s, so_far.get(s, [])).mastery for s in skill_list) / max(len(skill_list), 1)
-            points.append((obs.at, average))
+        tallies[obs.skill] = tallies[obs.skill].add(obs.rating)
+        current[obs.skill] = tallies[obs.skill].mastery(obs.skill).mastery
+        if index + 1 == len(ordered) or ordered[index + 1].at.date() != obs.at.date():
+            points.append((obs.at, sum(current.values()) / max(len(current), 1)))
     return points

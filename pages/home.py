@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from elearn.journey import completion, continue_where_left_off, modules, recommended
+from elearn.journey import completion, continue_where_left_off, modules, recommended, skill_masteries
 from elearn.schema import CHANNEL_LABELS, OUTCOME_LABELS
 from ui.course import current_course
 from ui.session import learner, link_lesson, link_scenario, my_progress, status_badge
@@ -36,7 +36,7 @@ with left, st.container(border=True):
             link_lesson(step.lesson.id, f"Read: {step.lesson.title}", icon="▶️")
 with right, st.container(border=True):
     st.markdown("**Recommended next**")
-    advice = recommended(course, progress)
+    advice = recommended(course, progress, skill_masteries(course, progress))
     if advice is not None:
         st.caption(advice.reason)
         if advice.lesson is not None:
