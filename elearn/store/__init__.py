@@ -1,0 +1,137 @@
+"""The progress store: accounts, sessions, lesson completions, scenario attempts, choice events.
+
+SQLite by default (a file in the data directory, no setup), any SQLAlchemy URL otherwise
+(PostgreSQL through psycopg 3), with one code path for both. Pages call these functions with
+the signed-in ``User``; they get frozen dataclasses back and never see SQL or ORM objects.
+
+    store = open_store(resolve_database_url(os.environ, st.secrets), data_dir)
+    upgrade(store)                                   # on start; idempotent
+    user = session_user(store, cookie_token, now)    # None: show the sign-in form
+    progress = progress_for(store, user, user.id)    # AccessDenied unless allowed
+
+See docs/store.md for the schema, the guarantees and the benchmark figures.
+"""
+
+from __future__ import annotations
+
+from elearn.store.accounts import (
+    admin_exists,
+    authenticate,
+    claim_setup_token,
+    create_admin,
+    create_user,
+    issue_setup_token,
+    password_problems,
+    register,
+    user_by_email,
+)
+from elearn.store.config import resolve_database_url
+from elearn.store.db import RetryPolicy, Store, open_store
+from elearn.store.errors import (
+    AccessDenied,
+    AccountError,
+    AttemptFinished,
+    NotFound,
+    RegistrationClosed,
+    SetupClosed,
+    StoreError,
+    StoreUnavailable,
+    UsernameTaken,
+    WeakPassword,
+)
+from elearn.store.events import events_for, first_attempt_evidence, record_choice, scenario_events
+from elearn.store.migrate import current_revision, head_revision, upgrade
+from elearn.store.people import (
+    add_team_manager,
+    add_user,
+    assign_team,
+    create_team,
+    get_user,
+    remove_team_manager,
+    set_roles,
+    visible_teams,
+    visible_users,
+)
+from elearn.store.progress import complete_lesson, finish_attempt, get_attempt, progress_for, save_run, start_attempt
+from elearn.store.records import (
+    Attempt,
+    ChoiceEvent,
+    Evidence,
+    LessonCompletion,
+    NewChoice,
+    Progress,
+    Role,
+    Team,
+    Throttled,
+    User,
+    Viewer,
+)
+from elearn.store.sessions import end_all_sessions, end_session, session_user, start_session
+
+PER_USER_READS = (progress_for, events_for, first_attempt_evidence, get_user)
+"""Every public read of one user's data, called as ``read(store, viewer, user_id)``. The privacy
+tests run each against every role; a new read of someone's data belongs here."""
+
+__all__ = [
+    "PER_USER_READS",
+    "AccessDenied",
+    "AccountError",
+    "Attempt",
+    "AttemptFinished",
+    "ChoiceEvent",
+    "Evidence",
+    "LessonCompletion",
+    "NewChoice",
+    "NotFound",
+    "Progress",
+    "RegistrationClosed",
+    "RetryPolicy",
+    "Role",
+    "SetupClosed",
+    "Store",
+    "StoreError",
+    "StoreUnavailable",
+    "Team",
+    "Throttled",
+    "User",
+    "UsernameTaken",
+    "Viewer",
+    "WeakPassword",
+    "add_team_manager",
+    "add_user",
+    "admin_exists",
+    "assign_team",
+    "authenticate",
+    "claim_setup_token",
+    "complete_lesson",
+    "create_admin",
+    "create_team",
+    "create_user",
+    "current_revision",
+    "end_all_sessions",
+    "end_session",
+    "events_for",
+    "finish_attempt",
+    "first_attempt_evidence",
+    "get_attempt",
+    "get_user",
+    "head_revision",
+    "issue_setup_token",
+    "open_store",
+    "password_problems",
+    "progress_for",
+    "record_choice",
+    "register",
+    "remove_team_manager",
+    "resolve_database_url",
+    "save_run",
+    "scenario_events",
+    "session_user",
+    "set_roles",
+    "start_attempt",
+    "start_session",
+    "upgrade",
+    "user_by_email",
+    "visible_teams",
+    "visible_users",
+]

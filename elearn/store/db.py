@@ -1,0 +1,216 @@
+"""Opening the store and running transactions on it, with bounded retries.
+
+One code path for SQLite and PostgreSQL: ``open_store`` builds a SQLAlchemy engine from a URL
+(the SQLite file in the data directory by default), and every store function runs its work
+through ``Store.read`` or ``Store.write``, which retry transient failures (a locked SQLite file,
+a PostgreSQL serialization failure or dropped connection) with jittered backoff until a deadline.
+The work function is re-run from the start on each try, so it must only touch the database.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import secrets
+import sqlite3
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from argon2 import PasswordHasher
+from sqlalchemy import create_engine, event, insert
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.sql.expression import Executable
+
+from elearn.store.config import database_url
+from elearn.store.errors import StoreUnavailable
+from elearn.store.tables import Base
+
+T = TypeVar("T")
+
+log = logging.getLogger(__name__)
+
+_WRITE_OPTION = "elearn_write"
+_SQLITE_BUSY = 5
+_SQLITE_LOCKED = 6
+# PostgreSQL SQLSTATEs worth a retry: serialization_failure, deadlock_detected; class 08 is
+# "connection exception" (a restart or a network blip between us and the server).
+_PG_RETRY_STATES = frozenset({"40001", "40P01"})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How long a transaction may keep retrying transient failures, and how it backs off."""
+
+    deadline_seconds: float = 30.0
+    first_delay_seconds: float = 0.005
+    max_delay_seconds: float = 0.5
+    # How long SQLite itself waits for the write lock before a try counts as failed.
+    sqlite_busy_timeout_ms: int = 5_000
+
+
+@dataclass(frozen=True, eq=False)
+class Store:
+    """An open progress store: the engine, the password hasher and the retry policy.
+
+    Build it with ``open_store``; pass it to the functions of ``elearn.store``.
+    """
+
+    engine: Engine
+    hasher: PasswordHasher = field(default_factory=PasswordHasher)
+    retry: RetryPolicy = RetryPolicy()
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @cached_property
+    def dummy_hash(self) -> str:
+        """A hash of a random secret with this store's parameters, verified for unknown users
+        so that "no such user" costs the same time as "wrong password"."""
+        return self.hasher.hash(secrets.token_hex(32))
+
+    def read(self, work: Callable[[Connection], T]) -> T:
+        """Run ``work`` in a read transaction, retrying transient failures."""
+        return self._run(work, write=False)
+
+    def write(self, work: Callable[[Connection], T]) -> T:
+        """Run ``work`` in a write transaction and commit, retrying transient failures.
+
+        On SQLite the transaction starts with BEGIN IMMEDIATE, so it waits for the write lock
+        up front (under busy_timeout) instead of failing when a read turns into a write.
+        """
+        return self._run(work, write=True)
+
+    def dispose(self) -> None:
+        """Close the pooled connections (tests and the CLI call this when done)."""
+        self.engine.dispose()
+
+    def _run(self, work: Callable[[Connection], T], *, write: bool) -> T:
+        deadline = time.monotonic() + self.retry.deadline_seconds
+        delay = self.retry.first_delay_seconds
+        tries = 0
+        while True:
+            tries += 1
+            try:
+                with self.engine.connect() as conn:
+                    if write:
+                        conn.execution_options(**{_WRITE_OPTION: True})
+                    with conn.begin():
+                        return work(conn)
+            except DBAPIError as error:
+                if not is_transient(error):
+                    raise
+                if time.monotonic() + delay > deadline:
+                    raise StoreUnavailable(
+                        f"The database stayed busy or unreachable for {self.retry.deadline_seconds:g} s "
+                        f"({tries} tries). Try again in a moment; if it persists, tell an administrator."
+                    ) from error
+                log.debug("transient database error on try %d, retrying in %.3f s: %s", tries, delay, error.orig)
+                time.sleep(delay * random.uniform(0.5, 1.0))  # noqa: S311 (jitter, not a secret)
+                delay = min(delay * 2, self.retry.max_delay_seconds)
+
+
+def open_store(
+    url: str | None,
+    data_dir: Path,
+    *,
+    hasher: PasswordHasher | None = None,
+    retry: RetryPolicy | None = None,
+    echo: bool | Literal["debug"] = False,
+) -> Store:
+    """Open the store at ``url``, or the SQLite file ``<data_dir>/elearn.db`` when url is None.
+
+    Nothing needs setting up for SQLite: the directory and file are created on first use. Call
+    ``upgrade(store)`` before use to create or migrate the tables.
+    """
+    target = database_url(url, data_dir)
+    policy = retry or RetryPolicy()
+    options: dict[str, Any] = {"echo": echo}
+    if target.get_backend_name() == "sqlite":
+        if target.database not in (None, "", ":memory:"):
+            Path(target.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(target, **options)
+        _configure_sqlite(engine, policy.sqlite_busy_timeout_ms)
+    else:
+        # A server restart or network blip leaves dead pooled connections: test them on checkout.
+        engine = create_engine(target, pool_pre_ping=True, **options)
+    return Store(engine=engine, hasher=hasher or PasswordHasher(), retry=policy)
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        # Take transaction control away from the sqlite3 module (which only BEGINs before DML)
+        # so that reads are repeatable and DDL is transactional; ``on_begin`` emits BEGIN.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        # NORMAL under WAL syncs the WAL at checkpoints, not at every commit. A committed
+        # transaction survives the process being killed (it is in the WAL, which the OS keeps);
+        # only a power cut or kernel crash can roll back the last few commits, and it can never
+        # corrupt the file. That trade buys several times the write rate of FULL.
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(conn: Connection) -> None:
+        write = bool(conn.get_execution_options().get(_WRITE_OPTION))
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def is_transient(error: DBAPIError) -> bool:
+    """True for failures that a fresh try of the same transaction can get past."""
+    if error.connection_invalidated:
+        return True
+    orig = error.orig
+    if isinstance(orig, sqlite3.OperationalError):
+        code = getattr(orig, "sqlite_errorcode", 0) & 0xFF
+        return code in (_SQLITE_BUSY, _SQLITE_LOCKED) or "database is locked" in str(orig)
+    sqlstate = getattr(orig, "sqlstate", None)
+    if isinstance(sqlstate, str):
+        return sqlstate in _PG_RETRY_STATES or sqlstate.startswith("08")
+    return False
+
+
+def insert_ignoring_duplicates(
+    conn: Connection, table: type[Base], values: Mapping[str, Any], keys: Sequence[str]
+) -> bool:
+    """Insert a row unless one with the same ``keys`` (a unique key) exists; True if inserted.
+
+    SQLite and PostgreSQL use INSERT ... ON CONFLICT (keys) DO NOTHING, which cannot race; other
+    databases fall back to a savepoint that swallows the unique violation.
+    """
+    statement = _insert_ignoring(conn.dialect.name, table.__tablename__, tuple(keys))
+    if statement is not None:
+        # RETURNING gives a row only when the insert happened; rowcount is not reliable here
+        # (SQLAlchemy adds its own RETURNING for the primary key on PostgreSQL).
+        return conn.execute(statement, dict(values)).first() is not None
+    try:
+        with conn.begin_nested():
+            conn.execute(insert(Base.metadata.tables[table.__tablename__]), dict(values))
+    except IntegrityError:
+        return False
+    return True
+
+
+@lru_cache(maxsize=32)
+def _insert_ignoring(dialect: str, table_name: str, keys: tuple[str, ...]) -> Executable | None:
+    # Built once per table: the values arrive as parameters, so SQLAlchemy's compiled-statement
+    # cache is hit on every call (building the statement afresh costs more than the insert).
+    table = Base.metadata.tables[table_name]
+    returned = [table.c[key] for key in keys]
+    if dialect == "postgresql":
+        return postgresql_insert(table).on_conflict_do_nothing(index_elements=list(keys)).returning(*returned)
+    if dialect == "sqlite":
+        return sqlite_insert(table).on_conflict_do_nothing(index_elements=list(keys)).returning(*returned)
+    return None

@@ -1,0 +1,196 @@
+"""A learner's progress: lesson completions and scenario attempts, written as that learner.
+
+Writes take the signed-in ``user`` and only ever touch that user's rows; reads take a
+``viewer`` and go through ``elearn.store.access``. Every write is safe to retry: completing a
+lesson twice keeps the first completion, saving a run again overwrites it with the same value,
+finishing a finished attempt returns it unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from elearn.store.access import DENIED, require_read
+from elearn.store.db import Store, insert_ignoring_duplicates
+from elearn.store.errors import AccessDenied, AttemptFinished
+from elearn.store.events import evidence_rows
+from elearn.store.records import Attempt, LessonCompletion, Progress, User, Viewer
+from elearn.store.tables import AttemptRow, LessonCompletionRow
+from elearn.store.users import fetch_user
+
+_ATTEMPT_COLUMNS = (
+    AttemptRow.id,
+    AttemptRow.user_id,
+    AttemptRow.scenario_id,
+    AttemptRow.scenario_version,
+    AttemptRow.attempt_number,
+    AttemptRow.started_at,
+    AttemptRow.updated_at,
+    AttemptRow.finished_at,
+    AttemptRow.run_json,
+    AttemptRow.ending_id,
+    AttemptRow.outcome,
+    AttemptRow.score,
+)
+# Two tabs starting the same scenario at once can pick the same attempt number on PostgreSQL;
+# the unique constraint refuses the second, which then takes the next number.
+_NUMBERING_TRIES = 5
+
+
+def complete_lesson(store: Store, user: User, lesson_id: str, now: datetime) -> None:
+    """Mark ``lesson_id`` done for ``user``. Doing it again keeps the first completion time."""
+
+    def work(conn: Connection) -> None:
+        insert_ignoring_duplicates(
+            conn, LessonCompletionRow, {"user_id": user.id, "lesson_id": lesson_id, "completed_at": now},
+            ("user_id", "lesson_id"),
+        )
+
+    store.write(work)
+
+
+def start_attempt(
+    store: Store, user: User, scenario_id: str, scenario_version: int, *, run_json: str, now: datetime
+) -> Attempt:
+    """Start ``user``'s next attempt at a scenario with the engine's initial run."""
+
+    def work(conn: Connection) -> Attempt:
+        last = conn.scalar(
+            select(func.max(AttemptRow.attempt_number)).where(
+                AttemptRow.user_id == user.id, AttemptRow.scenario_id == scenario_id
+            )
+        )
+        attempt_id = conn.execute(
+            insert(AttemptRow)
+            .values(
+                user_id=user.id, scenario_id=scenario_id, scenario_version=scenario_version,
+                attempt_number=(last or 0) + 1, started_at=now, updated_at=now, run_json=run_json,
+            )
+            .returning(AttemptRow.id)
+        ).scalar_one()
+        return _fetch_attempt(conn, attempt_id)
+
+    for try_number in range(1, _NUMBERING_TRIES + 1):
+        try:
+            return store.write(work)
+        except IntegrityError:
+            if try_number == _NUMBERING_TRIES:
+                raise
+    raise AssertionError("unreachable")
+
+
+def save_run(store: Store, user: User, attempt_id: int, run_json: str, now: datetime) -> None:
+    """Save the in-progress run of ``user``'s attempt, so a reload resumes exactly here.
+
+    Raises ``AccessDenied`` if the attempt is not the user's, ``AttemptFinished`` if it ended.
+    """
+
+    def work(conn: Connection) -> None:
+        saved = conn.execute(
+            update(AttemptRow)
+            .where(AttemptRow.id == attempt_id, AttemptRow.user_id == user.id, AttemptRow.finished_at.is_(None))
+            .values(run_json=run_json, updated_at=now)
+        )
+        if saved.rowcount != 1:
+            _fetch_own_attempt(conn, user, attempt_id)  # raises AccessDenied if it is not theirs
+            raise AttemptFinished("This attempt is already finished. Start the scenario again to play it anew.")
+
+    store.write(work)
+
+
+def finish_attempt(
+    store: Store,
+    user: User,
+    attempt_id: int,
+    *,
+    ending_id: str,
+    outcome: str,
+    score: float,
+    run_json: str,
+    now: datetime,
+) -> Attempt:
+    """Close ``user``'s attempt with its ending, outcome, score and final run.
+
+    Finishing an already finished attempt changes nothing and returns it as it was stored.
+    """
+
+    def work(conn: Connection) -> Attempt:
+        conn.execute(
+            update(AttemptRow)
+            .where(AttemptRow.id == attempt_id, AttemptRow.user_id == user.id, AttemptRow.finished_at.is_(None))
+            .values(
+                finished_at=now, updated_at=now, ending_id=ending_id, outcome=outcome, score=score,
+                run_json=run_json,
+            )
+        )
+        return _fetch_own_attempt(conn, user, attempt_id)
+
+    return store.write(work)
+
+
+def get_attempt(store: Store, viewer: Viewer, attempt_id: int) -> Attempt:
+    """One attempt, if ``viewer`` may read its learner's progress (else ``AccessDenied``)."""
+
+    def work(conn: Connection) -> Attempt:
+        owner = conn.scalar(select(AttemptRow.user_id).where(AttemptRow.id == attempt_id))
+        if owner is None:
+            raise AccessDenied(DENIED)
+        require_read(conn, viewer, owner)
+        return _fetch_attempt(conn, attempt_id)
+
+    return store.read(work)
+
+
+def progress_for(store: Store, viewer: Viewer, user_id: int) -> Progress:
+    """Everything the learner page needs about ``user_id``, read in one consistent snapshot:
+    lesson completions, every attempt (``Progress.resumable`` has the latest unfinished one per
+    scenario, with its run) and the first-attempt evidence for mastery, oldest first."""
+
+    def work(conn: Connection) -> Progress:
+        require_read(conn, viewer, user_id)
+        user = fetch_user(conn, user_id)
+        assert user is not None
+        completions = tuple(
+            LessonCompletion(user_id=user_id, lesson_id=row[0], completed_at=row[1])
+            for row in conn.execute(
+                select(LessonCompletionRow.lesson_id, LessonCompletionRow.completed_at)
+                .where(LessonCompletionRow.user_id == user_id)
+                .order_by(LessonCompletionRow.completed_at, LessonCompletionRow.lesson_id)
+            )
+        )
+        attempts = tuple(
+            _attempt(row)
+            for row in conn.execute(
+                select(*_ATTEMPT_COLUMNS)
+                .where(AttemptRow.user_id == user_id)
+                .order_by(AttemptRow.started_at, AttemptRow.id)
+            )
+        )
+        return Progress(user=user, completions=completions, attempts=attempts, evidence=evidence_rows(conn, user_id))
+
+    return store.read(work)
+
+
+def _fetch_own_attempt(conn: Connection, user: User, attempt_id: int) -> Attempt:
+    owner = conn.scalar(select(AttemptRow.user_id).where(AttemptRow.id == attempt_id))
+    if owner != user.id:
+        raise AccessDenied("This attempt belongs to someone else.")
+    return _fetch_attempt(conn, attempt_id)
+
+
+def _fetch_attempt(conn: Connection, attempt_id: int) -> Attempt:
+    return _attempt(conn.execute(select(*_ATTEMPT_COLUMNS).where(AttemptRow.id == attempt_id)).one())
+
+
+def _attempt(row: Sequence[Any]) -> Attempt:
+    return Attempt(
+        id=row[0], user_id=row[1], scenario_id=row[2], scenario_version=row[3], attempt_number=row[4],
+        started_at=row[5], updated_at=row[6], finished_at=row[7], run_json=row[8], ending_id=row[9],
+        outcome=row[10], score=row[11],
+    )

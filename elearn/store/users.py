@@ -1,0 +1,114 @@
+"""Reading and writing user rows inside a transaction (shared by accounts, sessions and access).
+
+These helpers take a ``Connection`` and check nothing: callers decide who may see what.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, insert, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from elearn.store.errors import NotFound, UsernameTaken
+from elearn.store.records import Role, User
+from elearn.store.tables import TeamRow, UserRoleRow, UserRow
+
+USERNAME_MAX = 64
+
+
+def normalize_username(username: str) -> str:
+    """Usernames are case-insensitive and trimmed: ``" Ana "`` and ``"ana"`` are one account."""
+    return username.strip().casefold()
+
+
+def normalize_email(email: str | None) -> str | None:
+    if email is None or not email.strip():
+        return None
+    return email.strip().casefold()
+
+
+def fetch_users(conn: Connection, condition: ColumnElement[bool]) -> list[User]:
+    """Users matching ``condition``, ordered by username, with their roles."""
+    rows = conn.execute(
+        select(
+            UserRow.id,
+            UserRow.username,
+            UserRow.display_name,
+            UserRow.email,
+            UserRow.team_id,
+            UserRow.password_hash.is_not(None),
+            UserRow.created_at,
+            UserRow.last_seen_at,
+        )
+        .where(condition)
+        .order_by(UserRow.username)
+    ).all()
+    if not rows:
+        return []
+    roles: dict[int, set[Role]] = {}
+    ids = [row[0] for row in rows]
+    for user_id, role in conn.execute(
+        select(UserRoleRow.user_id, UserRoleRow.role).where(UserRoleRow.user_id.in_(ids))
+    ):
+        roles.setdefault(user_id, set()).add(Role(role))
+    return [
+        User(
+            id=row[0],
+            username=row[1],
+            display_name=row[2],
+            email=row[3],
+            team_id=row[4],
+            has_password=bool(row[5]),
+            created_at=row[6],
+            last_seen_at=row[7],
+            roles=frozenset(roles.get(row[0], ())),
+        )
+        for row in rows
+    ]
+
+
+def fetch_user(conn: Connection, user_id: int) -> User | None:
+    found = fetch_users(conn, UserRow.id == user_id)
+    return found[0] if found else None
+
+
+def insert_user(
+    conn: Connection,
+    *,
+    username: str,
+    display_name: str,
+    email: str | None,
+    team_id: int | None,
+    password_hash: str | None,
+    roles: Iterable[Role],
+    now: datetime,
+) -> User:
+    """Insert a user and their roles; raise ``UsernameTaken`` if the username or email is used."""
+    name = normalize_username(username)
+    if team_id is not None and conn.scalar(select(TeamRow.id).where(TeamRow.id == team_id)) is None:
+        raise NotFound(f"There is no team with id {team_id}.")
+    try:
+        with conn.begin_nested():
+            user_id = conn.execute(
+                insert(UserRow)
+                .values(
+                    username=name,
+                    display_name=display_name.strip() or name,
+                    email=normalize_email(email),
+                    team_id=team_id,
+                    password_hash=password_hash,
+                    created_at=now,
+                )
+                .returning(UserRow.id)
+            ).scalar_one()
+    except IntegrityError as error:
+        raise UsernameTaken("That username or email is already in use. Choose another.") from error
+    granted = sorted(set(roles))
+    if granted:
+        conn.execute(insert(UserRoleRow), [{"user_id": user_id, "role": role.value} for role in granted])
+    user = fetch_user(conn, user_id)
+    assert user is not None
+    return user
