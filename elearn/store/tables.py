@@ -184,3 +184,93 @@ class ChoiceEventRow(Base):
     attempt_number: Mapped[int] = mapped_column(Integer)
     first_attempt: Mapped[bool] = mapped_column(Boolean)
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AssignmentRow(Base):
+    """The course (or some modules) assigned to a team or one learner, due by a date (revision 0003).
+
+    ``modules`` lists lesson ids; an empty list means the whole course. With ``recertify_days``
+    a completion older than that many days has expired and the learner is due again.
+    """
+
+    __tablename__ = "assignments"
+    __table_args__ = (Index(None, "team_id"), Index(None, "user_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    modules: Mapped[list[str]] = mapped_column(JSON)
+    assigned_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    assigned_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    recertify_days: Mapped[int | None] = mapped_column(Integer)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class RoomRow(Base):
+    """A live workshop room: a facilitator plays one scenario with the room (revision 0004).
+
+    ``run_json`` is the room's shared engine run; ``decision`` counts the decisions the room
+    has reached (it moves on each time the story does), so votes are keyed by it.
+    """
+
+    __tablename__ = "rooms"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    facilitator_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    scenario_id: Mapped[str] = mapped_column(String(100))
+    scenario_version: Mapped[int] = mapped_column(Integer)
+    run_json: Mapped[str] = mapped_column(Text)
+    decision: Mapped[int] = mapped_column(Integer)
+    voting_open: Mapped[bool] = mapped_column(Boolean)
+    revealed: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class RoomParticipantRow(Base):
+    """Someone in a room, known by a nickname and a token kept by their phone (hashed here)."""
+
+    __tablename__ = "room_participants"
+    __table_args__ = (UniqueConstraint("room_id", "nickname_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id"))
+    nickname: Mapped[str] = mapped_column(String(40))
+    nickname_key: Mapped[str] = mapped_column(String(40))  # case- and space-folded, for uniqueness
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    joined_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RoomVoteRow(Base):
+    """A participant's current vote at one decision of a room (changed in place until voting closes)."""
+
+    __tablename__ = "room_votes"
+    __table_args__ = (UniqueConstraint("room_id", "decision", "participant_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id"))
+    decision: Mapped[int] = mapped_column(Integer)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("room_participants.id"))
+    node_id: Mapped[str] = mapped_column(String(100))
+    choice_id: Mapped[str] = mapped_column(String(100))
+    voted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RoomDecisionRow(Base):
+    """What the room did at one decision: the choice taken, the majority, and the split."""
+
+    __tablename__ = "room_decisions"
+    __table_args__ = (UniqueConstraint("room_id", "decision"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id"))
+    decision: Mapped[int] = mapped_column(Integer)
+    node_id: Mapped[str] = mapped_column(String(100))
+    choice_id: Mapped[str] = mapped_column(String(100))
+    majority_choice_id: Mapped[str | None] = mapped_column(String(100))
+    overridden: Mapped[bool] = mapped_column(Boolean)
+    votes: Mapped[dict[str, int]] = mapped_column(JSON)
+    decided_at: Mapped[datetime] = mapped_column(UtcDateTime)
