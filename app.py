@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from elearn.store import Role
 from ui.auth import resolve_user, sign_out, sync_cookie
 from ui.errors import run_guarded
-from ui.nav import page
+from ui.nav import navigation_for
 from ui.text import md_escape
 
 st.set_page_config(page_title="Calm under fire", page_icon="🗣️", layout="centered")
@@ -22,18 +21,16 @@ st.set_page_config(page_title="Calm under fire", page_icon="🗣️", layout="ce
 def main() -> None:
     user = resolve_user()
     sync_cookie()
+    sections = navigation_for(user)
     if user is None:
-        st.navigation([page("signin", default=True)], position="hidden").run()
+        st.navigation(sections[""], position="hidden").run()
         return
-    sections: dict[str, list[st.Page]] = {}
-    if user.has(Role.LEARNER):
-        sections["Learn"] = [page("home", default=True), page("lesson"), page("scenario"), page("skills")]
     with st.sidebar:
         st.markdown(f"Signed in as **{md_escape(user.display_name or user.username)}**")
         if st.button("Sign out", icon="🚪"):
             sign_out()
             st.rerun()
-    if not sections:
+    if not any(page.visibility == "visible" for pages in sections.values() for page in pages):
         st.info("Your account has no role that gives access to the course yet. Ask your administrator.")
         return
     st.navigation(sections).run()
