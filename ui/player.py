@@ -19,6 +19,7 @@ from elearn.store import (
     Progress,
     User,
     finish_attempt,
+    get_attempt,
     record_choice,
     save_run,
     start_attempt,
@@ -48,7 +49,7 @@ def load(user: User, scenario: Scenario, progress: Progress) -> Loaded:
         return Loaded(attempt, run)
     finished = [a for a in progress.attempts if a.scenario_id == scenario.id and not a.in_progress]
     if finished:
-        last = max(finished, key=lambda a: a.attempt_number)
+        last = get_attempt(current_store(), user, max(finished, key=lambda a: a.attempt_number).id)
         try:
             return Loaded(last, from_json(last.run_json, scenario))
         except StaleRunError:

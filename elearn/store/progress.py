@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import case, func, insert, literal, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -37,6 +37,13 @@ _ATTEMPT_COLUMNS = (
     AttemptRow.ending_id,
     AttemptRow.outcome,
     AttemptRow.score,
+)
+# Pages read every attempt's status on each rerun; a finished attempt's run (kilobytes of JSON
+# each, hundreds of them for a keen learner) is only needed for its debrief, read with get_attempt.
+_SUMMARY_COLUMNS = tuple(
+    case((AttemptRow.finished_at.is_(None), AttemptRow.run_json), else_=literal("")).label("run_json")
+    if column is AttemptRow.run_json else column
+    for column in _ATTEMPT_COLUMNS
 )
 # Two tabs starting the same scenario at once can pick the same attempt number on PostgreSQL;
 # the unique constraint refuses the second, which then takes the next number.
@@ -150,7 +157,10 @@ def get_attempt(store: Store, viewer: Viewer, attempt_id: int) -> Attempt:
 def progress_for(store: Store, viewer: Viewer, user_id: int) -> Progress:
     """Everything the learner page needs about ``user_id``, read in one consistent snapshot:
     lesson completions, every attempt (``Progress.resumable`` has the latest unfinished one per
-    scenario, with its run) and the first-attempt evidence for mastery, oldest first."""
+    scenario, with its run) and the first-attempt evidence for mastery, oldest first.
+
+    Finished attempts come without their run (``run_json`` is ""): read one with ``get_attempt``
+    to show its debrief."""
 
     def work(conn: Connection) -> Progress:
         require_read(conn, viewer, user_id)
@@ -167,7 +177,7 @@ def progress_for(store: Store, viewer: Viewer, user_id: int) -> Progress:
         attempts = tuple(
             _attempt(row)
             for row in conn.execute(
-                select(*_ATTEMPT_COLUMNS)
+                select(*_SUMMARY_COLUMNS)
                 .where(AttemptRow.user_id == user_id)
                 .order_by(AttemptRow.started_at, AttemptRow.id)
             )
