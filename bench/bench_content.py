@@ -18,9 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from elearn.catalogue import load_course  # noqa: E402
-from elearn.cli import default_course_dir  # noqa: E402
-from elearn.graph import analyse  # noqa: E402
+from elearn.catalogue import load_course
+from elearn.cli import default_course_dir
+from elearn.graph import analyse
 
 
 def timed(fn: object, repeat: int) -> list[float]:
@@ -54,8 +54,9 @@ def main() -> None:
         ("cached look-up (every app rerun)", timed(lambda: cache[str(root)], args.repeat * 100)),
     ]
     baseline = statistics.median(rows[0][1])
-    print(f"Course: {len(course.lessons)} lessons, {len(course.scenarios)} scenarios, "
-          f"{sum(a.paths for a in course.analyses.values())} paths, {len(files)} files; {len(course.problems)} problems")
+    paths = sum(a.paths for a in course.analyses.values())
+    print(f"Course: {len(course.lessons)} lessons, {len(course.scenarios)} scenarios, {paths} paths, "
+          f"{len(files)} files; {len(course.problems)} problems")
     print(f"{'what':40} {'median ms':>10} {'p95 ms':>10} {'x baseline':>11}")
     for name, samples in rows:
         median = statistics.median(samples)
