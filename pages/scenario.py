@@ -12,7 +12,7 @@ from elearn.schema import CHANNEL_LABELS, OUTCOME_LABELS, SUCCESSFUL_OUTCOMES
 from ui import player
 from ui.course import current_course
 from ui.nav import link
-from ui.session import learner, link_lesson, my_progress
+from ui.session import learner, link_lesson
 
 RATING_WORDS = {"good": "✅ good", "partial": "🟡 partly", "poor": "❌ poor"}
 
@@ -28,7 +28,7 @@ if scenario is None:
     link("home", "Back to the course", icon="🏠")
     st.stop()
 
-loaded = player.load(user, scenario, my_progress(user))
+loaded = player.load(user, scenario)
 if loaded.notice:
     st.warning(loaded.notice, icon="🔄")
 attempt, run = loaded.attempt, loaded.run

@@ -16,8 +16,8 @@ from elearn.schema import Scenario
 from elearn.store import (
     Attempt,
     NewChoice,
-    Progress,
     User,
+    attempts_for,
     finish_attempt,
     get_attempt,
     record_choice,
@@ -34,20 +34,21 @@ class Loaded:
     notice: str = ""
 
 
-def load(user: User, scenario: Scenario, progress: Progress) -> Loaded:
-    """The learner's attempt at ``scenario``: the one in progress, else the last finished one.
+def load(user: User, scenario: Scenario) -> Loaded:
+    """The learner's attempt at ``scenario``: the latest one in progress, else the last finished one.
 
     A saved run that no longer fits the scenario (it changed) is set aside with a notice; the
     learner's recorded answers still count.
     """
-    attempt = progress.resumable.get(scenario.id)
+    attempts = attempts_for(current_store(), user, user.id, scenario.id)
+    attempt = next((a for a in reversed(attempts) if a.in_progress), None)
     if attempt is not None:
         try:
             run = from_json(attempt.run_json, scenario)
         except StaleRunError as stale:
             return Loaded(None, None, str(stale))
         return Loaded(attempt, run)
-    finished = [a for a in progress.attempts if a.scenario_id == scenario.id and not a.in_progress]
+    finished = [a for a in attempts if not a.in_progress]
     if finished:
         last = get_attempt(current_store(), user, max(finished, key=lambda a: a.attempt_number).id)
         try:

@@ -52,7 +52,15 @@ from elearn.store.people import (
     visible_teams,
     visible_users,
 )
-from elearn.store.progress import complete_lesson, finish_attempt, get_attempt, progress_for, save_run, start_attempt
+from elearn.store.progress import (
+    attempts_for,
+    complete_lesson,
+    finish_attempt,
+    get_attempt,
+    progress_for,
+    save_run,
+    start_attempt,
+)
 from elearn.store.records import (
     Attempt,
     ChoiceEvent,
@@ -68,7 +76,7 @@ from elearn.store.records import (
 )
 from elearn.store.sessions import end_all_sessions, end_session, session_user, start_session
 
-PER_USER_READS = (progress_for, events_for, first_attempt_evidence, get_user)
+PER_USER_READS = (progress_for, events_for, first_attempt_evidence, get_user, attempts_for)
 """Every public read of one user's data, called as ``read(store, viewer, user_id)``. The privacy
 tests run each against every role; a new read of someone's data belongs here."""
 
@@ -101,6 +109,7 @@ __all__ = [
     "add_user",
     "admin_exists",
     "assign_team",
+    "attempts_for",
     "authenticate",
     "claim_setup_token",
     "complete_lesson",

@@ -187,6 +187,20 @@ def progress_for(store: Store, viewer: Viewer, user_id: int) -> Progress:
     return store.read(work)
 
 
+def attempts_for(store: Store, viewer: Viewer, user_id: int, scenario_id: str | None = None) -> tuple[Attempt, ...]:
+    """``user_id``'s attempts (at one scenario, if given), oldest first, as in ``progress_for``
+    (runs of unfinished attempts only): what the scenario page needs, without the rest."""
+
+    def work(conn: Connection) -> tuple[Attempt, ...]:
+        require_read(conn, viewer, user_id)
+        query = select(*_SUMMARY_COLUMNS).where(AttemptRow.user_id == user_id)
+        if scenario_id is not None:
+            query = query.where(AttemptRow.scenario_id == scenario_id)
+        return tuple(_attempt(row) for row in conn.execute(query.order_by(AttemptRow.started_at, AttemptRow.id)))
+
+    return store.read(work)
+
+
 def _fetch_own_attempt(conn: Connection, user: User, attempt_id: int) -> Attempt:
     owner = conn.scalar(select(AttemptRow.user_id).where(AttemptRow.id == attempt_id))
     if owner != user.id:
