@@ -13,7 +13,7 @@ from elearn.store import (
     claim_setup_token,
     register,
 )
-from ui.auth import sign_in
+from ui.auth import sign_in, sso_configured
 from ui.store import current_store, now, setting
 
 store = current_store()
@@ -26,6 +26,15 @@ first_run = not admin_exists(store)
 if first_run:
     tabs.append("First-time set-up")
 panes = dict(zip(tabs, st.tabs(tabs), strict=True))
+
+if sso_configured():
+    with panes["Sign in"]:
+        problem = st.session_state.pop("_sso_problem", "")
+        if problem:
+            st.error(problem)
+        st.button("Sign in with your organisation account", type="primary", icon="🏢", on_click=st.login,
+                  key="sso-sign-in")
+        st.caption("Or with a username and password:")
 
 with panes["Sign in"], st.form("sign-in"):
     username = st.text_input("Username", autocomplete="username", key="signin-username")

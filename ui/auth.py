@@ -13,8 +13,8 @@ import json
 
 import streamlit as st
 
-from elearn.store import Role, User, end_session, session_user, start_session
-from ui.store import current_store, now
+from elearn.store import Role, User, create_user, end_session, session_user, start_session, user_by_email
+from ui.store import current_store, now, secrets, setting
 
 COOKIE = "elearn_session"
 SET_COOKIE_PATH = "/auth/session"
@@ -32,13 +32,54 @@ def _token() -> str | None:
 
 
 def resolve_user() -> User | None:
-    """Look the session up in the store (once per run, from app.py) and remember the answer for this run."""
+    """Look the session up in the store (once per run, from app.py) and remember the answer for this run.
+
+    Someone signed in through single sign-on but without a session of ours (their first visit,
+    or after their session expired) gets one, if their email matches an account.
+    """
     token = _token()
     user = session_user(current_store(), token, now()) if token else None
     if user is None:
         st.session_state.pop(_TOKEN_KEY, None)
+        user = _from_single_sign_on()
     st.session_state[_USER_KEY] = user
     return user
+
+
+def sso_configured() -> bool:
+    """True when secrets hold an ``[auth]`` section for ``st.login`` (OpenID Connect)."""
+    section = (secrets() or {}).get("auth")
+    return isinstance(section, dict) and bool(section.get("redirect_uri"))
+
+
+def _from_single_sign_on() -> User | None:
+    """Match an identity-provider sign-in to an account by its email, and start a session for it.
+
+    An unknown email gets a learner account when self-registration is on; otherwise the person
+    is told to ask for an account. An email the provider marks as unverified is never trusted.
+    """
+    if not sso_configured() or not st.user.is_logged_in or st.session_state.get("_sso_signed_out"):
+        return None
+    email = str(st.user.get("email") or "").strip().lower()
+    if not email or st.user.get("email_verified") is False:
+        st.session_state["_sso_problem"] = "Your organisation's sign-in did not give a verified email address."
+        return None
+    store = current_store()
+    user = user_by_email(store, email)
+    if user is None and setting("self_registration", "on").lower() in ("on", "true", "1", "yes"):
+        name = str(st.user.get("name") or email.split("@")[0])
+        user = create_user(store, username=_sso_username(email), display_name=name, password=None, email=email,
+                           now=now())
+    if user is None:
+        st.session_state["_sso_problem"] = f"There is no account for {email} yet. Ask your administrator for one."
+        return None
+    sign_in(user)
+    return user
+
+
+def _sso_username(email: str) -> str:
+    """A username for a new single-sign-on account: the email, which is unique and valid as a username."""
+    return email[:64]
 
 
 def current_user() -> User | None:
@@ -64,11 +105,17 @@ def sign_in(user: User) -> None:
 
 
 def sign_out() -> None:
-    """End the session on the server, forget it in this tab, and clear the browser cookie."""
+    """End the session on the server, forget it in this tab, clear the browser cookie, and sign out of
+    single sign-on too (otherwise the next run would sign the person straight back in)."""
     for token in {st.session_state.get(_TOKEN_KEY), _token()} - {None}:
         end_session(current_store(), str(token), now())
     st.session_state.clear()
     st.session_state["_clear_cookie"] = True
+    if sso_configured() and st.user.is_logged_in:
+        # Until the browser has left for the provider's sign-out, st.user still says "signed in":
+        # don't let the next run turn that back into a session.
+        st.session_state["_sso_signed_out"] = True
+        st.logout()
 
 
 def sync_cookie() -> None:

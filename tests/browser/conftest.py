@@ -39,15 +39,17 @@ class Server:
     log: Path
 
 
-def start_server(data_dir: Path, log: Path, env: dict[str, str] | None = None) -> Server:
-    port = free_port()
+def start_server(data_dir: Path, log: Path, env: dict[str, str] | None = None, *, port: int | None = None,
+                 extra_args: tuple[str, ...] = ()) -> Server:
+    port = port or free_port()
     environment = {**os.environ, "ELEARN_DATA_DIR": str(data_dir)}
     environment.pop("ELEARN_DATABASE_URL", None)
     environment.update(env or {})
     handle = log.open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+         *extra_args],
         cwd=REPO, env=environment, stdout=handle, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"

@@ -1,0 +1,86 @@
+"""Single sign-on through a real local OpenID Connect provider (oidc-provider-mock) and st.login.
+
+The identity is matched to an account by its email; signing out ends both our session and the
+single sign-on, so the next visit asks again.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from oidc_provider_mock import run_server_in_thread
+
+from elearn.store import create_user, open_store, upgrade
+
+from .conftest import Server, free_port, shot, start_server, stop_server
+
+pytestmark = pytest.mark.browser
+TIMEOUT = 30_000
+
+
+@pytest.fixture
+def sso_server(tmp_path: Path) -> Iterator[Server]:
+    with run_server_in_thread(port=0) as provider:
+        port = free_port()
+        secrets_file = tmp_path / "secrets.toml"
+        secrets_file.write_text(
+            "[auth]\n"
+            f'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
+            f'cookie_secret = "{secrets.token_hex(32)}"\n'
+            'client_id = "calm-under-fire"\n'
+            'client_secret = "test-secret"\n'
+            f'server_metadata_url = "http://localhost:{provider.server_port}/.well-known/openid-configuration"\n'
+            "[elearn]\n"
+            'self_registration = "off"\n'
+        )
+        data_dir = tmp_path / "data"
+        store = open_store(None, data_dir)
+        upgrade(store)
+        create_user(store, username="maria", display_name="Maria Santos", password=None,
+                    email="maria@example.com", now=datetime.now(UTC))
+        store.dispose()
+        running = start_server(data_dir, tmp_path / "server.log", port=port,
+                               extra_args=("--secrets.files", str(secrets_file)))
+        yield running
+        stop_server(running)
+
+
+def test_sign_in_through_the_identity_provider(sso_server: Server, browser: object) -> None:
+    context = browser.new_context()  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    try:
+        page.goto(sso_server.url)
+        page.get_by_role("button", name="Sign in with your organisation account").click()
+        page.locator("input[name='sub']").fill("maria@example.com")
+        page.get_by_role("button", name="Authorize").click()
+        page.get_by_text("Welcome, Maria Santos").wait_for()
+        shot(page, "sso-01-signed-in")
+
+        page.get_by_role("button", name="Sign out").click()
+        # Signing out of the app also signs out at the provider, which may ask to confirm.
+        back = page.get_by_role("button", name="Sign in with your organisation account")
+        confirm = page.get_by_role("button", name="End session")
+        back.or_(confirm).first.wait_for()
+        if confirm.count():
+            confirm.click()
+        back.wait_for()
+        page.goto(sso_server.url)
+        page.get_by_role("button", name="Sign in with your organisation account").wait_for()
+        assert page.get_by_text("Welcome, Maria Santos").count() == 0
+
+        # An identity without an account is told what to do, and gets no access.
+        page.get_by_role("button", name="Sign in with your organisation account").click()
+        page.locator("input[name='sub']").fill("stranger@example.com")
+        page.get_by_role("button", name="Authorize").click()
+        page.get_by_text("There is no account for stranger@example.com yet").wait_for()
+        shot(page, "sso-02-unknown-identity")
+    except BaseException:
+        shot(page, "failure-single-sign-on")
+        raise
+    finally:
+        context.close()
