@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 
 import streamlit as st
+from sqlalchemy.exc import DBAPIError
 
 from elearn.errors import ElearnError
 from elearn.store import AccessDenied, StoreUnavailable
@@ -18,7 +19,7 @@ def run_guarded(page: Callable[[], None]) -> None:
     """Run ``page``; show store outages, refusals and our own errors as messages, log the rest."""
     try:
         page()
-    except StoreUnavailable:
+    except (StoreUnavailable, DBAPIError):
         st.error("We can't reach the progress database right now. Everything you have done so far is "
                  "saved. Wait a moment and try again.", icon="🔌")
         st.button("Try again", key="retry-after-outage")

@@ -18,7 +18,15 @@ from typing import Any
 
 import streamlit as st
 
-from elearn.store import Store, admin_exists, issue_setup_token, open_store, resolve_database_url, upgrade
+from elearn.store import (
+    RetryPolicy,
+    Store,
+    admin_exists,
+    issue_setup_token,
+    open_store,
+    resolve_database_url,
+    upgrade,
+)
 
 DATA_DIR_ENV = "ELEARN_DATA_DIR"
 REPO = Path(__file__).resolve().parent.parent
@@ -62,7 +70,9 @@ def current_store() -> Store:
     with _lock:
         store = _stores.get(key)
         if store is None:
-            store = open_store(url, data_dir())
+            # A page waits at most this long for a busy or unreachable database before saying so.
+            retry = RetryPolicy(deadline_seconds=float(setting("db_retry_seconds", "10")))
+            store = open_store(url, data_dir(), retry=retry)
             upgrade(store)
             _announce_setup(store)
             _stores[key] = store

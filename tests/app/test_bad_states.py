@@ -1,0 +1,60 @@
+"""Bad states get a clear message and a way forward, never a traceback."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from elearn.catalogue import load_course
+from tests.conftest import REPO
+
+from .conftest import new_app, open_page, sign_in, sign_up, texts
+
+COURSE = load_course(REPO)
+SCENARIO = COURSE.scenarios[0]
+
+
+def course_copy(target: Path, version_bump: int = 0) -> Path:
+    shutil.copytree(REPO / "content", target / "content")
+    shutil.copytree(REPO / "quizzes", target / "quizzes")
+    if version_bump:
+        path = target / COURSE.files[SCENARIO.id]
+        data = yaml.safe_load(path.read_text())
+        path.write_text(path.read_text().replace(f"version: {data['version']}\n",
+                                                 f"version: {data['version'] + version_bump}\n", 1))
+    return target
+
+
+def test_a_changed_scenario_under_an_in_progress_run_restarts_with_a_notice(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ELEARN_COURSE_DIR", str(course_copy(tmp_path / "before")))
+    at = sign_up("ana")
+    open_page(at, "scenario", scenario=SCENARIO.id)
+    next(b for b in at.button if b.label == "Start the conversation").click().run()
+    first = COURSE.analyses[SCENARIO.id].best.steps[0].choice_id
+    next(b for b in at.button if b.key and b.key.endswith(f"-{first}")).click().run()
+
+    # The authors publish a new version of the scenario while Ana is in the middle of it.
+    monkeypatch.setenv("ELEARN_COURSE_DIR", str(course_copy(tmp_path / "after", version_bump=1)))
+    again = sign_in("ana")
+    open_page(again, "scenario", scenario=SCENARIO.id)
+    assert not again.exception
+    [notice] = [w.value for w in again.warning]
+    assert f"'{SCENARIO.title}' has been updated since you started it" in notice
+    assert "Your earlier answers still count towards your skills." in notice
+    assert "Start the conversation" in texts(again)
+
+
+def test_an_unreachable_database_is_explained(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Nothing listens on port 9 of the loopback: every connection is refused.
+    monkeypatch.setenv("ELEARN_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:9/none")
+    monkeypatch.setenv("ELEARN_DB_RETRY_SECONDS", "0.5")
+    at = new_app().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "We can't reach the progress database right now. Everything you have done so far is saved. Wait a "
+        "moment and try again."]
+    assert any(b.label == "Try again" for b in at.button)
