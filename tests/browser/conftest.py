@@ -98,3 +98,12 @@ def shot(page: object, name: str) -> None:
     """Save a screenshot of the current step (kept by CI as an artifact, and for the README)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def fill_sign_up(page: object, username: str, name: str, password: str = "correct horse battery") -> None:
+    """Open the app's Create account tab and fill it in (the caller submits, by click or by Enter)."""
+    page.get_by_role("tab", name="Create account").click()  # type: ignore[attr-defined]
+    page.locator(".st-key-reg-username input").fill(username)  # type: ignore[attr-defined]
+    page.locator(".st-key-reg-name input").fill(name)  # type: ignore[attr-defined]
+    page.locator(".st-key-reg-password input").fill(password)  # type: ignore[attr-defined]
+    page.locator(".st-key-reg-repeat input").fill(password)  # type: ignore[attr-defined]

@@ -14,7 +14,7 @@ import pytest
 from elearn.catalogue import load_course
 from tests.conftest import REPO
 
-from .conftest import Server, shot
+from .conftest import Server, fill_sign_up, shot
 
 pytestmark = pytest.mark.browser
 
@@ -84,16 +84,11 @@ def journey(server: Server, context: object, page: object) -> None:
 
     # 1. Create an account.
     page.goto(server.url)
-    page.get_by_role("tab", name="Create account").click()
-    page.locator(".st-key-reg-username input").fill("maria")
-    page.locator(".st-key-reg-name input").fill("Maria Santos")
-    page.locator(".st-key-reg-password input").fill("correct horse battery")
-    page.locator(".st-key-reg-repeat input").fill("correct horse battery")
+    fill_sign_up(page, "maria", "Maria Santos")
     shot(page, "01-create-account")
     page.get_by_role("button", name="Create account").click()
     page.get_by_text("Welcome, Maria Santos").wait_for()
     shot(page, "02-course-home")
-    page.wait_for_function("() => true")
     cookie = next(c for c in wait_for_cookie(context) if c["name"] == "elearn_session")
     assert cookie["httpOnly"] is True
     assert cookie["sameSite"] == "Lax"

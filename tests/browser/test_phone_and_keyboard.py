@@ -7,7 +7,7 @@ import pytest
 from elearn.catalogue import load_course
 from tests.conftest import REPO
 
-from .conftest import Server, shot
+from .conftest import Server, fill_sign_up, shot
 from .test_learner_journey import choice_keys, wait_for_choices
 
 pytestmark = pytest.mark.browser
@@ -28,12 +28,7 @@ def test_phone_width_and_keyboard(server: Server, browser: object) -> None:
     page.set_default_timeout(TIMEOUT)
     try:
         page.goto(server.url)
-        page.get_by_role("tab", name="Create account").click()
-        page.locator(".st-key-reg-username input").fill("kofi")
-        page.locator(".st-key-reg-name input").fill("Kofi Mensah")
-        page.locator(".st-key-reg-password input").fill("correct horse battery")
-        page.locator(".st-key-reg-repeat input").press("Tab")
-        page.locator(".st-key-reg-repeat input").fill("correct horse battery")
+        fill_sign_up(page, "kofi", "Kofi Mensah")
         page.locator(".st-key-reg-repeat input").press("Enter")  # submits the form from the keyboard
         page.get_by_text("Welcome, Kofi Mensah").wait_for()
         assert fits_the_screen(page)
