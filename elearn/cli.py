@@ -50,6 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--password-stdin", action="store_true",
                         help="read the password from standard input instead of prompting")
     _database_options(create)
+    demo = commands.add_parser("demo", help="fill a new database with made-up teams, learners and progress")
+    demo.add_argument("--learners", type=int, default=200, help="how many learners to make up (default: 200)")
+    demo.add_argument("--seed", type=int, default=0, help="random seed (same seed, same data)")
+    demo.add_argument("--force", action="store_true", help="run even though the database holds real accounts")
+    _database_options(demo)
     return parser
 
 
@@ -75,6 +80,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         return run_db(args, out)
     if args.command == "admin":
         return run_admin(args, out)
+    if args.command == "demo":
+        from elearn.demo import run_demo
+
+        return run_demo(args, out)
     return 2  # pragma: no cover - argparse rejects unknown commands
 
 

@@ -1,0 +1,394 @@
+"""The manager dashboard's aggregates, computed in the database: one query per view.
+
+Every function takes the acting ``viewer`` and restricts its rows to the viewer's scope from
+``elearn.store.access`` (a manager sees the members of their teams, an admin everyone), decided
+in the same transaction as the aggregate. ``team_ids`` narrows further to some teams; it never
+widens the scope. Nothing here
+loads the event log into Python: the database returns one row per learner, per learner and
+skill, or per decision and choice.
+
+Times inside the aggregates travel as Unix seconds (``_epoch``): the pivoted columns lose their
+SQL type, and integers read back the same on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Float, Integer, and_, case, cast, func, literal, select, true
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import InstrumentedAttribute
+
+from elearn.mastery import RECENCY
+from elearn.schema import RATING_CREDIT, SUCCESSFUL_OUTCOMES
+from elearn.store.access import scope_of
+from elearn.store.db import Store
+from elearn.store.records import Role, Viewer
+from elearn.store.tables import (
+    AttemptRow,
+    ChoiceEventRow,
+    LessonCompletionRow,
+    TeamManagerRow,
+    TeamRow,
+    UserRoleRow,
+    UserRow,
+)
+
+ATTEMPT_TIME_CAP_SECONDS = 3600
+"""An attempt counts for at most an hour of time spent: a tab left open overnight is not study."""
+STARTED_ONLY = 0
+"""In ``LearnerFacts.scenario_finished``: attempted but never finished."""
+
+
+@dataclass(frozen=True)
+class LearnerFacts:
+    """One learner's progress, aggregated: the input of one row of the completion table.
+
+    ``lessons_done`` maps a lesson id to when it was first marked done; ``scenario_finished``
+    maps each attempted scenario to the Unix time of its latest finish (``STARTED_ONLY`` if it
+    was started but never finished).
+    """
+
+    user_id: int
+    username: str
+    display_name: str
+    team_id: int | None
+    team_name: str | None
+    lessons_done: dict[str, int]
+    scenario_finished: dict[str, int]
+    scenarios_finished: int
+    scenarios_ended_well: int
+    mean_best_score: float | None
+    last_activity: datetime | None
+    seconds_in_scenarios: int
+
+
+@dataclass(frozen=True)
+class SkillEvidence:
+    """Recency-weighted first-attempt evidence of one learner for one skill (``elearn.mastery``'s tally)."""
+
+    user_id: int
+    skill: str
+    successes: float
+    failures: float
+    observations: int
+
+
+@dataclass(frozen=True)
+class ChoiceFlow:
+    """How many first answers on first attempts took ``choice_id`` at ``node_id`` and left the
+    customer at ``anger_after`` (which decides where a branching choice leads)."""
+
+    node_id: str
+    choice_id: str
+    anger_after: int
+    count: int
+
+
+@dataclass(frozen=True)
+class ExportEvent:
+    """A choice event with its learner's username: one xAPI "answered" statement."""
+
+    id: int
+    event_key: str
+    username: str
+    attempt_id: int
+    scenario_id: str
+    scenario_version: int
+    node_id: str
+    choice_id: str
+    anger_before: int
+    anger_after: int
+    attempt_number: int
+    first_attempt: bool
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class FinishedAttempt:
+    """A finished scenario attempt with its learner's username: xAPI "completed" (and "passed")."""
+
+    id: int
+    username: str
+    scenario_id: str
+    scenario_version: int
+    attempt_number: int
+    started_at: datetime
+    finished_at: datetime
+    ending_id: str
+    outcome: str
+    score: float
+
+
+def learner_facts(
+    store: Store,
+    viewer: Viewer,
+    lessons: Sequence[str],
+    scenarios: Sequence[str],
+    team_ids: Collection[int] | None = None,
+) -> tuple[LearnerFacts, ...]:
+    """Every learner ``viewer`` may see (optionally only in ``team_ids``), by name, with their
+    lessons done and scenario finishes pivoted into one row each: one aggregate query."""
+
+    def work(conn: Connection) -> tuple[LearnerFacts, ...]:
+        audience = _audience(conn, viewer, team_ids)
+        epoch = _epoch_function(conn)
+        started, updated = epoch(AttemptRow.started_at), epoch(AttemptRow.updated_at)
+        duration = updated - started
+        per_scenario = (
+            select(
+                AttemptRow.user_id.label("user_id"),
+                AttemptRow.scenario_id.label("scenario_id"),
+                func.max(epoch(AttemptRow.finished_at)).label("last_finished"),
+                func.max(AttemptRow.score).label("best_score"),
+                func.max(case((AttemptRow.outcome.in_(sorted(SUCCESSFUL_OUTCOMES)), 1), else_=0)).label("ended_well"),
+                func.max(updated).label("last_update"),
+                func.sum(case((duration > ATTEMPT_TIME_CAP_SECONDS, ATTEMPT_TIME_CAP_SECONDS), else_=duration))
+                .label("seconds"),
+            )
+            .where(audience(AttemptRow.user_id))
+            .group_by(AttemptRow.user_id, AttemptRow.scenario_id)
+            .subquery("per_scenario")
+        )
+        s = per_scenario.c
+        attempts = (
+            select(
+                s.user_id,
+                *(func.max(case((s.scenario_id == literal(sid), func.coalesce(s.last_finished, STARTED_ONLY))))
+                  .label(f"s{index}") for index, sid in enumerate(scenarios)),
+                func.count(s.last_finished).label("finished"),
+                func.sum(case((s.last_finished.is_not(None), s.ended_well), else_=0)).label("ended_well"),
+                func.avg(s.best_score).label("mean_best"),
+                func.max(s.last_update).label("last_update"),
+                func.sum(s.seconds).label("seconds"),
+            )
+            .group_by(s.user_id)
+            .subquery("attempts")
+        )
+        completed = epoch(LessonCompletionRow.completed_at)
+        lessons_done = (
+            select(
+                LessonCompletionRow.user_id.label("user_id"),
+                *(func.max(case((LessonCompletionRow.lesson_id == literal(lid), completed))).label(f"l{index}")
+                  for index, lid in enumerate(lessons)),
+                func.max(completed).label("last_lesson"),
+            )
+            .where(audience(LessonCompletionRow.user_id))
+            .group_by(LessonCompletionRow.user_id)
+            .subquery("lessons_done")
+        )
+        a, ld = attempts.c, lessons_done.c
+        query = (
+            select(
+                UserRow.id, UserRow.username, UserRow.display_name, UserRow.team_id, TeamRow.name,
+                a.finished, a.ended_well, a.mean_best, a.last_update, a.seconds, ld.last_lesson,
+                *(a[f"s{index}"] for index in range(len(scenarios))),
+                *(ld[f"l{index}"] for index in range(len(lessons))),
+            )
+            .join(UserRoleRow, and_(UserRoleRow.user_id == UserRow.id, UserRoleRow.role == Role.LEARNER.value))
+            .outerjoin(TeamRow, TeamRow.id == UserRow.team_id)
+            .outerjoin(attempts, a.user_id == UserRow.id)
+            .outerjoin(lessons_done, ld.user_id == UserRow.id)
+            .where(audience(UserRow.id))
+            .order_by(UserRow.display_name, UserRow.id)
+        )
+        return tuple(_facts(row, lessons, scenarios) for row in conn.execute(query))
+
+    return store.read(work)
+
+
+def skill_evidence(store: Store, viewer: Viewer, team_ids: Collection[int] | None = None) -> tuple[SkillEvidence, ...]:
+    """Per learner and skill, the recency-weighted tally of first-attempt ratings, in one query.
+
+    The newest rating weighs 1, the one before ``RECENCY``, then ``RECENCY`` squared...: exactly
+    ``elearn.mastery``'s model, so a cell of the heatmap equals the learner's own skills chart.
+    """
+
+    def work(conn: Connection) -> tuple[SkillEvidence, ...]:
+        audience = _audience(conn, viewer, team_ids)
+        if conn.dialect.name == "postgresql":
+            rated = func.json_each_text(ChoiceEventRow.evidence).table_valued("key", "value", joins_implicitly=True)
+        else:
+            rated = func.json_each(ChoiceEventRow.evidence).table_valued("key", "value", joins_implicitly=True)
+        skill, rating = rated.c.key, rated.c.value
+        credit = case(*((rating == literal(name), literal(value)) for name, value in RATING_CREDIT.items()),
+                      else_=literal(0.0))
+        age = func.row_number().over(partition_by=(ChoiceEventRow.user_id, skill),
+                                     order_by=(ChoiceEventRow.occurred_at.desc(), ChoiceEventRow.id.desc())) - 1
+        ratings = (
+            select(ChoiceEventRow.user_id.label("user_id"), skill.label("skill"),
+                   cast(credit, Float).label("credit"), age.label("age"))
+            .select_from(ChoiceEventRow, rated)
+            .where(ChoiceEventRow.first_attempt.is_(True), audience(ChoiceEventRow.user_id))
+            .subquery("ratings")
+        )
+        r = ratings.c
+        weight = func.power(literal(RECENCY), r.age)
+        query = (
+            select(r.user_id, r.skill, func.sum(r.credit * weight), func.sum((1 - r.credit) * weight), func.count())
+            .group_by(r.user_id, r.skill)
+        )
+        return tuple(SkillEvidence(user_id=row[0], skill=row[1], successes=float(row[2]), failures=float(row[3]),
+                                   observations=int(row[4])) for row in conn.execute(query))
+
+    return store.read(work)
+
+
+def choice_flows(
+    store: Store, viewer: Viewer, scenario_id: str, team_ids: Collection[int] | None = None
+) -> tuple[ChoiceFlow, ...]:
+    """First answers on first attempts at ``scenario_id``, counted per decision, choice and anger
+    after: the bars (sum over anger) and the Sankey links (anger decides a branch) in one query."""
+
+    def work(conn: Connection) -> tuple[ChoiceFlow, ...]:
+        audience = _audience(conn, viewer, team_ids)
+        query = (
+            select(ChoiceEventRow.node_id, ChoiceEventRow.choice_id, ChoiceEventRow.anger_after, func.count())
+            .where(ChoiceEventRow.scenario_id == scenario_id, ChoiceEventRow.attempt_number == 1,
+                   ChoiceEventRow.first_attempt.is_(True), audience(ChoiceEventRow.user_id))
+            .group_by(ChoiceEventRow.node_id, ChoiceEventRow.choice_id, ChoiceEventRow.anger_after)
+            .order_by(ChoiceEventRow.node_id, ChoiceEventRow.choice_id, ChoiceEventRow.anger_after)
+        )
+        return tuple(ChoiceFlow(node_id=row[0], choice_id=row[1], anger_after=row[2], count=row[3])
+                     for row in conn.execute(query))
+
+    return store.read(work)
+
+
+def export_events(
+    store: Store, viewer: Viewer, user_ids: Collection[int], *, batch: int = 20_000
+) -> Iterator[list[ExportEvent]]:
+    """The choice events of ``user_ids`` that ``viewer`` may see, in batches, in the order they were
+    recorded (by event id, 5,000 learners at a time). Each batch is its own short read (keyset
+    paging on the event id), so a large export never holds a transaction open while the file is
+    written."""
+    for chunk in _chunks(sorted(set(user_ids)), 5_000):
+        after = 0
+        while True:
+
+            def work(conn: Connection, chunk: list[int] = chunk, after: int = after) -> list[ExportEvent]:
+                scope = scope_of(conn, viewer)
+                query = (
+                    select(ChoiceEventRow.id, ChoiceEventRow.event_key, UserRow.username, ChoiceEventRow.attempt_id,
+                           ChoiceEventRow.scenario_id, ChoiceEventRow.scenario_version, ChoiceEventRow.node_id,
+                           ChoiceEventRow.choice_id, ChoiceEventRow.anger_before, ChoiceEventRow.anger_after,
+                           ChoiceEventRow.attempt_number, ChoiceEventRow.first_attempt, ChoiceEventRow.occurred_at)
+                    .join(UserRow, UserRow.id == ChoiceEventRow.user_id)
+                    .where(ChoiceEventRow.user_id.in_(chunk), ChoiceEventRow.id > after,
+                           scope.covers(ChoiceEventRow.user_id))
+                    .order_by(ChoiceEventRow.id)
+                    .limit(batch)
+                )
+                return [ExportEvent(**row._mapping) for row in conn.execute(query)]
+
+            rows = store.read(work)
+            if rows:
+                yield rows
+            if len(rows) < batch:
+                break
+            after = rows[-1].id
+
+
+def finished_attempts(store: Store, viewer: Viewer, user_ids: Collection[int]) -> tuple[FinishedAttempt, ...]:
+    """The finished scenario attempts of ``user_ids`` that ``viewer`` may see, oldest first."""
+
+    def work(conn: Connection) -> tuple[FinishedAttempt, ...]:
+        scope = scope_of(conn, viewer)
+        found: list[FinishedAttempt] = []
+        for chunk in _chunks(sorted(set(user_ids)), 5_000):
+            query = (
+                select(AttemptRow.id, UserRow.username, AttemptRow.scenario_id, AttemptRow.scenario_version,
+                       AttemptRow.attempt_number, AttemptRow.started_at, AttemptRow.finished_at, AttemptRow.ending_id,
+                       AttemptRow.outcome, AttemptRow.score)
+                .join(UserRow, UserRow.id == AttemptRow.user_id)
+                .where(AttemptRow.user_id.in_(chunk), AttemptRow.finished_at.is_not(None),
+                       scope.covers(AttemptRow.user_id))
+                .order_by(AttemptRow.finished_at, AttemptRow.id)
+            )
+            found += [FinishedAttempt(**row._mapping) for row in conn.execute(query)]
+        return tuple(sorted(found, key=lambda attempt: (attempt.finished_at, attempt.id)))
+
+    return store.read(work)
+
+
+def count_events(store: Store, viewer: Viewer, user_ids: Collection[int]) -> int:
+    """How many choice events of ``user_ids`` ``viewer`` may see (to size an export before making it)."""
+
+    def work(conn: Connection) -> int:
+        scope = scope_of(conn, viewer)
+        total = 0
+        for chunk in _chunks(sorted(set(user_ids)), 5_000):
+            total += conn.scalar(select(func.count()).select_from(ChoiceEventRow).where(
+                ChoiceEventRow.user_id.in_(chunk), scope.covers(ChoiceEventRow.user_id))) or 0
+        return total
+
+    return store.read(work)
+
+
+def scope_fingerprint(store: Store, viewer: Viewer) -> tuple[int, ...]:
+    """A cheap summary of who ``viewer`` may see right now, for keying cached results: a role
+    taken away, a team given or removed, a learner moved in or out all change it."""
+
+    def work(conn: Connection) -> tuple[int, ...]:
+        scope = scope_of(conn, viewer)
+        managed = sorted(conn.scalars(select(TeamManagerRow.team_id).where(TeamManagerRow.user_id == viewer.id)))
+        row = conn.execute(
+            select(func.count(), func.coalesce(func.sum(UserRow.id), 0), func.coalesce(func.sum(UserRow.team_id), 0))
+            .where(scope.covers(UserRow.id))
+        ).one()
+        return (viewer.id, int(scope.everything), int(scope.manages_teams), *managed, -1, *(int(v or 0) for v in row))
+
+    return store.read(work)
+
+
+def _facts(row: Sequence[Any], lessons: Sequence[str], scenarios: Sequence[str]) -> LearnerFacts:
+    first = 11
+    finishes = row[first:first + len(scenarios)]
+    lesson_times = row[first + len(scenarios):]
+    last = max((int(t) for t in (row[8], row[10]) if t is not None), default=None)
+    return LearnerFacts(
+        user_id=row[0], username=row[1], display_name=row[2], team_id=row[3], team_name=row[4],
+        scenario_finished={sid: int(t) for sid, t in zip(scenarios, finishes, strict=True) if t is not None},
+        lessons_done={lid: int(t) for lid, t in zip(lessons, lesson_times, strict=True) if t is not None},
+        scenarios_finished=int(row[5] or 0), scenarios_ended_well=int(row[6] or 0),
+        mean_best_score=float(row[7]) if row[7] is not None else None,
+        last_activity=datetime.fromtimestamp(last, UTC) if last is not None else None,
+        seconds_in_scenarios=int(row[9] or 0),
+    )
+
+
+def _epoch_function(conn: Connection) -> Any:
+    """A function turning a stored time into whole Unix seconds in this database's dialect."""
+    if conn.dialect.name == "postgresql":
+        return lambda column: cast(func.floor(func.extract("epoch", column)), Integer)
+    # SQLite keeps UTC times as ISO text; strftime('%s') reads them as UTC.
+    return lambda column: cast(func.strftime("%s", column), Integer)
+
+
+Audience = Callable[[InstrumentedAttribute[int]], ColumnElement[bool]]
+"""A condition on a user-id column: the learners a query may aggregate."""
+LISTED_AUDIENCE_MAX = 5_000
+"""Up to this many people, the audience is spelled out as a list of ids: the planner then looks
+each one up in the per-user indexes instead of scanning every event and testing a subquery."""
+
+
+def _audience(conn: Connection, viewer: Viewer, team_ids: Collection[int] | None) -> Audience:
+    """Who ``viewer`` may see (in ``team_ids`` if given), decided now, in this transaction."""
+    scope = scope_of(conn, viewer)
+    if scope.everything and team_ids is None:
+        return lambda column: true()
+    who = select(UserRow.id).where(scope.covers(UserRow.id))
+    if team_ids is not None:
+        who = who.where(UserRow.team_id.in_(sorted(team_ids)))
+    ids = list(conn.scalars(who.limit(LISTED_AUDIENCE_MAX + 1)))
+    if len(ids) > LISTED_AUDIENCE_MAX:
+        return lambda column: column.in_(who)
+    return lambda column: column.in_(ids)
+
+
+def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]

@@ -1,0 +1,124 @@
+"""Team progress: who has completed, who is overdue or at risk, the team's skill gaps, how learners
+answered each decision, exports, and (for managers and admins) assigning the course."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from elearn.dashboard import (
+    COMPLETED,
+    apply_filters,
+    decision_counts,
+    filter_problems,
+    path_links,
+    summary,
+    team_skills,
+    weakest_first,
+)
+from elearn.team_charts import decision_bars, paths_sankey, skills_heatmap
+from ui import manage
+from ui.course import current_course
+
+HEATMAP_ROWS = 40
+VIEWS = ["Completion", "Team skills", "Answers", "Exports", "Assign"]
+STATUS_ICONS = {"not started": "⚪ not started", "in progress": "🟡 in progress", COMPLETED: "🟢 completed",
+                "overdue": "🔴 overdue", "expired": "🟠 expired"}
+
+viewer = manage.require_manager()
+st.set_page_config(layout="wide")
+course = current_course()
+board = manage.dashboard_data(viewer, course)
+
+st.title("Team progress")
+heading, refresh = st.columns([5, 1])
+heading.caption(f"{len(board.rows):,} learners you can see · figures as of {board.loaded_at:%H:%M:%S} UTC "
+                f"(refreshed every {manage.CACHE_SECONDS} s)")
+if refresh.button("Refresh", icon="🔄"):
+    manage.refresh(viewer, course)
+    st.rerun()
+if not board.rows:
+    st.info("There is nobody to show yet: you see the learners of the teams you manage. An administrator puts "
+            "learners and managers in teams.", icon="👥")
+
+filters = manage.filter_controls(board.teams)
+for problem in filter_problems(filters):
+    st.warning(problem, icon="📅")
+rows = apply_filters(board.rows, filters)
+manage.summary_figures(summary(rows))
+view = st.segmented_control("View", VIEWS, default="Completion", key="view", label_visibility="collapsed") \
+    or "Completion"
+
+if view == "Completion":
+    if not rows:
+        st.info("No learner matches these filters.", icon="🔎")
+    st.dataframe(
+        {
+            "Learner": [row.name for row in rows],
+            "Team": [row.team for row in rows],
+            "Status": [STATUS_ICONS[row.status] + (" · at risk" if row.at_risk else "") for row in rows],
+            "Complete": [round(100 * row.share_done) for row in rows],
+            "Assigned": [row.assigned_at.date() if row.assigned_at else None for row in rows],
+            "Due": [row.due_at.date() if row.due_at else None for row in rows],
+            "Days overdue": [row.days_overdue for row in rows],
+            "Last activity": [row.last_activity for row in rows],
+            "Minutes": [row.minutes_spent for row in rows],
+            "Scenarios": [row.scenarios_completed for row in rows],
+            "Ended well": [row.scenarios_ended_well for row in rows],
+            "Best score": [row.mean_best_score for row in rows],
+            "Weakest skills": [", ".join(row.weakest) for row in rows],
+            "Details": [f"learner?user={row.user_id}" for row in rows],
+        },
+        hide_index=True, key="completion-table",
+        column_config={
+            "Complete": st.column_config.ProgressColumn("Complete", format="%d%%", min_value=0, max_value=100),
+            "Last activity": st.column_config.DatetimeColumn("Last activity", format="YYYY-MM-DD HH:mm"),
+            "Minutes": st.column_config.NumberColumn("Time spent (min)"),
+            "Scenarios": st.column_config.NumberColumn("Scenarios done"),
+            "Best score": st.column_config.NumberColumn("Mean best score", format="%.0f%%"),
+            "Details": st.column_config.LinkColumn("Details", display_text="Open ›"),
+        },
+    )
+
+elif view == "Team skills":
+    shown = weakest_first(rows, board.masteries, HEATMAP_ROWS)
+    names = {skill.id: skill.name for skill in course.skills.values()}
+    if not shown:
+        st.info("No learner matches these filters.", icon="🔎")
+    else:
+        extra = f" (the {len(shown)} weakest of {len(rows):,}; narrow the filters to see others)" \
+            if len(rows) > len(shown) else ""
+        st.caption(f"Mastery from each learner's first answers{extra}. Grey '?' cells: not enough evidence yet.")
+        st.plotly_chart(skills_heatmap([(f"{row.name} ({row.username})", board.masteries.get(row.user_id, {}))
+                                        for row in shown], names), config={"displayModeBar": False})
+    st.subheader("The group's weakest skills")
+    for skill in team_skills(course, rows, board.masteries)[:5]:
+        with st.container(border=True):
+            level = f"{skill.mean_mastery:.0%} on average" if skill.enough_evidence and skill.mean_mastery is not None \
+                else "not enough evidence yet"
+            st.markdown(f"**{skill.name}** · {level} · measured in {skill.measured:,} of {skill.learners:,} learners")
+            if skill.lesson is not None:
+                st.caption(f"Taught in the lesson '{skill.lesson.title}' ({skill.lesson.meta.minutes} min).")
+
+elif view == "Answers":
+    titles = {scenario.id: scenario.title for scenario in course.scenarios}
+    scenario_id = st.selectbox("Scenario", list(titles), format_func=lambda key: titles[key], key="answers-scenario")
+    scenario = course.scenario(scenario_id)
+    assert scenario is not None
+    st.caption("First answers on learners' first attempts, for the teams chosen in the filter (all your teams if "
+               "none).")
+    flows = manage.flows(viewer, scenario.id, filters.team_ids)
+    if not flows:
+        st.info("Nobody in these teams has played this scenario yet.", icon="💬")
+    else:
+        st.plotly_chart(paths_sankey(scenario, path_links(scenario, flows)), config={"displayModeBar": False})
+        for decision in decision_counts(scenario, flows):
+            st.plotly_chart(decision_bars(decision), config={"displayModeBar": False}, key=f"bars-{decision.node_id}")
+
+elif view == "Exports":
+    manage.export_panel(viewer, course, rows)
+
+else:
+    st.subheader("Assign training")
+    manage.assignment_form(viewer, course, board.teams)
+    st.subheader("Assignments in force")
+    manage.assignments_table(viewer, course, board.teams)

@@ -1,0 +1,342 @@
+"""Streamlit helpers for the manager pages: who may open them, cached aggregates, filters, exports.
+
+The dashboard's aggregates are cached per viewer for ``CACHE_SECONDS``, keyed on a fingerprint of
+what the viewer may see *now* (``scope_fingerprint``: roles, managed teams, who is in them), so a
+filter change reuses them and a change of access never serves a stale scope. Once an entry is
+older than that, the page is served from it while a fresh one is computed in the background
+(``refresh_mode="background"``): only the very first view waits for the database. The cache holds
+frozen rows shared between reruns (``st.cache_resource``: no copy per rerun); treat them as
+read-only.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import urlsplit
+
+import streamlit as st
+
+from elearn.catalogue import Course
+from elearn.dashboard import (
+    STATUSES,
+    CompletionRow,
+    Filters,
+    Summary,
+    completion_rows,
+    masteries_from,
+    requirement,
+)
+from elearn.errors import ElearnError
+from elearn.exports import XapiSource, completion_csv, completion_xlsx, statements, write_json_array
+from elearn.mastery import SkillMastery
+from elearn.roster import PersonRow
+from elearn.store import Role, Team, User, add_team_manager, add_user, visible_teams
+from elearn.store.analytics import (
+    ChoiceFlow,
+    ExportEvent,
+    choice_flows,
+    count_events,
+    export_events,
+    finished_attempts,
+    learner_facts,
+    scope_fingerprint,
+    skill_evidence,
+)
+from elearn.store.assignments import (
+    assign,
+    assignable_learners,
+    assignable_team_ids,
+    current_assignments,
+    revoke,
+    visible_assignments,
+)
+from ui.auth import resolve_user
+from ui.store import current_store, now, setting
+from ui.text import md_escape
+
+CACHE_SECONDS = 120
+XAPI_MAX_EVENTS = 50_000
+"""Above this many choice events the xAPI export asks for a narrower filter: at about 1.4 kB a
+statement, the file would pass ~90 MB, held in memory until downloaded."""
+
+
+@dataclass(frozen=True)
+class DashboardData:
+    """Everything the dashboard shows, for one viewer at one moment."""
+
+    rows: tuple[CompletionRow, ...]
+    masteries: dict[int, dict[str, SkillMastery]]
+    teams: tuple[Team, ...]
+    loaded_at: datetime
+
+
+def require_manager() -> User:
+    """The signed-in user if they manage a team or administer the app; otherwise stop with a refusal."""
+    user = resolve_user()  # checked here again: a page never trusts that app.py ran first
+    if user is None or not (user.has(Role.MANAGER) or user.has(Role.ADMIN)):
+        st.error("You don't have access to this page.", icon="🔒")
+        st.stop()
+    return user
+
+
+def fingerprint(viewer: User) -> tuple[object, ...]:
+    """What cached results are keyed on: the database, and what the viewer may see in it now."""
+    store = current_store()
+    return (store.engine.url.render_as_string(hide_password=True), *scope_fingerprint(store, viewer))
+
+
+def dashboard_data(viewer: User, course: Course) -> DashboardData:
+    """The viewer's completion rows and skill masteries (aggregated in the database, then cached)."""
+    return _dashboard(viewer, fingerprint(viewer), str(course.directory), course)
+
+
+@st.cache_resource(ttl=CACHE_SECONDS, max_entries=16, show_spinner="Adding up everyone's progress…",
+                   refresh_mode="background")
+def _dashboard(_viewer: User, key: tuple[object, ...], course_dir: str, _course: Course) -> DashboardData:
+    store = current_store()
+    lessons = [lesson.id for lesson in _course.lessons]
+    scenarios = [scenario.id for scenario in _course.scenarios]
+    facts = learner_facts(store, _viewer, lessons, scenarios)
+    masteries = masteries_from(skill_evidence(store, _viewer), _course.skills)
+    assigned = current_assignments(visible_assignments(store, _viewer), ((f.user_id, f.team_id) for f in facts))
+    moment = now()
+    rows = completion_rows(_course, facts, assigned, masteries, moment)
+    return DashboardData(rows=tuple(rows), masteries=masteries, teams=visible_teams(store, _viewer), loaded_at=moment)
+
+
+def flows(viewer: User, scenario_id: str, team_ids: frozenset[int]) -> tuple[ChoiceFlow, ...]:
+    """First answers at one scenario by the viewer's learners (in ``team_ids`` if any), cached briefly."""
+    return _flows(viewer, fingerprint(viewer), scenario_id, tuple(sorted(team_ids)))
+
+
+@st.cache_data(ttl=CACHE_SECONDS, max_entries=64, show_spinner="Counting answers…", refresh_mode="background")
+def _flows(_viewer: User, key: tuple[object, ...], scenario_id: str, team_ids: tuple[int, ...]
+           ) -> tuple[ChoiceFlow, ...]:
+    return choice_flows(current_store(), _viewer, scenario_id, team_ids or None)
+
+
+def forget_cached() -> None:
+    """Drop every cached aggregate (after an assignment or a change of teams: it concerns others too)."""
+    _dashboard.clear()
+    _flows.clear()
+
+
+def refresh(viewer: User, course: Course) -> None:
+    """Drop this viewer's cached dashboard, so the next run reads the database afresh."""
+    _dashboard.clear(viewer, fingerprint(viewer), str(course.directory), course)
+
+
+def filter_controls(teams: Sequence[Team]) -> Filters:
+    """The filter widgets above the completion table; returns what they say."""
+    names = {team.id: team.name for team in teams}
+    left, middle, right = st.columns([2, 2, 2])
+    chosen_teams = left.multiselect("Team", list(names), format_func=lambda team_id: names[team_id],
+                                    placeholder="All teams", key="filter-teams")
+    statuses = middle.multiselect("Status", list(STATUSES), placeholder="Any status", key="filter-status")
+    span = right.date_input("Due between", value=[], format="YYYY-MM-DD", key="filter-due")
+    search_column, toggle_column = st.columns([4, 2])
+    search = search_column.text_input("Search by name", placeholder="Name or username", key="filter-search")
+    overdue = toggle_column.toggle("Overdue only", key="filter-overdue")
+    bounds = [day for day in (span if isinstance(span, tuple | list) else [span]) if isinstance(day, date)]
+    return Filters(team_ids=frozenset(chosen_teams), statuses=frozenset(statuses),
+                   due_from=bounds[0] if bounds else None, due_to=bounds[1] if len(bounds) > 1 else None,
+                   overdue_only=overdue, search=search)
+
+
+def summary_figures(figures: Summary) -> None:
+    columns = st.columns(5)
+    columns[0].metric("Learners", f"{figures.learners:,}")
+    columns[1].metric("Completion rate", f"{figures.completion_rate:.0%}", help="Completed, of the learners shown.")
+    columns[2].metric("Overdue", f"{figures.overdue:,}", help="Not complete and past the due date.")
+    columns[3].metric("At risk", f"{figures.at_risk:,}", help="Not complete and due within 14 days.")
+    columns[4].metric("Expired", f"{figures.expired:,}", help="Completed, but the recertification period has passed.")
+
+
+def home_page() -> str:
+    """The app's home page IRI for xAPI ids: ``ELEARN_HOME_PAGE`` if set, else this request's origin."""
+    configured = setting("home_page", "").strip()
+    if configured:
+        return configured.rstrip("/")
+    parts = urlsplit(st.context.url or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else "http://localhost:8501"
+
+
+@dataclass(frozen=True)
+class Prepared:
+    key: tuple[object, ...]
+    data: bytes
+    file_name: str
+    mime: str
+
+
+EXPORTS = {
+    "csv": ("CSV", "completion.csv", "text/csv"),
+    "xlsx": ("Excel (XLSX)", "completion.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "xapi": ("xAPI statements (JSON)", "statements.json", "application/json"),
+}
+
+
+def export_panel(viewer: User, course: Course, rows: Sequence[CompletionRow]) -> None:
+    """Prepare-then-download buttons for the learners shown; each file is made with visible progress."""
+    key = (fingerprint(viewer), tuple(row.user_id for row in rows))
+    st.caption(f"Exports hold the {len(rows):,} learners shown by the filters above.")
+    for kind, (label, file_name, mime) in EXPORTS.items():
+        with st.container(border=True):
+            if st.button(f"Prepare {label}", key=f"prepare-{kind}", disabled=not rows):
+                with st.status(f"Preparing {label} for {len(rows):,} learners…") as status:
+                    data = _make(kind, viewer, course, rows, status.write)
+                    if data is None:
+                        status.update(label=f"{label}: too large", state="error")
+                    else:
+                        st.session_state[f"export-{kind}"] = Prepared(key, data, file_name, mime)
+                        status.update(label=f"{label} ready ({len(data) / 1e6:.1f} MB)", state="complete")
+            prepared = st.session_state.get(f"export-{kind}")
+            if isinstance(prepared, Prepared) and prepared.key == key:
+                st.download_button(f"Download {prepared.file_name}", data=lambda p=prepared: p.data,
+                                   file_name=prepared.file_name, mime=prepared.mime, on_click="ignore",
+                                   icon="⬇️", key=f"download-{kind}")
+
+
+def _make(kind: str, viewer: User, course: Course, rows: Sequence[CompletionRow],
+          say: Callable[[str], object]) -> bytes | None:
+    if kind == "csv":
+        return completion_csv(rows)
+    if kind == "xlsx":
+        return completion_xlsx(rows)
+    store = current_store()
+    user_ids = [row.user_id for row in rows]
+    total = count_events(store, viewer, user_ids)
+    if total > XAPI_MAX_EVENTS:
+        st.warning(f"These learners made {total:,} choices, more than the {XAPI_MAX_EVENTS:,} one file can hold. "
+                   "Narrow the filters (a team, a due-date range) and export in parts.", icon="✂️")
+        return None
+    say(f"{total:,} choices, plus finished scenarios and course completions.")
+    bar = st.progress(0.0, text="Writing statements…")
+    done = [0]
+
+    def batches() -> Iterator[list[ExportEvent]]:
+        for batch in export_events(store, viewer, user_ids):
+            done[0] += len(batch)
+            bar.progress(min(1.0, done[0] / max(total, 1)), text=f"Writing statements… {done[0]:,} of {total:,}")
+            yield batch
+
+    out = io.StringIO()
+    source = XapiSource(course=course, home_page=home_page())
+    count = write_json_array(out, statements(source, rows, finished_attempts(store, viewer, user_ids), batches()))
+    bar.progress(1.0, text=f"{count:,} statements written.")
+    return out.getvalue().encode("utf-8")
+
+
+def lesson_names(course: Course) -> dict[str, str]:
+    return {lesson.id: f"{number}. {lesson.title}" for number, lesson in enumerate(course.lessons, start=1)}
+
+
+def requirement_text(course: Course, modules: Sequence[str]) -> str:
+    if not modules:
+        return "Whole course"
+    asked = requirement(course, modules)
+    names = lesson_names(course)
+    return ", ".join(names.get(lesson, lesson) for lesson in asked.lessons) or "(lessons no longer in the course)"
+
+
+def assignment_form(viewer: User, course: Course, teams: Sequence[Team]) -> None:
+    """Assign the course or chosen modules to a team or a learner, with a due date and an optional
+    recertification period. Managers see only their own teams and their members."""
+    store = current_store()
+    allowed = assignable_team_ids(store, viewer)
+    names = {team.id: team.name for team in teams if team.id in allowed}
+    target = st.radio("Assign to", ["A team", "One learner"], horizontal=True, key="assign-target")
+    team_id = user_id = None
+    if target == "A team":
+        if not names:
+            st.info("You don't manage any team yet, so there is no one to assign training to.", icon="👥")
+            return
+        team_id = st.selectbox("Team", list(names), format_func=lambda key: names[key], key="assign-team")
+    else:
+        search = st.text_input("Find the learner", placeholder="Part of a name or username", key="assign-search")
+        people = assignable_learners(store, viewer, search) if search.strip() else ()
+        if search.strip() and not people:
+            st.caption("No learner you can assign to matches that.")
+        labels = {person.id: f"{person.display_name} ({person.username})" for person in people}
+        user_id = st.selectbox("Learner", list(labels), format_func=lambda key: labels[key], key="assign-learner",
+                               placeholder="Search first", index=None)
+    lessons = lesson_names(course)
+    with st.form("assign", border=True):
+        scope = st.radio("What", ["Whole course", "Chosen modules"], horizontal=True)
+        modules = st.multiselect("Modules (for 'Chosen modules')", list(lessons), format_func=lambda key: lessons[key])
+        today = now().date()
+        due = st.date_input("Due date", value=today + timedelta(days=30), min_value=today + timedelta(days=1),
+                            format="YYYY-MM-DD")
+        recertify = st.number_input("Recertify after (days; 0 for never)", min_value=0, max_value=3650, value=0,
+                                    step=30)
+        submitted = st.form_submit_button("Assign", type="primary")
+    if not submitted:
+        return
+    if target == "One learner" and user_id is None:
+        st.error("Choose a learner first: type part of their name above, then pick them.", icon="👤")
+        return
+    if scope == "Chosen modules" and not modules:
+        st.error("Choose at least one module, or assign the whole course.", icon="📚")
+        return
+    due_at = datetime.combine(due if isinstance(due, date) else today, time(23, 59), UTC)
+    try:
+        assign(store, viewer, team_id=team_id, user_id=user_id, modules=modules if scope == "Chosen modules" else (),
+               due_at=due_at, recertify_days=int(recertify) or None, now=now())
+    except ElearnError as error:
+        st.error(md_escape(str(error)), icon="⚠️")
+        return
+    forget_cached()
+    st.success(f"Assigned, due {due_at:%d %b %Y}.", icon="✅")
+
+
+def assignments_table(viewer: User, course: Course, teams: Sequence[Team]) -> None:
+    """The assignments in force that the viewer can see, with a way to withdraw one."""
+    store = current_store()
+    found = visible_assignments(store, viewer)
+    if not found:
+        st.caption("No assignments yet.")
+        return
+    team_names = {team.id: team.name for team in teams}
+    allowed = assignable_team_ids(store, viewer)
+    st.dataframe(
+        [{"To": f"Team: {team_names.get(a.team_id, a.team_id)}" if a.team_id else f"Learner #{a.user_id}",
+          "What": requirement_text(course, a.modules), "Assigned": a.assigned_at.date(), "Due": a.due_at.date(),
+          "Recertify (days)": a.recertify_days} for a in found],
+        hide_index=True,
+    )
+    mine = [a for a in found if a.team_id in allowed or a.user_id is not None]
+    labels = {a.id: f"#{a.id}: {team_names.get(a.team_id, '') or f'learner #{a.user_id}'}, due {a.due_at:%d %b %Y}"
+              for a in mine}
+    chosen = st.selectbox("Withdraw an assignment", list(labels), format_func=lambda key: labels[key], index=None,
+                          placeholder="Choose one to withdraw", key="revoke-choice")
+    if chosen is not None and st.button("Withdraw it", key="revoke"):
+        try:
+            revoke(store, viewer, chosen, now())
+        except ElearnError as error:
+            st.error(md_escape(str(error)), icon="⚠️")
+            return
+        forget_cached()
+        st.rerun()
+
+
+def import_people(admin: User, people: Sequence[PersonRow]) -> list[str]:
+    """Create the accounts of a checked roster, one by one, with a progress bar; return the rows
+    that failed (a username taken meanwhile, say), each with its row number and reason."""
+    store = current_store()
+    failures = []
+    bar = st.progress(0.0, text="Creating accounts…")
+    for index, person in enumerate(people, start=1):
+        try:
+            user = add_user(store, admin, username=person.username, display_name=person.display_name,
+                            password=person.password, now=now(), email=person.email, team_id=person.team_id,
+                            roles=person.roles)
+            for team_id in person.manages:
+                add_team_manager(store, admin, user.id, team_id)
+        except ElearnError as error:
+            failures.append(f"Row {person.line} ({person.username}): {error}")
+        bar.progress(index / len(people), text=f"Creating accounts… {index} of {len(people)}")
+    forget_cached()
+    return failures
