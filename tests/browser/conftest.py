@@ -82,7 +82,10 @@ def server(tmp_path: Path) -> Iterator[Server]:
     stop_server(running)
 
 
-@pytest.fixture(scope="session")
+# One Chromium per test module, not per session: Playwright's sync API keeps an asyncio loop
+# running while it is open, which would break later tests that run their own loop (tests/load)
+# and any other folder's browser tests.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is not installed: run `make chromium` (apt-get install chromium).")

@@ -1,0 +1,575 @@
+"""Workshop rooms: a facilitator plays one scenario live, the room votes from its phones.
+
+Everything about a room lives in the database, so any server process can serve any phone or the
+presenter (several processes behind a load balancer share one PostgreSQL). The store keeps the
+room's engine run as opaque JSON, like an attempt's; the caller (``ui/workshop.py``) computes the
+next run with the engine and hands it to ``advance``.
+
+A room moves through each decision in three steps, each guarded by the decision number the
+caller saw, so a stale click (a second presenter window, a phone that has not refreshed) is
+refused instead of acting on the wrong question:
+
+    open_voting(..., decision)          phones see the choices and vote (a vote can change)
+    reveal(..., decision)               voting closes; the split may be shown
+    advance(..., decision, choice_id)   the room's choice is recorded with its split; next decision
+
+A participant has no account: ``join_room`` returns a random token (kept in the phone's URL) whose
+SHA-256 alone is stored, as for sign-in sessions. Facilitator actions check, in the same
+transaction, that the actor holds the facilitator role and owns the room.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, distinct, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from elearn.store.access import require_role
+from elearn.store.db import Store
+from elearn.store.errors import StoreError
+from elearn.store.records import Role, User
+from elearn.store.tables import (
+    ChoiceEventRow,
+    RoomDecisionRow,
+    RoomParticipantRow,
+    RoomRow,
+    RoomVoteRow,
+)
+from elearn.workshop import majority
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+"""Join codes avoid 0/O and 1/I, which people misread on a projector."""
+CODE_LENGTH = 6
+NICKNAME_MAX = 24
+_CODE_TRIES = 8
+_KEY_MAX = 40  # room_participants.nickname_key
+_ALLOWED_FORMAT_CHARACTERS = {"\u200d"}  # the zero-width joiner inside emoji sequences
+
+
+class RoomError(StoreError):
+    """A room action that cannot be done now; the message says why and what to do."""
+
+
+class RoomNotFound(RoomError):
+    """No room has this join code (or it is not the acting facilitator's)."""
+
+
+class RoomClosed(RoomError):
+    """The room has finished or was closed: nobody can join or vote any more."""
+
+
+class NicknameRefused(RoomError):
+    """The nickname is empty, too long, holds control characters, or is taken in the room."""
+
+
+class VotingClosed(RoomError):
+    """A vote arrived when voting at this decision is not open."""
+
+
+class RoomMovedOn(RoomError):
+    """The room is no longer at the decision the action was meant for."""
+
+
+@dataclass(frozen=True)
+class Room:
+    """A room as pages see it. ``decision`` is 1 at the first decision and counts up as the story moves."""
+
+    id: int
+    code: str
+    facilitator_id: int
+    scenario_id: str
+    scenario_version: int
+    run_json: str
+    decision: int
+    voting_open: bool
+    revealed: bool
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+
+    @property
+    def closed(self) -> bool:
+        """True once the room reached an ending or the facilitator closed it."""
+        return self.closed_at is not None
+
+
+@dataclass(frozen=True)
+class Participant:
+    id: int
+    room_id: int
+    nickname: str
+    joined_at: datetime
+
+
+@dataclass(frozen=True)
+class Joined:
+    """A new participant and the token their phone keeps (shown once, never stored in clear)."""
+
+    participant: Participant
+    token: str
+    room: Room
+
+
+@dataclass(frozen=True)
+class RoomDecision:
+    """What the room did at one decision: the choice taken, the most-voted choice, the split."""
+
+    decision: int
+    node_id: str
+    choice_id: str
+    majority_choice_id: str | None
+    overridden: bool
+    votes: Mapping[str, int]
+    decided_at: datetime
+
+
+@dataclass(frozen=True)
+class RoomState:
+    """The live view of a room, read in one transaction: what the presenter shows each second.
+
+    ``split`` (votes per choice at the current decision) is only filled in once revealed, so a
+    page cannot show it early by mistake; ``votes_cast`` is always there.
+    """
+
+    room: Room
+    participants: int
+    votes_cast: int
+    split: Mapping[str, int] | None
+    last_decision: RoomDecision | None
+
+
+@dataclass(frozen=True)
+class PhoneView:
+    """What one participant's phone shows: the room, their own vote now, and the split once revealed."""
+
+    participant: Participant
+    room: Room
+    my_vote: str | None
+    split: Mapping[str, int] | None
+
+
+@dataclass(frozen=True)
+class RoomListing:
+    room: Room
+    participants: int
+
+
+@dataclass(frozen=True)
+class RoomSummary:
+    room: Room
+    participants: int
+    decisions: tuple[RoomDecision, ...]
+
+
+_ROOM_COLUMNS = (
+    RoomRow.id, RoomRow.code, RoomRow.facilitator_id, RoomRow.scenario_id, RoomRow.scenario_version,
+    RoomRow.run_json, RoomRow.decision, RoomRow.voting_open, RoomRow.revealed, RoomRow.created_at,
+    RoomRow.updated_at, RoomRow.closed_at,
+)
+_DECISION_COLUMNS = (
+    RoomDecisionRow.decision, RoomDecisionRow.node_id, RoomDecisionRow.choice_id, RoomDecisionRow.majority_choice_id,
+    RoomDecisionRow.overridden, RoomDecisionRow.votes, RoomDecisionRow.decided_at,
+)
+
+
+# --- codes, nicknames, tokens ----------------------------------------------------------------
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalise_code(typed: str) -> str:
+    """A code as typed on a phone ("abc 23k", "ABC-23K") in the stored form ("ABC23K")."""
+    return re.sub(r"[\s\-]", "", typed).upper()
+
+
+def clean_nickname(typed: str) -> tuple[str, str]:
+    """The nickname to show and its key for uniqueness (case- and space-insensitive).
+
+    Raises ``NicknameRefused`` with the reason. Spaces are trimmed and runs of spaces collapsed;
+    control and invisible characters are refused rather than silently dropped.
+    """
+    nickname = " ".join(unicodedata.normalize("NFC", typed).split())
+    if not nickname:
+        raise NicknameRefused("Type a nickname so the room can tell you apart (1 to 24 characters).")
+    if len(nickname) > NICKNAME_MAX:
+        raise NicknameRefused(f"That nickname is {len(nickname)} characters long; use at most {NICKNAME_MAX}.")
+    hidden = [c for c in nickname if unicodedata.category(c).startswith("C") and c not in _ALLOWED_FORMAT_CHARACTERS]
+    if hidden:
+        raise NicknameRefused("That nickname contains invisible or control characters. Use letters, digits, "
+                              "spaces, punctuation or emoji.")
+    key = "".join(unicodedata.normalize("NFKC", nickname).casefold().split())
+    if len(key) > _KEY_MAX:  # a few characters fold into several ("ﬃ" is "ffi"): keep within the column
+        raise NicknameRefused(f"That nickname is too long once written out; use at most {NICKNAME_MAX} plain "
+                              "characters.")
+    return nickname, key
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# --- opening and listing rooms (facilitators) --------------------------------------------------
+
+def open_room(
+    store: Store, facilitator: User, *, scenario_id: str, scenario_version: int, run_json: str, now: datetime,
+    codes: Callable[[], str] = new_code,
+) -> Room:
+    """Open a room on a scenario at its start (``run_json``: the engine's new run), with a fresh join code."""
+
+    def work(conn: Connection) -> Room:
+        require_role(conn, facilitator, Role.FACILITATOR)
+        room_id = conn.execute(
+            insert(RoomRow).values(
+                code=codes(), facilitator_id=facilitator.id, scenario_id=scenario_id,
+                scenario_version=scenario_version, run_json=run_json, decision=1, voting_open=False,
+                revealed=False, created_at=now, updated_at=now,
+            ).returning(RoomRow.id)
+        ).scalar_one()
+        return _room_by_id(conn, room_id)
+
+    for try_number in range(1, _CODE_TRIES + 1):
+        try:
+            return store.write(work)
+        except IntegrityError:  # the code is taken: 32**6 codes make this rare; draw another
+            if try_number == _CODE_TRIES:
+                raise
+    raise AssertionError("unreachable")
+
+
+def rooms_of(store: Store, facilitator: User) -> tuple[RoomListing, ...]:
+    """The facilitator's rooms, newest first, with how many people joined each."""
+
+    def work(conn: Connection) -> tuple[RoomListing, ...]:
+        require_role(conn, facilitator, Role.FACILITATOR)
+        joined = (
+            select(func.count()).where(RoomParticipantRow.room_id == RoomRow.id).scalar_subquery()
+        )
+        rows = conn.execute(
+            select(*_ROOM_COLUMNS, joined).where(RoomRow.facilitator_id == facilitator.id)
+            .order_by(RoomRow.created_at.desc(), RoomRow.id.desc())
+        )
+        return tuple(RoomListing(room=_room(row), participants=_count(row[-1])) for row in rows)
+
+    return store.read(work)
+
+
+def room_for(store: Store, facilitator: User, code: str) -> Room:
+    """The facilitator's own room with this code (``RoomNotFound`` otherwise)."""
+    return store.read(lambda conn: _own_room(conn, facilitator, code))
+
+
+def room_state(store: Store, facilitator: User, code: str) -> RoomState:
+    """The presenter's live view of their room: a handful of indexed look-ups in one transaction."""
+
+    def work(conn: Connection) -> RoomState:
+        room = _own_room(conn, facilitator, code)
+        participants = conn.scalar(select(func.count()).where(RoomParticipantRow.room_id == room.id)) or 0
+        split = _split(conn, room.id, room.decision)
+        last = conn.execute(
+            select(*_DECISION_COLUMNS).where(
+                RoomDecisionRow.room_id == room.id, RoomDecisionRow.decision == room.decision - 1)
+        ).first()
+        return RoomState(
+            room=room, participants=participants, votes_cast=sum(split.values()),
+            split=split if room.revealed else None, last_decision=_decision(last) if last else None,
+        )
+
+    return store.read(work)
+
+
+def room_summary(store: Store, facilitator: User, code: str) -> RoomSummary:
+    """A room's record, finished or not: every decision with its split, and the head count."""
+
+    def work(conn: Connection) -> RoomSummary:
+        room = _own_room(conn, facilitator, code)
+        participants = conn.scalar(select(func.count()).where(RoomParticipantRow.room_id == room.id)) or 0
+        rows = conn.execute(
+            select(*_DECISION_COLUMNS).where(RoomDecisionRow.room_id == room.id).order_by(RoomDecisionRow.decision)
+        )
+        return RoomSummary(room=room, participants=participants, decisions=tuple(_decision(row) for row in rows))
+
+    return store.read(work)
+
+
+def vote_counts(store: Store, facilitator: User, code: str, decision: int) -> dict[str, int]:
+    """Votes per choice at one decision of the facilitator's room (choices nobody chose are absent)."""
+
+    def work(conn: Connection) -> dict[str, int]:
+        room = _own_room(conn, facilitator, code)
+        return _split(conn, room.id, decision)
+
+    return store.read(work)
+
+
+def self_paced_split(store: Store, facilitator: User, scenario_id: str) -> dict[str, dict[str, int]]:
+    """How self-paced learners answered each decision of a scenario the first time: node -> choice -> learners.
+
+    Counted in the database over first-attempt choices of first attempts (one answer per learner
+    per decision). Only counts leave the database, never who chose what; ``elearn.workshop``
+    hides a decision answered by too few learners to stay anonymous.
+    """
+
+    def work(conn: Connection) -> dict[str, dict[str, int]]:
+        require_role(conn, facilitator, Role.FACILITATOR)
+        rows = conn.execute(
+            select(ChoiceEventRow.node_id, ChoiceEventRow.choice_id, func.count(distinct(ChoiceEventRow.user_id)))
+            .where(ChoiceEventRow.scenario_id == scenario_id, ChoiceEventRow.first_attempt.is_(True),
+                   ChoiceEventRow.attempt_number == 1)
+            .group_by(ChoiceEventRow.node_id, ChoiceEventRow.choice_id)
+        )
+        found: dict[str, dict[str, int]] = {}
+        for node_id, choice_id, learners in rows:
+            found.setdefault(node_id, {})[choice_id] = learners
+        return found
+
+    return store.read(work)
+
+
+# --- running a room (facilitators) ------------------------------------------------------------
+
+def open_voting(store: Store, facilitator: User, code: str, decision: int, now: datetime) -> Room:
+    """Let the phones vote at ``decision``. Opening it twice (two presenter windows) is harmless."""
+
+    def work(conn: Connection) -> Room:
+        room = _own_room(conn, facilitator, code, lock=True)
+        _check_current(room, decision)
+        if room.revealed:
+            raise VotingClosed("The votes at this decision are already revealed. Move the story on to vote again.")
+        return _set(conn, room, voting_open=True, updated_at=now)
+
+    return store.write(work)
+
+
+def reveal(store: Store, facilitator: User, code: str, decision: int, now: datetime) -> Room:
+    """Close voting at ``decision`` and allow the split to be shown. Idempotent."""
+
+    def work(conn: Connection) -> Room:
+        room = _own_room(conn, facilitator, code, lock=True)
+        _check_current(room, decision)
+        if not (room.voting_open or room.revealed):
+            raise VotingClosed("Voting has not been opened at this decision yet. Open voting first.")
+        return _set(conn, room, voting_open=False, revealed=True, updated_at=now)
+
+    return store.write(work)
+
+
+def advance(
+    store: Store, facilitator: User, code: str, *, decision: int, node_id: str, choice_id: str, run_json: str,
+    finished: bool, now: datetime,
+) -> Room:
+    """Move the story on from ``decision`` with ``choice_id``: the room's choice, or the facilitator's.
+
+    The split is counted here, in the same transaction, and stored with the most-voted choice
+    (None for no votes or a tie), so ``overridden`` says whether the facilitator went against a
+    clear majority. ``run_json`` is the engine's run after the choice; with ``finished`` (the run
+    reached an ending) the room closes. Refused while voting is open: reveal first.
+    """
+
+    def work(conn: Connection) -> Room:
+        room = _own_room(conn, facilitator, code, lock=True)
+        _check_current(room, decision)
+        if room.voting_open:
+            raise VotingClosed("Voting is still open. Reveal the votes first, then move the story on.")
+        split = _split(conn, room.id, decision)
+        most = majority(split)
+        conn.execute(insert(RoomDecisionRow).values(
+            room_id=room.id, decision=decision, node_id=node_id, choice_id=choice_id, majority_choice_id=most,
+            overridden=most is not None and most != choice_id, votes=split, decided_at=now,
+        ))
+        return _set(conn, room, run_json=run_json, decision=decision + 1, voting_open=False, revealed=False,
+                    updated_at=now, closed_at=now if finished else None)
+
+    return store.write(work)
+
+
+def close_room(store: Store, facilitator: User, code: str, now: datetime) -> Room:
+    """End a room early: nobody can join or vote any more; its summary stays. Idempotent."""
+
+    def work(conn: Connection) -> Room:
+        room = _own_room(conn, facilitator, code, lock=True)
+        if room.closed:
+            return room
+        return _set(conn, room, voting_open=False, updated_at=now, closed_at=now)
+
+    return store.write(work)
+
+
+# --- participants ----------------------------------------------------------------------------
+
+def join_room(store: Store, code: str, nickname: str, now: datetime) -> Joined:
+    """Join the room with ``code`` as ``nickname``; the returned token identifies this phone from now on."""
+    shown, key = clean_nickname(nickname)
+    wanted = normalise_code(code)
+    token = secrets.token_urlsafe(24)
+
+    def work(conn: Connection) -> Joined:
+        row = conn.execute(select(*_ROOM_COLUMNS).where(RoomRow.code == wanted)).first()
+        if row is None:
+            raise RoomNotFound(_no_room(code))
+        room = _room(row)
+        if room.closed:
+            raise RoomClosed(f"The workshop room {room.code} has finished, so it takes no new participants. "
+                             "Ask the facilitator for the code of the room running now.")
+        taken = conn.scalar(select(RoomParticipantRow.id).where(
+            RoomParticipantRow.room_id == room.id, RoomParticipantRow.nickname_key == key))
+        if taken is not None:
+            raise NicknameRefused(f"Someone in this room already goes by “{shown}”. Pick another nickname.")
+        participant_id = conn.execute(insert(RoomParticipantRow).values(
+            room_id=room.id, nickname=shown, nickname_key=key, token_hash=_token_hash(token), joined_at=now,
+        ).returning(RoomParticipantRow.id)).scalar_one()
+        return Joined(Participant(participant_id, room.id, shown, now), token, room)
+
+    try:
+        return store.write(work)
+    except IntegrityError as error:  # two phones took the same nickname at the same moment
+        raise NicknameRefused(f"Someone in this room already goes by “{shown}”. Pick another nickname.") from error
+
+
+def participant_by_token(store: Store, token: str) -> Participant | None:
+    """The participant this phone's token belongs to, or None for an unknown token."""
+    if not token:
+        return None
+    row = store.read(lambda conn: conn.execute(_participant_query(token)).first())
+    return _participant(row) if row else None
+
+
+def phone_view(store: Store, token: str) -> PhoneView | None:
+    """Everything a phone shows, in one transaction; None for an unknown token."""
+    if not token:
+        return None
+
+    def work(conn: Connection) -> PhoneView | None:
+        row = conn.execute(_participant_query(token)).first()
+        if row is None:
+            return None
+        participant = _participant(row)
+        room = _room_by_id(conn, participant.room_id)
+        mine = conn.scalar(select(RoomVoteRow.choice_id).where(
+            RoomVoteRow.room_id == room.id, RoomVoteRow.decision == room.decision,
+            RoomVoteRow.participant_id == participant.id))
+        split = _split(conn, room.id, room.decision) if room.revealed else None
+        return PhoneView(participant=participant, room=room, my_vote=mine, split=split)
+
+    return store.read(work)
+
+
+def cast_vote(store: Store, token: str, *, decision: int, node_id: str, choice_id: str, now: datetime) -> None:
+    """Record (or change) this participant's vote at ``decision``; refused unless voting is open there."""
+
+    def work(conn: Connection) -> None:
+        row = conn.execute(_participant_query(token)).first()
+        if row is None:
+            raise RoomNotFound("This phone is not in a workshop room any more. Join again with the room's code.")
+        participant = _participant(row)
+        # A shared lock: votes run side by side, but reveal/advance (which update the room) wait for
+        # them, so no vote lands after voting closed (SQLite serialises writers anyway).
+        room = _room(conn.execute(
+            select(*_ROOM_COLUMNS).where(RoomRow.id == participant.room_id).with_for_update(read=True)).one())
+        if room.closed:
+            raise RoomClosed("This workshop has finished, so voting is over. Thank you for taking part!")
+        if room.decision != decision:
+            raise RoomMovedOn("The room has moved on to another decision. Here is where it is now.")
+        if not room.voting_open:
+            raise VotingClosed("Voting on this decision is closed. Wait for the facilitator to open the next vote.")
+        values = {"room_id": room.id, "decision": decision, "participant_id": participant.id, "node_id": node_id,
+                  "choice_id": choice_id, "voted_at": now}
+        _upsert_vote(conn, values)
+
+    store.write(work)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+def _participant_query(token: str) -> Select[int, int, str, datetime]:
+    return select(RoomParticipantRow.id, RoomParticipantRow.room_id, RoomParticipantRow.nickname,
+                  RoomParticipantRow.joined_at).where(RoomParticipantRow.token_hash == _token_hash(token))
+
+
+def _upsert_vote(conn: Connection, values: dict[str, Any]) -> None:
+    keys = ["room_id", "decision", "participant_id"]
+    changed = {"node_id": values["node_id"], "choice_id": values["choice_id"], "voted_at": values["voted_at"]}
+    if conn.dialect.name in ("sqlite", "postgresql"):
+        build = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        conn.execute(build(RoomVoteRow).values(**values).on_conflict_do_update(index_elements=keys, set_=changed))
+        return
+    where = and_(*(getattr(RoomVoteRow, key) == values[key] for key in keys))
+    if conn.execute(update(RoomVoteRow).where(where).values(**changed)).rowcount == 0:
+        conn.execute(insert(RoomVoteRow).values(**values))
+
+
+def _own_room(conn: Connection, facilitator: User, code: str, *, lock: bool = False) -> Room:
+    require_role(conn, facilitator, Role.FACILITATOR)
+    query = select(*_ROOM_COLUMNS).where(RoomRow.code == normalise_code(code),
+                                         RoomRow.facilitator_id == facilitator.id)
+    row = conn.execute(query.with_for_update() if lock else query).first()
+    if row is None:
+        raise RoomNotFound(_no_room(code) + " Open it from Workshop rooms, where your rooms are listed.")
+    return _room(row)
+
+
+def _no_room(code: str) -> str:
+    shown = normalise_code(code)[:12]
+    if not shown:
+        return "Type the room's code: it is on the presenter's screen, under the QR code."
+    return (f"There is no workshop room with the code {shown}. Check the code on the presenter's screen "
+            f"(codes have {CODE_LENGTH} letters and digits, never 0, O, 1 or I).")
+
+
+def _check_current(room: Room, decision: int) -> None:
+    if room.closed:
+        raise RoomClosed("This room has finished. Open a new room to play again; its summary stays available.")
+    if room.decision != decision:
+        raise RoomMovedOn("The room has already moved on (another window acted first). The screen now shows "
+                          "where it is.")
+
+
+def _set(conn: Connection, room: Room, **values: Any) -> Room:
+    conn.execute(update(RoomRow).where(RoomRow.id == room.id).values(**values))
+    return _room_by_id(conn, room.id)
+
+
+def _split(conn: Connection, room_id: int, decision: int) -> dict[str, int]:
+    rows = conn.execute(
+        select(RoomVoteRow.choice_id, func.count()).where(RoomVoteRow.room_id == room_id,
+                                                          RoomVoteRow.decision == decision)
+        .group_by(RoomVoteRow.choice_id)
+    )
+    return {str(choice_id): int(count) for choice_id, count in rows}
+
+
+def _count(value: Any) -> int:
+    return int(value or 0)
+
+
+def _room_by_id(conn: Connection, room_id: int) -> Room:
+    return _room(conn.execute(select(*_ROOM_COLUMNS).where(RoomRow.id == room_id)).one())
+
+
+def _room(row: Sequence[Any]) -> Room:
+    return Room(
+        id=row[0], code=row[1], facilitator_id=row[2], scenario_id=row[3], scenario_version=row[4], run_json=row[5],
+        decision=row[6], voting_open=row[7], revealed=row[8], created_at=row[9], updated_at=row[10],
+        closed_at=row[11],
+    )
+
+
+def _participant(row: Sequence[Any]) -> Participant:
+    return Participant(id=row[0], room_id=row[1], nickname=row[2], joined_at=row[3])
+
+
+def _decision(row: Sequence[Any]) -> RoomDecision:
+    return RoomDecision(decision=row[0], node_id=row[1], choice_id=row[2], majority_choice_id=row[3],
+                        overridden=row[4], votes=dict(row[5]), decided_at=row[6])
+

@@ -1,0 +1,85 @@
+"""Join a workshop room from a phone, with no account: the room's code (or the QR link's ?room=CODE)
+and a nickname; then one vote per decision, changeable until the facilitator reveals the votes.
+
+A public page (visitors may open it; there is no role to require). The participant's token is kept
+in the URL (?p=TOKEN), so a reload, or reopening the tab, keeps the same participant. The phone never
+reruns on a timer: it reruns only when the participant taps (Join, a vote, Refresh), so a room of
+phones waiting for the next question costs the server nothing.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from elearn.store.rooms import CODE_LENGTH, NICKNAME_MAX, PhoneView
+from elearn.workshop import LETTERS
+from ui import workshop as ws
+from ui.course import current_course
+from ui.text import md_escape
+
+
+def join_form() -> None:
+    slot = st.empty()
+    with slot.container():
+        st.title("Join the workshop")
+        with st.form("join"):
+            code = st.text_input("Room code", value=st.query_params.get("room", ""), max_chars=12, key="join-code",
+                                 placeholder=f"{CODE_LENGTH} letters and digits, on the presenter's screen")
+            name = st.text_input("Your nickname", max_chars=NICKNAME_MAX, key="join-nickname",
+                                 help="So the facilitator can tell you apart. No account needed.")
+            submitted = st.form_submit_button("Join", type="primary", width="stretch")
+    if submitted:
+        token = ws.join(code, name)
+        if token:
+            st.query_params.clear()
+            st.query_params["p"] = token  # a reload keeps this participant
+            slot.empty()
+
+
+def ballot(view: PhoneView, token: str) -> None:
+    room = view.room
+    run = ws.room_run(current_course(), room)
+    node = run.node
+    if room.closed or node is None:
+        ending = run.ending
+        if ending is not None:
+            st.success(f"The conversation ended: **{ending.title}**. Thank you for playing! The facilitator "
+                       "will talk you through what happened.", icon="🎉")
+        else:
+            st.info("The facilitator has closed this room. Thank you for taking part!", icon="👋")
+        return
+    st.markdown(f"**Decision {room.decision}** · {run.scenario.persona.name}: “{node.customer}”")
+    if room.voting_open:
+        st.markdown("**What should you say or do?** Tap one; you can change it until the votes are revealed.")
+        for index, choice in enumerate(node.choices):
+            mine = view.my_vote == choice.id
+            st.button(f"{LETTERS[index]} · {choice.say}", key=f"vote-{room.decision}-{choice.id}", width="stretch",
+                      type="primary" if mine else "secondary", icon="✅" if mine else None,
+                      on_click=ws.vote_clicked, args=(token, room.decision, node.id, choice.id))
+        if view.my_vote:
+            st.caption("Your vote is in. Tap another answer to change it.")
+    elif view.split is not None:
+        total = sum(view.split.values()) or 1
+        st.markdown("**The votes are in:**")
+        for index, choice in enumerate(node.choices):
+            votes = view.split.get(choice.id, 0)
+            yours = " (your vote)" if view.my_vote == choice.id else ""
+            st.progress(votes / total, text=f"{LETTERS[index]} · {votes} votes{yours}")
+        st.caption("Watch the big screen for what happens next, then tap Refresh.")
+    else:
+        st.info("Waiting for the facilitator to open the vote. Tap Refresh when they do.", icon="⏳")
+    st.button("Refresh", key="refresh", icon="🔄", width="stretch", on_click=ws.clear_notice)
+
+
+token = st.query_params.get("p", "")
+view = ws.phone(token)
+if view is None:
+    if token:
+        st.warning("This phone's place in the room was not found. Join again with the room's code.", icon="🔎")
+    join_form()
+    token = st.query_params.get("p", "")
+    view = ws.phone(token)
+if view is not None:
+    ws.show_notice()
+    st.caption(f"Room **{view.room.code}** · you are **{md_escape(view.participant.nickname)}**")
+    ballot(view, token)

@@ -1,0 +1,135 @@
+"""The presenter view of a live room (?room=CODE): the projector screen and the facilitator's controls.
+
+Large text, the customer's line and the anger meter. "Open voting" puts the choices on the phones;
+while voting is open the screen shows how many have voted, never the split; "Reveal" closes voting
+and shows the bar chart; the facilitator moves on with the majority or picks another answer (a tie
+is always the facilitator's call); the consequence and the feedback follow; at an ending, the
+room's debrief with the anger curve. Only the live part reruns, every ``REFRESH_SECONDS``, in a
+fragment; the QR code and header do not. ``?view=controls`` is a compact layout for the
+facilitator's phone, driving the same room as the projector.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from elearn.charts import anger_curve
+from elearn.engine import ScenarioRun
+from elearn.schema import Node
+from elearn.store import Role
+from elearn.store.rooms import room_for, room_summary
+from elearn.workshop import Verdict, letter, review_room, verdict
+from ui import workshop as ws
+from ui.auth import require
+from ui.course import current_course
+from ui.nav import link
+from ui.store import current_store
+
+user = require(Role.FACILITATOR)
+course = current_course()
+code = st.query_params.get("room", "")
+if not code:
+    st.info("Choose the room to present from your workshop rooms.", icon="🎤")
+    link("rooms", "Workshop rooms", icon="🎤")
+    st.stop()
+compact = st.query_params.get("view") == "controls"
+room = room_for(current_store(), user, code)  # RoomNotFound (a clear message) unless it is this facilitator's
+scenario = ws.room_run(course, room).scenario
+live = not room.closed
+
+
+def stage() -> None:
+    state = ws.live_state(user, room.code)
+    if state.room.closed and live:
+        st.rerun()  # the story ended (perhaps from the other window): a full run shows the debrief, no timer
+    run = ws.room_run(course, state.room)
+    ws.show_notice()
+    node, decision = run.node, state.room.decision
+    if state.room.closed or node is None:
+        debrief(run, state.participants)
+        return
+    st.caption(f"Decision {decision} · {state.participants} joined")
+    if run.path:
+        ws.consequence(run, state.last_decision)
+    ws.anger_meter(run)
+    ws.customer_line(scenario, node, large=not compact)
+    vote = verdict(node, state.split or {}) if state.room.revealed else None
+    if compact:  # on the facilitator's phone the buttons come first, above the answers
+        controls, answers = st.container(), st.container()
+    else:
+        answers, controls = st.columns([3, 2], gap="large")
+    with answers:
+        ws.choice_list(node, vote)
+    with controls:
+        if state.room.voting_open:
+            st.metric("Votes in", f"{state.votes_cast} of {state.participants}")
+            st.button("Reveal the votes", key=f"reveal-{decision}", type="primary", icon="📊",
+                      on_click=ws.reveal_clicked, args=(user, room.code, decision))
+        elif vote is not None:
+            move_on(node, vote, decision)  # above the chart, so the chart drawing cannot shift the buttons
+            st.plotly_chart(ws.split_chart(node, vote, height=200 if compact else 260),
+                            config={"displayModeBar": False, "staticPlot": True}, key=f"split-{decision}")
+        else:
+            st.button("Open voting", key=f"open-{decision}", type="primary", icon="🗳️",
+                      on_click=ws.open_voting_clicked, args=(user, room.code, decision))
+
+
+def move_on(node: Node, vote: Verdict, decision: int) -> None:
+    """Go with the room's majority, or pick an answer (an override, or the call in a tie)."""
+    majority = vote.majority
+    if majority is not None:
+        st.button(f"Go with the room: {letter(node, majority)}", key=f"majority-{decision}", type="primary",
+                  icon="➡️", on_click=ws.advance_clicked, args=(user, course, room.code, decision, None))
+    else:
+        st.markdown("**A tie, or no votes: your call.**" if vote.total else "**Nobody voted: your call.**")
+    st.caption("Or take another answer instead:" if majority else "Take an answer:")
+    with st.container(horizontal=True):
+        for choice in (c for c in node.choices if c.id != majority):
+            st.button(f"Take {letter(node, choice.id)}", key=f"pick-{decision}-{choice.id}",
+                      on_click=ws.advance_clicked, args=(user, course, room.code, decision, choice.id))
+
+
+def debrief(run: ScenarioRun, participants: int) -> None:
+    summary = room_summary(current_store(), user, room.code)
+    review = review_room(course, run, summary.decisions, participants=participants)
+    if review.ending_title:
+        box = st.success if review.ending_successful else st.error
+        box(f"**{review.ending_title}** · {review.ending_outcome}\n\n{review.ending_debrief}")
+    else:
+        st.info("This room was closed before the conversation reached an ending.", icon="⏹️")
+    st.metric("The room's score (its answers' skill credit)", f"{review.score:.0f}%")
+    st.plotly_chart(anger_curve(list(review.anger_curve), list(review.best_curve)),
+                    config={"displayModeBar": False}, key="room-anger")
+    for row in review.decisions:
+        taken = next(share for share in row.shares if share.taken)
+        how = "facilitator's pick" if row.overridden else "tie, facilitator's pick" if row.tie else "the room's vote"
+        st.markdown(f"{row.number}. **{taken.letter}** · {row.taken_say} ({taken.room_votes} of {row.room_votes} "
+                    f"votes, {how})")
+    if review.struggled:
+        st.markdown("**The room struggled with:** " + ", ".join(s.name for s in review.struggled))
+    link("rooms", "Open the room's summary and exports", icon="📋", room=room.code)
+
+
+if not compact:
+    st.set_page_config(layout="wide", initial_sidebar_state="collapsed")
+    st.html(ws.PROJECTOR_CSS)
+    st.title(scenario.title)
+if not compact and live:
+    stage_column, join_column = st.columns([3, 1], gap="large")
+    with join_column, st.container(key="join-panel"):
+        url = ws.join_url(room.code)
+        st.image(ws.qr_png(url), width="stretch", caption="Scan to join, or open the link and type the code")
+        st.markdown(f"# {room.code}")
+        st.caption(url)
+else:
+    if compact:
+        st.markdown(f"**{scenario.title}** · room **{room.code}**")
+    stage_column = st.container()
+with stage_column, st.container(key="stage"):
+    st.fragment(stage, run_every=ws.REFRESH_SECONDS if live else None)()
+with st.expander("Room controls"):
+    link("present", "Compact controls for your phone" if not compact else "Projector layout", icon="📱",
+         room=room.code, **({} if compact else {"view": "controls"}))
+    link("rooms", "All your rooms", icon="🎤")
+    if live:
+        st.button("Close the room now", key="close-room", icon="⏹️", on_click=ws.close_clicked, args=(user, room.code))

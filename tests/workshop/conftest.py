@@ -1,0 +1,90 @@
+"""Workshop fixtures: a database per test on SQLite and PostgreSQL (as in the store suite), a
+facilitator, and the shipped course with a short way through one scenario."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from elearn.catalogue import load_course
+from elearn.engine import ScenarioRun, choose, start
+from elearn.schema import Node, Scenario
+from elearn.store import Role, Store, User, create_user, upgrade
+from tests.browser.conftest import browser as browser  # the Chromium fixture, for this folder too
+from tests.conftest import REPO
+from tests.store.conftest import make_target
+from tests.store.helpers import NOW, PASSWORD, POSTGRESQL, SQLITE, Target
+
+COURSE = load_course(REPO)
+SCENARIO = COURSE.scenarios[0]
+
+
+def node_of(scenario: Scenario, node_id: str) -> Node:
+    found = scenario.node(node_id)
+    assert found is not None, node_id
+    return found
+
+
+FIRST = node_of(SCENARIO, SCENARIO.start)
+
+
+def shortest_path(scenario: Scenario) -> list[tuple[str, str]]:
+    """(node id, choice id) of a shortest way from the start to an ending (breadth first)."""
+    frontier: list[ScenarioRun] = [start(scenario)]
+    while frontier:
+        following = []
+        for run in frontier:
+            node = run.node
+            assert node is not None
+            for choice in node.choices:
+                after = choose(run, choice.id)
+                if after.ended:
+                    return [(step.node_id, step.choice_id) for step in after.path]
+                following.append(after)
+        frontier = following
+    raise AssertionError(f"{scenario.id} has no ending")
+
+
+SHORT = shortest_path(SCENARIO)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    chosen = any("backend" in str(mark.args[0]) for mark in metafunc.definition.iter_markers("parametrize"))
+    if "backend" in metafunc.fixturenames and not chosen:
+        metafunc.parametrize("backend", [SQLITE, POSTGRESQL])
+
+
+@pytest.fixture
+def target(backend: str, tmp_path: Path) -> Iterator[Target]:
+    with make_target(backend, tmp_path) as found:
+        yield found
+
+
+@pytest.fixture
+def store(target: Target) -> Store:
+    opened = target.open()
+    upgrade(opened)
+    return opened
+
+
+@dataclass(frozen=True)
+class People:
+    fran: User  # facilitator
+    gus: User  # another facilitator
+    lea: User  # a learner, no facilitator role
+
+
+def make_people(store: Store) -> People:
+    def person(name: str, *roles: Role) -> User:
+        return create_user(store, username=name, display_name=name.title(), password=PASSWORD, now=NOW, roles=roles)
+
+    return People(fran=person("fran", Role.FACILITATOR, Role.LEARNER), gus=person("gus", Role.FACILITATOR),
+                  lea=person("lea", Role.LEARNER))
+
+
+@pytest.fixture
+def people(store: Store) -> People:
+    return make_people(store)

@@ -1,0 +1,233 @@
+"""Workshop mode's Streamlit side: the room's run, the presenter's actions, the phone's actions,
+the join link and its QR code, and the pieces of screen the presenter, phone and summary share.
+
+Nothing about a room is kept here between runs: every run reads the room from the store, so any
+server process can serve any screen. Actions run as button callbacks (before the script or
+fragment draws), so one click costs one rerun; a refusal (another window acted first, voting
+closed) becomes a notice shown on the same run instead of an exception.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable
+from functools import lru_cache
+from urllib.parse import urlsplit, urlunsplit
+
+import plotly.graph_objects as go
+import segno
+import streamlit as st
+
+from elearn.catalogue import Course
+from elearn.engine import ScenarioRun, choose, from_json, start
+from elearn.errors import ElearnError, StaleRunError
+from elearn.schema import Node, Scenario
+from elearn.store import User
+from elearn.store.rooms import (
+    PhoneView,
+    Room,
+    RoomDecision,
+    RoomState,
+    advance,
+    cast_vote,
+    close_room,
+    join_room,
+    open_room,
+    open_voting,
+    phone_view,
+    reveal,
+    room_state,
+)
+from elearn.workshop import LETTERS, Verdict, decide, letter, verdict
+from ui.store import current_store, now, setting
+
+REFRESH_SECONDS = 1.0
+"""How often the presenter's live part reruns (a fragment). Phones never rerun on a timer."""
+NOTICE_SECONDS = 8.0
+_NOTICE = "workshop-notice"
+
+
+# --- the room's run ----------------------------------------------------------------------------
+
+def room_run(course: Course, room: Room) -> ScenarioRun:
+    """The room's shared run, read against the course. Raises ``ElearnError`` with a next step if the
+    scenario has gone or changed since the room was opened."""
+    scenario = course.scenario(room.scenario_id)
+    if scenario is None:
+        raise ElearnError(f"This room plays '{room.scenario_id}', which is not in the course any more. "
+                          "Open a new room on another scenario.")
+    try:
+        return from_json(room.run_json, scenario)
+    except StaleRunError as stale:
+        raise ElearnError(f"'{scenario.title}' was updated while this room was open, so the room cannot go on. "
+                          "Open a new room to play the new version; this room's summary stays.") from stale
+
+
+def new_room(user: User, scenario: Scenario) -> Room:
+    run = start(scenario)
+    return open_room(current_store(), user, scenario_id=scenario.id, scenario_version=scenario.version,
+                     run_json=run.to_json(), now=now())
+
+
+def live_state(user: User, code: str) -> RoomState:
+    return room_state(current_store(), user, code)
+
+
+# --- presenter actions (button callbacks) -------------------------------------------------------
+
+def _act(action: Callable[[], object]) -> None:
+    clear_notice()
+    try:
+        action()
+    except ElearnError as refused:
+        st.session_state[_NOTICE] = (str(refused), time.monotonic())
+
+
+def show_notice() -> None:
+    """Show the last refusal for a few seconds: long enough to read on a screen that reruns every
+    second (the presenter), without haunting the screens after it."""
+    notice = st.session_state.get(_NOTICE)
+    if notice and time.monotonic() - notice[1] < NOTICE_SECONDS:
+        st.warning(notice[0], icon="ℹ️")
+
+
+def clear_notice() -> None:
+    st.session_state.pop(_NOTICE, None)
+
+
+def open_voting_clicked(user: User, code: str, decision: int) -> None:
+    _act(lambda: open_voting(current_store(), user, code, decision, now()))
+
+
+def reveal_clicked(user: User, code: str, decision: int) -> None:
+    _act(lambda: reveal(current_store(), user, code, decision, now()))
+
+
+def close_clicked(user: User, code: str) -> None:
+    _act(lambda: close_room(current_store(), user, code, now()))
+
+
+def advance_clicked(user: User, course: Course, code: str, decision: int, override: str | None) -> None:
+    """Move the story on with the majority (``override`` None) or the facilitator's pick."""
+
+    def move() -> None:
+        state = room_state(current_store(), user, code)
+        run = room_run(course, state.room)
+        node = run.node
+        if node is None or state.room.decision != decision:
+            raise ElearnError("The room has already moved on (another window acted first).")
+        choice_id = decide(verdict(node, state.split or {}), override)
+        after = choose(run, choice_id)
+        advance(current_store(), user, code, decision=decision, node_id=node.id, choice_id=choice_id,
+                run_json=after.to_json(), finished=after.ended, now=now())
+
+    _act(move)
+
+
+# --- phone actions ------------------------------------------------------------------------------
+
+def phone(token: str) -> PhoneView | None:
+    return phone_view(current_store(), token) if token else None
+
+
+def join(code: str, nickname: str) -> str | None:
+    """Join a room; returns the participant token, or None after showing why not."""
+    try:
+        joined = join_room(current_store(), code, nickname, now())
+    except ElearnError as refused:
+        st.error(str(refused), icon="⚠️")
+        return None
+    return joined.token
+
+
+def vote_clicked(token: str, decision: int, node_id: str, choice_id: str) -> None:
+    _act(lambda: cast_vote(current_store(), token, decision=decision, node_id=node_id, choice_id=choice_id,
+                           now=now()))
+
+
+# --- the join link and QR code -------------------------------------------------------------------
+
+def join_url(code: str) -> str:
+    """The URL phones open: ``ELEARN_PUBLIC_URL`` if set (behind a proxy), else this page's own address."""
+    base = setting("public_url", "").rstrip("/")
+    if base:
+        return f"{base}/join?room={code}"
+    here = urlsplit(st.context.url or "")
+    path = here.path.rsplit("/", 1)[0] if here.path.endswith("/present") else here.path.rstrip("/")
+    return urlunsplit((here.scheme, here.netloc, f"{path}/join", f"room={code}", ""))
+
+
+@lru_cache(maxsize=64)
+def qr_png(url: str) -> bytes:
+    """The QR code of ``url`` as a PNG, big enough to scan from the back of a room (a pure memo)."""
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind="png", scale=12, border=2)
+    return out.getvalue()
+
+
+# --- pieces of screen -----------------------------------------------------------------------------
+
+PROJECTOR_CSS = """<style>
+.st-key-stage p, .st-key-stage li { font-size: 1.3rem; line-height: 1.35; }
+.st-key-stage h3 { font-size: 1.9rem; }
+.st-key-stage [data-testid="stCaptionContainer"] p { font-size: 1.1rem; }
+.st-key-stage [data-testid="stMetricValue"] { font-size: 4rem; }
+.st-key-join-panel h1 { font-size: 3rem; letter-spacing: 0.1rem; white-space: nowrap; text-align: center; }
+</style>"""
+
+
+def anger_meter(run: ScenarioRun) -> None:
+    level = run.anger
+    mood = "furious" if level >= 80 else "angry" if level >= 55 else "irritated" if level >= 30 else "calm"
+    change = run.path[-1].anger_after - run.path[-1].anger_before if run.path else 0
+    moved = f" ({change:+d})" if change else ""
+    st.progress(level / 100, text=f"Customer's anger: **{level}/100**, {mood}{moved}")
+
+
+def customer_line(scenario: Scenario, node: Node, *, large: bool = True) -> None:
+    if node.narration:
+        st.caption(node.narration)
+    st.markdown(f"{'### ' if large else ''}**{scenario.persona.name}:** “{node.customer}”")
+
+
+def choice_list(node: Node, vote: Verdict | None = None) -> None:
+    counts = dict(vote.split) if vote else {}
+    for index, choice in enumerate(node.choices):
+        tally = f" · **{counts[choice.id]}**" if vote else ""
+        st.markdown(f"**{LETTERS[index]}** · {choice.say}{tally}")
+
+
+def consequence(run: ScenarioRun, decided: RoomDecision | None) -> None:
+    """What the last answer did: who chose it, the customer's reaction, and why (the feedback)."""
+    step = run.path[-1]
+    node = run.scenario.node(step.node_id)
+    choice = node.choice(step.choice_id) if node else None
+    if node is None or choice is None:
+        return
+    how = "The room chose"
+    if decided is not None and decided.overridden:
+        how = "The facilitator chose"
+    elif decided is not None and decided.majority_choice_id is None:
+        how = "The facilitator broke the tie with" if any(decided.votes.values()) else "The facilitator chose"
+    ratings = {rating for _, rating in step.evidence}
+    box = st.success if ratings == {"good"} else st.error if ratings == {"poor"} else st.warning
+    reaction = f"\n\n*{choice.reaction}*" if choice.reaction else ""
+    box(f"{how} **{letter(node, choice.id)}**: {choice.say}{reaction}\n\n**Why:** {choice.feedback}")
+
+
+def split_chart(node: Node, vote: Verdict, *, height: int = 300) -> go.Figure:
+    """The revealed vote as big horizontal bars (A-D), the most-voted in a strong colour; no template."""
+    labels = [letter(node, choice_id) for choice_id, _ in vote.split]
+    counts = [votes for _, votes in vote.split]
+    total = vote.total or 1
+    top = {vote.majority, *vote.tied}
+    bar = {"type": "bar", "orientation": "h", "y": labels, "x": counts, "hoverinfo": "skip",
+           "marker": {"color": ["#1d4ed8" if c in top else "#93c5fd" for c, _ in vote.split]},
+           "text": [f"{n} ({n / total:.0%})" for n in counts], "textposition": "auto", "textfont": {"size": 22}}
+    return go.Figure({"data": [bar], "layout": {
+        "height": height, "font": {"size": 20}, "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+        "yaxis": {"autorange": "reversed", "tickfont": {"size": 26}}, "showlegend": False,
+        "xaxis": {"visible": False, "range": [0, max(counts, default=0) * 1.2 + 0.5]},
+    }})
+
