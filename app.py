@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.auth import resolve_user, sign_out, sync_cookie
+from ui.auth import finish_sign_out, resolve_user, sign_out, sync_cookie
 from ui.errors import run_guarded
 from ui.nav import navigation_for
 from ui.text import md_escape
@@ -19,6 +19,7 @@ st.set_page_config(page_title="Calm under fire", page_icon="🗣️", layout="ce
 
 
 def main() -> None:
+    finish_sign_out()
     user = resolve_user()
     sync_cookie()
     sections = navigation_for(user)

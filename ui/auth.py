@@ -109,13 +109,23 @@ def sign_out() -> None:
     single sign-on too (otherwise the next run would sign the person straight back in)."""
     for token in {st.session_state.get(_TOKEN_KEY), _token()} - {None}:
         end_session(current_store(), str(token), now())
+    single_sign_on = sso_configured() and st.user.is_logged_in
     st.session_state.clear()
     st.session_state["_clear_cookie"] = True
-    if sso_configured() and st.user.is_logged_in:
+    if single_sign_on:
         # Until the browser has left for the provider's sign-out, st.user still says "signed in":
-        # don't let the next run turn that back into a session.
+        # don't let a run turn that back into a session. The sign-out itself happens at the start
+        # of the next run (finish_sign_out), in a run that ends normally: st.logout's redirect
+        # could be lost in a run that ends with st.rerun.
         st.session_state["_sso_signed_out"] = True
+        st.session_state["_sso_logout_pending"] = True
+
+
+def finish_sign_out() -> None:
+    """Complete a single-sign-on sign-out started by ``sign_out`` (sends the browser to the provider)."""
+    if st.session_state.pop("_sso_logout_pending", False):
         st.logout()
+        st.stop()
 
 
 def sync_cookie() -> None:
