@@ -19,6 +19,7 @@ from elearn.catalogue import Course
 from elearn.debrief import best_anger_curve
 from elearn.engine import ScenarioRun
 from elearn.errors import ElearnError
+from elearn.exports import inert
 from elearn.mastery import NEEDS_PRACTICE_BELOW
 from elearn.schema import OUTCOME_LABELS, RATING_CREDIT, Node, Scenario
 
@@ -26,7 +27,6 @@ LETTERS = "ABCD"
 MIN_SELF_PACED = 5
 """Fewer self-paced learners than this at a decision and their split is not shown (it would be
 close to saying who chose what)."""
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class WorkshopError(ElearnError):
@@ -268,9 +268,8 @@ CSV_COLUMNS = ("decision", "customer", "letter", "answer", "room_votes", "room_p
 
 
 def safe_cell(value: object) -> str:
-    """A cell a spreadsheet shows as text, never runs as a formula (=, +, -, @ at the start)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    """A cell a spreadsheet shows as text, never runs as a formula (the exports' rule, ``inert``)."""
+    return inert("" if value is None else str(value))
 
 
 def summary_csv(review: RoomReview) -> str:
