@@ -1,0 +1,109 @@
+"""Issue 7's benchmark: a room of phones and a presenter, over Streamlit's own websocket protocol.
+
+    python bench/bench_workshop.py [--participants 60] [--decisions 3] [--think 5] [--duration 150]
+
+Starts the app (``streamlit run serve.py``, headless, on a free loopback port, with a fresh
+database holding one facilitator), then one presenter and ``--participants`` phones play
+``--decisions`` decisions of a room (bench/harness/workshop.py says exactly how they behave).
+Then the same timeline is replayed on a blank Streamlit page: every tap at the same moment,
+the presenter's one-second refreshes as a blank fragment's. It prints:
+
+- a phone's vote latency (tap to the page redrawn) beside the same taps on the blank page;
+- the time from a vote's tap to the first presenter refresh that counts it (p50, p95), against
+  the goal of one refresh interval + 0.5 s;
+- the database check: the room's stored split at each decision equals the phones' final votes.
+
+Nothing is asserted on time. docs/performance.md has the figures and the method.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.harness import report
+from bench.harness.load import Options, percentile
+from bench.harness.runs import Setup, WorkshopResult, run_workshop
+
+
+def print_workshop(result: WorkshopResult, participants: int, setup: Setup) -> None:
+    app, blank = result.app, result.blank
+    votes, base = app.by_step.get("vote", []), blank.by_step.get("vote", [])
+    goal = result.refresh_interval + 0.5
+    print(f"\n## workshop: {participants} phones + 1 presenter, {setup.describe()}\n")
+    print(f"machine: {report.machine()}")
+    print(report.load_line(app, blank))
+    print(f"database check: {'; '.join(result.problems) or 'every decision stored exactly the phones final votes'}"
+          f" ({int(app.extra.get('joined', 0))} joined, {int(app.extra.get('votes_stored_checked', 0))} final votes)\n")
+    print("| what | n | p50 ms | p95 ms | max ms |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for label, values in (("a phone's vote, app", votes), ("the same taps, blank page", base)):
+        print(f"| {label} | {len(values)} | {report.ms(percentile(values, 0.5))} | "
+              f"{report.ms(percentile(values, 0.95))} | {report.ms(max(values, default=0.0))} |")
+    print(f"| **ratio app / blank** | | {report.ratio(percentile(votes, 0.5), percentile(base, 0.5))} | "
+          f"**{report.ratio(percentile(votes, 0.95), percentile(base, 0.95))}** (goal <= 1.3x) | |")
+    seen = result.visible
+    print(f"| vote tapped → counted on the presenter screen | {len(seen)} | {report.ms(percentile(seen, 0.5))} | "
+          f"**{report.ms(percentile(seen, 0.95))}** (goal <= {report.ms(goal)}) "
+          f"| {report.ms(max(seen, default=0.0))} |")
+    print("\nall interactions:\n")
+    print(report.HEADER)
+    print(report.row(blank))
+    print(report.row(app))
+    print(report.ratio_row(app, blank))
+    print("\nworkshop steps, slowest p95 first:\n")
+    print(report.steps_table(app))
+    problems = report.errors_block(app, blank)
+    print("\nerrors:\n" + problems if problems else "\nerrors: none")
+    glitches = int(app.extra.get("missing_controls", 0))
+    if glitches:
+        print(f"\nnotice: {glitches} presenter refresh(es) came back without the button the facilitator needed "
+              "next; the facilitator waited for the following refresh.")
+    if app.profile:
+        print("\nwhere the app server spent its interpreter (py-spy --gil):\n")
+        print(app.profile)
+
+
+def run(args: argparse.Namespace, setup: Setup, options: Options) -> None:
+    options.users = args.participants + 1
+    with tempfile.TemporaryDirectory(prefix="elearn-workshop-") as tmp:
+        result = run_workshop(options, setup, Path(tmp), args.decisions)
+    print_workshop(result, args.participants, setup)
+    report.save_json(args.json, {"command": "workshop", "args": vars(args), "machine": report.machine(),
+                                 "app": report.figures(result.app), "blank": report.figures(result.blank),
+                                 "visible": {"n": len(result.visible), "p50": percentile(result.visible, 0.5),
+                                             "p95": percentile(result.visible, 0.95)},
+                                 "problems": result.problems})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--participants", type=int, default=60)
+    parser.add_argument("--decisions", type=int, default=3, help="decisions the room plays (fewer if it ends)")
+    parser.add_argument("--think", type=float, default=5.0, help="scale of the people's pauses, seconds")
+    parser.add_argument("--duration", type=float, default=150.0, help="seconds before everyone stops")
+    parser.add_argument("--ramp", type=float, default=20.0, help="seconds over which the phones arrive")
+    parser.add_argument("--processes", type=int, default=1, help="app processes (2+: behind nginx)")
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--set", action="append", metavar="OPTION=VALUE", help="a Streamlit option for both servers")
+    parser.add_argument("--quickack", action="store_true", help="ACK at once on the client (see bench_load.py)")
+    parser.add_argument("--py-spy", metavar="PATH", help="a py-spy binary: profile the app server under the load")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--json", help="also write the figures to this JSON file")
+    args = parser.parse_args()
+    flags: list[str] = []
+    for option in args.set or []:
+        name, _, value = option.partition("=")
+        flags += [f"--{name}", value]
+    setup = Setup(processes=args.processes, db=args.db, flags=flags, py_spy=args.py_spy)
+    options = Options(users=args.participants + 1, think=args.think, duration=args.duration, visits=1,
+                      ramp=args.ramp, seed=args.seed, quickack=args.quickack)
+    run(args, setup, options)
+
+
+if __name__ == "__main__":
+    main()

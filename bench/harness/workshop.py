@@ -1,0 +1,380 @@
+"""A workshop under load: one presenter and a room of phones, over Streamlit's own protocol.
+
+The presenter signs in, opens a room from the rooms page and keeps the presenter view open: its
+live part is an ``st.fragment(run_every=...)``, which this client reruns on the interval the
+server asks for (``auto_rerun``), as the browser's timer does. Phones arrive over ``ramp``
+seconds, open the QR link (``/join?room=CODE``), type a nickname and join. For each decision the
+presenter opens voting; each phone notices on the projector after a moment, taps Refresh, reads
+the answers, votes (some change their mind once), and the presenter reveals when every phone
+has voted (or after a time-out), then goes with the room. Phones never rerun on a timer.
+
+Measured: every interaction's latency (a phone's vote among them); for each first vote, the time
+from the tap to the first presenter refresh whose "Votes in" count includes it. Checked: the
+room's stored split at every decision equals the final votes the phones cast, and no phone or
+presenter saw an error. The same timeline replayed on the blank page is the baseline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from bench.harness.load import JourneyError, Phase, TimeUp, User
+from bench.harness.protocol import Tab, Widget
+from bench.harness.servers import Database
+
+FACILITATOR = "bench-facilitator"
+PASSWORD = "calm under load 1"
+_JOINED = re.compile(r"(\d+) joined")
+_VOTES_IN = re.compile(r"^(\d+) of (\d+)$")
+VOTE_WAIT = 30.0  # the presenter reveals after this long even if some phones have not voted
+REFRESH_SECONDS = 1.0  # ui/workshop.py's REFRESH_SECONDS; the client reruns at whatever the server asks
+
+
+@dataclass
+class Sighting:
+    """One presenter refresh: when its result arrived and what the screen said."""
+
+    at: float
+    decision: int
+    votes_in: int
+    joined: int
+
+
+@dataclass
+class FirstVote:
+    decision: int
+    tapped: float
+    stored: float  # when the phone's rerun finished: the vote is committed by then
+
+
+@dataclass
+class Room:
+    """What the projector shows the room, shared by the simulated people."""
+
+    code: str = ""
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+    decision: int = 0
+    voting: dict[int, asyncio.Event] = field(default_factory=dict)
+    revealed: dict[int, asyncio.Event] = field(default_factory=dict)
+    over: asyncio.Event = field(default_factory=asyncio.Event)
+    sightings: list[Sighting] = field(default_factory=list)
+    first_votes: list[FirstVote] = field(default_factory=list)
+    final_votes: dict[tuple[str, int], str] = field(default_factory=dict)  # (nickname, decision) -> choice
+    joined: set[str] = field(default_factory=set)
+    missing_controls: int = 0  # presenter screens drawn without the button the facilitator needed next
+
+    def event(self, table: dict[int, asyncio.Event], decision: int) -> asyncio.Event:
+        return table.setdefault(decision, asyncio.Event())
+
+
+def create_facilitator(database: Database) -> None:
+    from elearn.store import Role, create_user, open_store
+
+    store = open_store(database.url, database.data_dir)
+    try:
+        create_user(store, username=FACILITATOR, display_name="Bench Facilitator", password=PASSWORD,
+                    now=datetime.now(UTC), roles=(Role.FACILITATOR, Role.LEARNER))
+    finally:
+        store.dispose()
+
+
+async def warm_up(user: User) -> None:
+    """Before measuring: the facilitator signs in and opens the rooms page (the course loads, pages compile)."""
+    async with user.browse() as tab:
+        await user.act("open app", lambda: tab.open(), tab, think=False)
+        submit = tab.view.widget(key="FormSubmitter:sign-in-Sign in")
+        _expect(submit is not None, tab, "the sign-in form")
+        assert submit is not None
+        await user.act("sign in", lambda: tab.submit_form(
+            submit, {"signin-username": FACILITATOR, "signin-password": PASSWORD}), tab, think=False)
+        await user.act("rooms", lambda: tab.go("rooms"), tab, think=False)
+
+
+def _locked(tab: Tab, action: Callable[[], Awaitable[float]]) -> Callable[[], Awaitable[float]]:
+    async def run() -> float:
+        async with tab.lock:
+            return await action()
+
+    return run
+
+
+class Workshop:
+    """User 0 is the presenter, every other user a phone. Call with a ``User`` for their visit."""
+
+    def __init__(self, decisions: int, room: Room | None = None) -> None:
+        self.decisions = decisions
+        self.room = room or Room()
+
+    async def __call__(self, user: User) -> None:
+        if user.index == 0:
+            await self.presenter(user)
+        else:
+            await self.phone(user)
+
+    # -- the presenter --------------------------------------------------------------------------
+
+    async def presenter(self, user: User) -> None:
+        room = self.room
+        async with user.browse() as tab:
+            await user.act("open app", lambda: tab.open(), tab, think=False)
+            submit = tab.view.widget(key="FormSubmitter:sign-in-Sign in")
+            _expect(submit is not None, tab, "the sign-in form")
+            assert submit is not None
+            await user.act("sign in", lambda: tab.submit_form(
+                submit, {"signin-username": FACILITATOR, "signin-password": PASSWORD}), tab, think=False)
+            await user.act("rooms", lambda: tab.go("rooms"), tab, think=False)
+            opener = tab.view.widget(key="FormSubmitter:open-room-Open a room")
+            _expect(opener is not None, tab, "the open-a-room form")
+            assert opener is not None
+            await user.act("open room", lambda: tab.click(opener), tab, think=False)
+            _expect(tab.query_string.startswith("room=") and bool(tab.auto_reruns), tab, "the live presenter view")
+            room.code = tab.query_string.split("=", 1)[1].split("&")[0]
+            room.ready.set()
+            ticker = asyncio.create_task(self._refresh_forever(user, tab))
+            try:
+                await self._run_room(user, tab)
+            finally:
+                room.over.set()
+                ticker.cancel()
+                outcome = (await asyncio.gather(ticker, return_exceptions=True))[0]
+                if isinstance(outcome, Exception) and not isinstance(outcome, TimeUp):
+                    user.phase.errors.append(f"presenter refresh: {type(outcome).__name__}: {outcome}")
+
+    async def _refresh_forever(self, user: User, tab: Tab) -> None:
+        """The browser's timer for the presenter's fragment: rerun it every interval the server asked for."""
+        fragment, interval = next(iter(tab.auto_reruns.items()))
+        while not user.expired:
+            started = time.monotonic()
+            await user.act("presenter refresh", _locked(tab, lambda: tab.rerun_fragment(fragment)), tab, think=False)
+            self._sight(tab)
+            await asyncio.sleep(max(0.0, interval - (time.monotonic() - started)))
+
+    def _sight(self, tab: Tab) -> None:
+        joined = votes = 0
+        for text in tab.view.texts():
+            found = _JOINED.search(text)
+            if found:
+                joined = int(found.group(1))
+        for element in tab.view.elements():
+            if element.WhichOneof("type") == "metric" and element.metric.label == "Votes in":
+                counted = _VOTES_IN.match(element.metric.body)
+                if counted:
+                    votes = int(counted.group(1))
+        self.room.sightings.append(Sighting(time.monotonic(), self.room.decision, votes, joined))
+
+    async def _run_room(self, user: User, tab: Tab) -> None:
+        room = self.room
+        phones = user.options.users - 1
+        await self._until(user, lambda s: s.joined >= phones, VOTE_WAIT * 2)
+        for decision in range(1, self.decisions + 1):
+            room.decision = decision
+            await user.pause(0.4)
+            opener = tab.view.widget(key=f"open-{decision}")
+            if opener is None:
+                break  # the story ended
+            await user.act("open voting", _locked(tab, lambda w=opener: tab.click(w)), tab, think=False)  # type: ignore[misc]
+            room.event(room.voting, decision).set()
+            await self._until(user, lambda s, d=decision: s.decision == d and s.votes_in >= len(room.joined),  # type: ignore[misc]
+                              VOTE_WAIT)
+            reveal = await self._control(user, tab, f"reveal-{decision}")
+            await user.act("reveal", _locked(tab, lambda w=reveal: tab.click(w)), tab, think=False)  # type: ignore[misc]
+            room.event(room.revealed, decision).set()
+            await user.pause(0.6)
+            onward = await self._control(user, tab, f"majority-{decision}", f"pick-{decision}-")
+            await user.act("move on", _locked(tab, lambda w=onward: tab.click(w)), tab, think=False)  # type: ignore[misc]
+
+    async def _control(self, user: User, tab: Tab, key: str, prefix: str = "") -> Widget:
+        """The presenter's button ``key`` (or the first keyed ``prefix``...). If the screen lacks it, the
+        facilitator waits for the next refreshes, as a person would (counted: a stage drawn without its
+        controls is a glitch the projector shows)."""
+        deadline = time.monotonic() + 10.0
+        while True:
+            found = tab.view.widget(key=key) or next(
+                (w for w in tab.view.widgets() if prefix and w.key and w.key.startswith(prefix)), None)
+            if found is not None:
+                return found
+            if time.monotonic() > deadline:
+                _expect(False, tab, f"the presenter's {key!r} button")
+            self.room.missing_controls += 1
+            await asyncio.sleep(REFRESH_SECONDS)
+
+    async def _until(self, user: User, seen: Callable[[Sighting], bool], limit: float) -> None:
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            if user.expired:
+                raise TimeUp
+            if self.room.sightings and seen(self.room.sightings[-1]):
+                return
+            await asyncio.sleep(0.1)
+
+    # -- a phone --------------------------------------------------------------------------------
+
+    async def phone(self, user: User) -> None:
+        room = self.room
+        await room.ready.wait()
+        nickname = f"Phone {user.index}"
+        async with user.browse() as tab:
+            await user.act("open join link", lambda: tab.open("join", f"room={room.code}"), tab)
+            join = tab.view.widget(key="FormSubmitter:join-Join")
+            _expect(join is not None, tab, "the join form")
+            assert join is not None
+            await user.act("join", lambda: tab.submit_form(join, {"join-code": room.code, "join-nickname": nickname}),
+                           tab, think=False)
+            _expect(tab.query_string.startswith("p="), tab, "a participant token in the URL")
+            room.joined.add(nickname)
+            decision = 1
+            while not room.over.is_set() and decision <= self.decisions:
+                if not await _wait_either(room.event(room.voting, decision), room.over):
+                    break
+                await self._vote(user, tab, nickname, decision)
+                if not await _wait_either(room.event(room.revealed, decision), room.over):
+                    break
+                if user.rng.random() < 0.5:  # half the room looks at the split on their phone
+                    await user.pause(0.3)
+                    await self._refresh(user, tab)
+                decision += 1
+
+    async def _refresh(self, user: User, tab: Tab) -> None:
+        refresh = tab.view.widget(key="refresh")
+        _expect(refresh is not None, tab, "the Refresh button")
+        assert refresh is not None
+        await user.act("phone refresh", lambda: tab.click(refresh), tab, think=False)
+
+    async def _vote(self, user: User, tab: Tab, nickname: str, decision: int) -> None:
+        await user.pause(0.4)  # looks up at the projector, then taps Refresh
+        for _ in range(3):
+            await self._refresh(user, tab)
+            if _ballot(tab, decision):
+                break
+            await user.pause(0.2)
+        ballot = _ballot(tab, decision)
+        _expect(bool(ballot), tab, f"the answers of decision {decision}")
+        await user.pause(0.8)  # reads the answers
+        # Rooms lean one way: three in five phones take the first answer, the rest spread.
+        pick = ballot[0] if user.rng.random() < 0.6 else user.rng.choice(ballot)
+        tapped = time.monotonic()
+        await user.act("vote", lambda: tab.click(pick), tab, think=False)
+        stored = _my_vote(tab, decision)
+        if stored is not None:
+            self.room.first_votes.append(FirstVote(decision, tapped, time.monotonic()))
+        if stored is not None and user.rng.random() < 0.15:  # changes their mind once
+            await user.pause(0.5)
+            others = [w for w in _ballot(tab, decision) if w.key != pick.key]
+            if others and not self.room.event(self.room.revealed, decision).is_set():
+                await user.act("change vote", lambda: tab.click(user.rng.choice(others)), tab, think=False)
+                stored = _my_vote(tab, decision) or stored  # a change refused after the reveal keeps the vote
+        if stored is not None:
+            self.room.final_votes[(nickname, decision)] = stored
+
+
+def _ballot(tab: Tab, decision: int) -> list[Widget]:
+    return [w for w in tab.view.widgets() if w.key and w.key.startswith(f"vote-{decision}-")]
+
+
+def _my_vote(tab: Tab, decision: int) -> str | None:
+    """The choice the phone shows as this participant's vote (its button is the primary one)."""
+    prefix = f"vote-{decision}-"
+    for element in tab.view.elements():
+        if element.WhichOneof("type") == "button" and element.button.type == "primary":
+            key = element.button.id.rsplit(prefix, 1)
+            if len(key) == 2 and element.button.id.endswith(prefix + key[1]):
+                return key[1]
+    return None
+
+
+async def _wait_either(wanted: asyncio.Event, over: asyncio.Event) -> bool:
+    """Wait for ``wanted``; False if ``over`` came first."""
+    waits = [asyncio.create_task(wanted.wait()), asyncio.create_task(over.wait())]
+    await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    for task in waits:
+        task.cancel()
+    return wanted.is_set()
+
+
+def _expect(condition: bool, tab: Tab, what: str) -> None:
+    if not condition:
+        raise JourneyError(f"expected {what}; the page shows: {tab.view.text()[:160]!r}")
+
+
+def vote_visibility(room: Room) -> list[float]:
+    """Seconds from each first vote's tap to the first presenter refresh that counted it."""
+    delays = []
+    for decision in sorted({v.decision for v in room.first_votes}):
+        votes = sorted((v for v in room.first_votes if v.decision == decision), key=lambda v: v.stored)
+        sightings = [s for s in room.sightings if s.decision == decision]
+        for rank, vote in enumerate(votes, start=1):
+            seen = next((s.at for s in sightings if s.votes_in >= rank and s.at >= vote.tapped), None)
+            if seen is not None:
+                delays.append(seen - vote.tapped)
+    return delays
+
+
+def audit_room(database: Database, room: Room) -> list[str]:
+    """Problems with what the database holds for the room: each decision's split must be the phones' final votes."""
+    from elearn.store import User, authenticate, open_store
+    from elearn.store.rooms import room_summary
+
+    store = open_store(database.url, database.data_dir)
+    try:
+        facilitator = authenticate(store, FACILITATOR, PASSWORD, datetime.now(UTC))
+        if not isinstance(facilitator, User):
+            return ["could not sign the facilitator in to read the room"]
+        summary = room_summary(store, facilitator, room.code)
+        problems = []
+        if summary.participants != len(room.joined):
+            problems.append(f"{summary.participants} participants stored, {len(room.joined)} joined")
+        decided_at = {decided.decision: decided for decided in summary.decisions}
+        for decision in sorted({d for _, d in room.final_votes}):
+            expected: dict[str, int] = {}
+            for (_, voted_at), choice in room.final_votes.items():
+                if voted_at == decision:
+                    expected[choice] = expected.get(choice, 0) + 1
+            decided = decided_at.get(decision)
+            if decided is None:
+                continue  # the run ended before the room moved on from this decision: no split stored yet
+            stored = {choice: count for choice, count in decided.votes.items() if count}
+            if stored != expected:
+                problems.append(f"decision {decision}: stored {stored}, the phones cast {expected}")
+        return problems
+    finally:
+        store.dispose()
+
+
+def replay(timeline: dict[int, list[tuple[float, str]]]) -> Callable[[User], Awaitable[None]]:
+    """The blank-page baseline of a workshop: every user does an interaction at the same moments as in the
+    app's run (offsets from the start), the presenter's refreshes as reruns of the blank page's fragment."""
+
+    async def visit(user: User) -> None:
+        def started() -> float:
+            return user.phase.started
+
+        steps = timeline.get(user.index, [])
+        if not steps:
+            return
+        async with user.browse() as tab:
+            presenter = any(step == "presenter refresh" for _, step in steps)
+            for index, (offset, step) in enumerate(steps):
+                await asyncio.sleep(max(0.0, offset - (time.monotonic() - started())))
+                if index == 0:
+                    await user.act(step, lambda: tab.open("", "fragment=1" if presenter else ""), tab, think=False)
+                elif step == "presenter refresh" and tab.auto_reruns:
+                    fragment = next(iter(tab.auto_reruns))
+                    await user.act(step, _locked(tab, lambda f=fragment: tab.rerun_fragment(f)), tab, think=False)  # type: ignore[misc]
+                else:
+                    button = tab.view.widget(key="next")
+                    assert button is not None
+                    await user.act(step, _locked(tab, lambda b=button: tab.click(b)), tab, think=False)  # type: ignore[misc]
+
+    return visit
+
+
+def phase_figures(phase: Phase) -> dict[str, float]:
+    from bench.harness.load import percentile
+
+    votes = phase.by_step.get("vote", [])
+    return {"vote_p50": percentile(votes, 0.5), "vote_p95": percentile(votes, 0.95), "votes": float(len(votes))}
