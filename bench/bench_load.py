@@ -101,10 +101,13 @@ def scaleout(args: argparse.Namespace) -> None:
     print(report.HEADER)
     for phase in everything:
         print(report.row(phase))
-    one = report.capacity([(p.users, percentile(p.latencies, 0.95)) for p in results[1]], target)
-    two = report.capacity([(p.users, percentile(p.latencies, 0.95)) for p in results[2]], target)
+    levels_one = [(p.users, percentile(p.latencies, 0.95)) for p in results[1]]
+    levels_two = [(p.users, percentile(p.latencies, 0.95)) for p in results[2]]
+    one, two = report.capacity(levels_one, target), report.capacity(levels_two, target)
+    print("\nthe same p95 (interpolated between the levels measured; goal: 2 processes carry >= 1.8x):\n")
+    print(report.same_p95(levels_one, levels_two))
     print(f"\nusers carried at p95 <= {args.target_ms:g} ms: 1 process {one:.0f}, 2 processes {two:.0f} "
-          f"-> {report.ratio(two, one)} (goal >= 1.8x)")
+          f"-> {report.ratio(two, one)}")
     problems = report.errors_block(*everything)
     print("\nerrors:\n" + problems if problems else "\nerrors: none")
     report.save_json(args.json, {"command": "scaleout", "args": vars(args), "machine": report.machine(),

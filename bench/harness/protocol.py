@@ -330,7 +330,10 @@ class Tab:
             delta = msg.delta
             which = delta.WhichOneof("type")
             if which in ("new_element", "add_block"):
-                if path in self.view.placed:  # a replaced block takes its children with it
+                if which == "new_element" and path in self.view.placed:
+                    # An element in place of a block (st.empty() over a container) takes its children
+                    # with it. A block redrawn as a block keeps them until they are redrawn or the run
+                    # ends, as the browser shows the old ones (stale) meanwhile.
                     self._drop_below(path)
                 element = delta.new_element if which == "new_element" else Element()
                 self.view.placed[path] = _Placed(self._run_id, delta.fragment_id, element)

@@ -122,3 +122,17 @@ def capacity(levels: list[tuple[int, float]], target: float) -> float:
             return u0 + (u1 - u0) * (target - p0) / (p1 - p0)
     within = [users for users, p95 in ordered if p95 <= target]
     return float(max(within)) if within else 0.0
+
+
+def same_p95(one: list[tuple[int, float]], two: list[tuple[int, float]]) -> str:
+    """For each load one process was measured at, the users two processes carry at that p95."""
+    lines = ["| 1 process: users | its p95 ms | 2 processes carry, at that p95 | ratio |",
+             "| ---: | ---: | ---: | ---: |"]
+    most = max((users for users, _ in two), default=0)
+    for users, p95 in sorted(one):
+        carried = capacity(two, p95)
+        beyond = all(p <= p95 for _, p in two)  # two processes never got that slow in the levels measured
+        shown = f">= {most}" if beyond else f"{carried:.0f}"
+        ratio_text = f">= {most / users:.2f}x" if beyond else ratio(carried, users)
+        lines.append(f"| {users} | {ms(p95)} | {shown} | {ratio_text} |")
+    return "\n".join(lines)

@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from bench.harness.load import JourneyError, Phase, TimeUp, User
 from bench.harness.protocol import Tab, Widget
 from bench.harness.servers import Database
+from elearn.workshop import LETTERS
 
 FACILITATOR = "bench-facilitator"
 PASSWORD = "calm under load 1"
@@ -148,10 +149,15 @@ class Workshop:
     async def _refresh_forever(self, user: User, tab: Tab) -> None:
         """The browser's timer for the presenter's fragment: rerun it every interval the server asked for."""
         fragment, interval = next(iter(tab.auto_reruns.items()))
+        async def refresh() -> float:
+            async with tab.lock:
+                seconds = await tab.rerun_fragment(fragment)
+                self._sight(tab)  # read while no other run can redraw the screen
+                return seconds
+
         while not user.expired:
             started = time.monotonic()
-            await user.act("presenter refresh", _locked(tab, lambda: tab.rerun_fragment(fragment)), tab, think=False)
-            self._sight(tab)
+            await user.act("presenter refresh", refresh, tab, think=False)
             await asyncio.sleep(max(0.0, interval - (time.monotonic() - started)))
 
     def _sight(self, tab: Tab) -> None:
@@ -174,9 +180,9 @@ class Workshop:
         for decision in range(1, self.decisions + 1):
             room.decision = decision
             await user.pause(0.4)
-            opener = tab.view.widget(key=f"open-{decision}")
-            if opener is None:
-                break  # the story ended
+            if "The room's score" in tab.view.text():
+                break  # the story reached an ending: the debrief is on the screen
+            opener = await self._control(user, tab, f"open-{decision}")
             await user.act("open voting", _locked(tab, lambda w=opener: tab.click(w)), tab, think=False)  # type: ignore[misc]
             room.event(room.voting, decision).set()
             await self._until(user, lambda s, d=decision: s.decision == d and s.votes_in >= len(room.joined),  # type: ignore[misc]
@@ -194,8 +200,9 @@ class Workshop:
         controls is a glitch the projector shows)."""
         deadline = time.monotonic() + 10.0
         while True:
-            found = tab.view.widget(key=key) or next(
-                (w for w in tab.view.widgets() if prefix and w.key and w.key.startswith(prefix)), None)
+            async with tab.lock:  # not while a refresh is half drawn
+                found = tab.view.widget(key=key) or next(
+                    (w for w in tab.view.widgets() if prefix and w.key and w.key.startswith(prefix)), None)
             if found is not None:
                 return found
             if time.monotonic() > deadline:
@@ -259,7 +266,7 @@ class Workshop:
         pick = ballot[0] if user.rng.random() < 0.6 else user.rng.choice(ballot)
         tapped = time.monotonic()
         await user.act("vote", lambda: tab.click(pick), tab, think=False)
-        stored = _my_vote(tab, decision)
+        stored = _my_vote(tab, decision, ballot)
         if stored is not None:
             self.room.first_votes.append(FirstVote(decision, tapped, time.monotonic()))
         if stored is not None and user.rng.random() < 0.15:  # changes their mind once
@@ -267,7 +274,7 @@ class Workshop:
             others = [w for w in _ballot(tab, decision) if w.key != pick.key]
             if others and not self.room.event(self.room.revealed, decision).is_set():
                 await user.act("change vote", lambda: tab.click(user.rng.choice(others)), tab, think=False)
-                stored = _my_vote(tab, decision) or stored  # a change refused after the reveal keeps the vote
+                stored = _my_vote(tab, decision, ballot) or stored
         if stored is not None:
             self.room.final_votes[(nickname, decision)] = stored
 
@@ -276,14 +283,19 @@ def _ballot(tab: Tab, decision: int) -> list[Widget]:
     return [w for w in tab.view.widgets() if w.key and w.key.startswith(f"vote-{decision}-")]
 
 
-def _my_vote(tab: Tab, decision: int) -> str | None:
-    """The choice the phone shows as this participant's vote (its button is the primary one)."""
+def _my_vote(tab: Tab, decision: int, ballot: list[Widget]) -> str | None:
+    """The choice the phone shows as this participant's vote: the primary button of the ballot, or, once
+    the votes are revealed (perhaps between the vote and the redraw), the bar marked "(your vote)"."""
     prefix = f"vote-{decision}-"
     for element in tab.view.elements():
-        if element.WhichOneof("type") == "button" and element.button.type == "primary":
-            key = element.button.id.rsplit(prefix, 1)
-            if len(key) == 2 and element.button.id.endswith(prefix + key[1]):
-                return key[1]
+        kind = element.WhichOneof("type")
+        if kind == "button" and element.button.type == "primary" and prefix in element.button.id:
+            return element.button.id.rsplit(prefix, 1)[1]
+        if kind == "progress" and element.progress.text.endswith("(your vote)"):
+            letter = element.progress.text.split(" ", 1)[0]
+            index = LETTERS.find(letter) if len(letter) == 1 else -1
+            if 0 <= index < len(ballot) and ballot[index].key:
+                return (ballot[index].key or "").removeprefix(prefix)
     return None
 
 

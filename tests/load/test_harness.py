@@ -88,6 +88,15 @@ def test_a_replaced_block_takes_its_children_with_it(tab: Tab) -> None:
     assert tab.view.texts() == ["you are Ann"]
 
 
+def test_a_block_redrawn_keeps_its_old_children_until_they_are_redrawn(tab: Tab) -> None:
+    feed(tab, new_session("a"), block((0, 0)), markdown((0, 0, 0), "Open voting"),
+         finished(ForwardMsg.FINISHED_SUCCESSFULLY))
+    feed(tab, new_session("b", ("frag",)), block((0, 0)))
+    assert tab.view.texts() == ["Open voting"]  # mid-run, the browser still shows the last drawing
+    feed(tab, markdown((0, 0, 0), "Reveal the votes"), finished(ForwardMsg.FINISHED_SUCCESSFULLY))
+    assert tab.view.texts() == ["Reveal the votes"]
+
+
 @pytest.mark.parametrize(("element_id", "key"), [
     ("$$ID-3f2a-choice-12-3-calm-down", "choice-12-3-calm-down"),
     ("$$ID-3f2a-FormSubmitter:register-Create account", "FormSubmitter:register-Create account"),
