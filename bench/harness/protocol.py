@@ -21,10 +21,10 @@ elements the last run did not send are dropped, as the browser drops stale eleme
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import socket
 import time
-import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -130,6 +130,8 @@ class PageView:
                 found.append(getattr(element, kind).label)
             elif kind == "progress":
                 found.append(element.progress.text)
+            elif kind == "metric":
+                found.append(f"{element.metric.label}: {element.metric.body}")
             elif kind == "exception":
                 found.append(f"{element.exception.type}: {element.exception.message}")
         return found
@@ -159,10 +161,7 @@ class PageView:
 
 
 def _json_str(literal: str) -> str:
-    import json
-
-    value = json.loads(literal)
-    return str(value)
+    return str(json.loads(literal))
 
 
 @dataclass(frozen=True)
@@ -173,7 +172,10 @@ class AppPage:
 
 
 class Tab:
-    """One browser tab on one websocket session. Use ``async with Tab.open(...)``; not thread-safe."""
+    """One browser tab on one websocket session: ``await tab.open()``, interactions, ``await tab.close()``.
+
+    One interaction at a time: a caller that runs several tasks on one tab (a fragment timer beside
+    the clicks) serialises them with ``lock``. Not thread-safe."""
 
     def __init__(self, base_url: str, timeout: float = 60.0, quickack: bool = False) -> None:
         self.base_url = base_url.rstrip("/")
@@ -325,6 +327,8 @@ class Tab:
             self._run_id = msg.metadata.run.script_run_id
             self._fragment_ids = tuple(msg.metadata.run.fragment_ids)
             self.runs += 1
+            if not self._fragment_ids:
+                self.auto_reruns.clear()  # a full run re-announces the timers it still wants
         elif kind == "delta":
             path = tuple(msg.metadata.delta_path)
             delta = msg.delta
@@ -345,6 +349,9 @@ class Tab:
             self.query_string = msg.page_info_changed.query_string
         elif kind == "auto_rerun":
             self.auto_reruns[msg.auto_rerun.fragment_id] = msg.auto_rerun.interval
+        elif kind == "stop_auto_rerun":
+            for fragment_id in msg.stop_auto_rerun.fragment_ids:
+                self.auto_reruns.pop(fragment_id, None)
         elif kind == "session_event" and msg.session_event.HasField("script_compilation_exception"):
             self._failures.append(f"compile error: {msg.session_event.script_compilation_exception.message}")
         elif kind == "script_finished" and msg.script_finished in _TERMINAL:
@@ -379,6 +386,3 @@ def widget_state(widget: Widget, value: str | bool | list[str]) -> WidgetState:
         raise ProtocolError(f"the harness cannot set a {widget.kind} to {value!r}")
     return state
 
-
-def query(**params: str) -> str:
-    return urllib.parse.urlencode(params)

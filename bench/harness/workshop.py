@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from bench.harness.load import JourneyError, Phase, TimeUp, User
+from bench.harness.load import JourneyError, TimeUp, User
 from bench.harness.protocol import Tab, Widget
 from bench.harness.servers import Database
 from elearn.workshop import LETTERS
@@ -149,13 +149,14 @@ class Workshop:
     async def _refresh_forever(self, user: User, tab: Tab) -> None:
         """The browser's timer for the presenter's fragment: rerun it every interval the server asked for."""
         fragment, interval = next(iter(tab.auto_reruns.items()))
+
         async def refresh() -> float:
             async with tab.lock:
                 seconds = await tab.rerun_fragment(fragment)
                 self._sight(tab)  # read while no other run can redraw the screen
                 return seconds
 
-        while not user.expired:
+        while not user.expired and fragment in tab.auto_reruns:  # the timer stops with the live part
             started = time.monotonic()
             await user.act("presenter refresh", refresh, tab, think=False)
             await asyncio.sleep(max(0.0, interval - (time.monotonic() - started)))
@@ -180,30 +181,35 @@ class Workshop:
         for decision in range(1, self.decisions + 1):
             room.decision = decision
             await user.pause(0.4)
-            if "The room's score" in tab.view.text():
-                break  # the story reached an ending: the debrief is on the screen
             opener = await self._control(user, tab, f"open-{decision}")
+            if opener is None:
+                break  # the story reached an ending: the debrief is on the screen
             await user.act("open voting", _locked(tab, lambda w=opener: tab.click(w)), tab, think=False)  # type: ignore[misc]
             room.event(room.voting, decision).set()
             await self._until(user, lambda s, d=decision: s.decision == d and s.votes_in >= len(room.joined),  # type: ignore[misc]
                               VOTE_WAIT)
             reveal = await self._control(user, tab, f"reveal-{decision}")
+            if reveal is None:
+                break
             await user.act("reveal", _locked(tab, lambda w=reveal: tab.click(w)), tab, think=False)  # type: ignore[misc]
             room.event(room.revealed, decision).set()
             await user.pause(0.6)
             onward = await self._control(user, tab, f"majority-{decision}", f"pick-{decision}-")
+            if onward is None:
+                break
             await user.act("move on", _locked(tab, lambda w=onward: tab.click(w)), tab, think=False)  # type: ignore[misc]
 
-    async def _control(self, user: User, tab: Tab, key: str, prefix: str = "") -> Widget:
-        """The presenter's button ``key`` (or the first keyed ``prefix``...). If the screen lacks it, the
-        facilitator waits for the next refreshes, as a person would (counted: a stage drawn without its
-        controls is a glitch the projector shows)."""
+    async def _control(self, user: User, tab: Tab, key: str, prefix: str = "") -> Widget | None:
+        """The presenter's button ``key`` (or the first keyed ``prefix``...), None once the debrief shows.
+        If the screen lacks it, the facilitator waits for the next refreshes, as a person would
+        (counted: a stage drawn without its controls would be a glitch on the projector)."""
         deadline = time.monotonic() + 10.0
         while True:
             async with tab.lock:  # not while a refresh is half drawn
                 found = tab.view.widget(key=key) or next(
                     (w for w in tab.view.widgets() if prefix and w.key and w.key.startswith(prefix)), None)
-            if found is not None:
+                ended = "The room's score" in tab.view.text()
+            if found is not None or ended:
                 return found
             if time.monotonic() > deadline:
                 _expect(False, tab, f"the presenter's {key!r} button")
@@ -384,9 +390,3 @@ def replay(timeline: dict[int, list[tuple[float, str]]]) -> Callable[[User], Awa
 
     return visit
 
-
-def phase_figures(phase: Phase) -> dict[str, float]:
-    from bench.harness.load import percentile
-
-    votes = phase.by_step.get("vote", [])
-    return {"vote_p50": percentile(votes, 0.5), "vote_p95": percentile(votes, 0.95), "votes": float(len(votes))}

@@ -97,6 +97,17 @@ def test_a_block_redrawn_keeps_its_old_children_until_they_are_redrawn(tab: Tab)
     assert tab.view.texts() == ["Reveal the votes"]
 
 
+def test_fragment_timers_follow_what_the_server_asks(tab: Tab) -> None:
+    timer = ForwardMsg()
+    timer.auto_rerun.fragment_id, timer.auto_rerun.interval = "live", 1.0
+    feed(tab, new_session("a"), timer, finished(ForwardMsg.FINISHED_SUCCESSFULLY))
+    assert tab.auto_reruns == {"live": 1.0}
+    feed(tab, new_session("b", ("live",)), finished(ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY))
+    assert tab.auto_reruns == {"live": 1.0}  # a fragment run keeps the timers
+    feed(tab, new_session("c"), finished(ForwardMsg.FINISHED_SUCCESSFULLY))
+    assert tab.auto_reruns == {}  # a full run that does not ask again stops them (the room closed)
+
+
 @pytest.mark.parametrize(("element_id", "key"), [
     ("$$ID-3f2a-choice-12-3-calm-down", "choice-12-3-calm-down"),
     ("$$ID-3f2a-FormSubmitter:register-Create account", "FormSubmitter:register-Create account"),
