@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.auth import finish_sign_out, resolve_user, sign_out, sync_cookie
+from elearn.store import User
+from ui.auth import finish_sign_out, sign_out, signed_in_run, sync_cookie
 from ui.errors import run_guarded
 from ui.nav import navigation_for
 from ui.text import md_escape
@@ -17,10 +18,14 @@ from ui.text import md_escape
 st.set_page_config(page_title="Calm under fire", page_icon="🗣️", layout="centered")
 
 
-
 def main() -> None:
     finish_sign_out()
-    user = resolve_user()
+    with signed_in_run() as user:
+        frame(user)
+
+
+def frame(user: User | None) -> None:
+    """The navigation this user may see, and the page they asked for (run inside ``signed_in_run``)."""
     sync_cookie()
     sections = navigation_for(user)
     if user is None:

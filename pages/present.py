@@ -39,7 +39,10 @@ live = not room.closed
 
 
 def stage() -> None:
-    state = ws.live_state(user, room.code)
+    # A fragment rerun does not run app.py or the page above: check the session again, so a
+    # facilitator signed out elsewhere stops seeing the room within one refresh.
+    facilitator = require(Role.FACILITATOR)
+    state = ws.live_state(facilitator, room.code)
     if state.room.closed and live:
         st.rerun()  # the story ended (perhaps from the other window): a full run shows the debrief, no timer
     run = ws.room_run(course, state.room)
@@ -64,14 +67,14 @@ def stage() -> None:
         if state.room.voting_open:
             st.metric("Votes in", f"{state.votes_cast} of {state.participants}")
             st.button("Reveal the votes", key=f"reveal-{decision}", type="primary", icon="📊",
-                      on_click=ws.reveal_clicked, args=(user, room.code, decision))
+                      on_click=ws.reveal_clicked, args=(facilitator, room.code, decision))
         elif vote is not None:
             move_on(node, vote, decision)  # above the chart, so the chart drawing cannot shift the buttons
             st.plotly_chart(ws.split_chart(node, vote, height=200 if compact else 260),
                             config={"displayModeBar": False, "staticPlot": True}, key=f"split-{decision}")
         else:
             st.button("Open voting", key=f"open-{decision}", type="primary", icon="🗳️",
-                      on_click=ws.open_voting_clicked, args=(user, room.code, decision))
+                      on_click=ws.open_voting_clicked, args=(facilitator, room.code, decision))
 
 
 def move_on(node: Node, vote: Verdict, decision: int) -> None:

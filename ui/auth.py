@@ -10,6 +10,9 @@ or expired session is refused at once, whatever the browser still holds.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import streamlit as st
 
@@ -21,6 +24,10 @@ SET_COOKIE_PATH = "/auth/session"
 CLEAR_COOKIE_PATH = "/auth/signout"
 _TOKEN_KEY = "session_token"  # noqa: S105 - the session_state key, not a secret
 _USER_KEY = "signed_in_user"
+_THIS_RUN: ContextVar[tuple[User | None] | None] = ContextVar("user_resolved_in_this_run", default=None)
+"""Set by app.py while it runs a page, so the page's own check reuses the lookup of this very run.
+A page or fragment run without app.py (a fragment rerun, or a page file run on its own) finds it
+unset and looks the session up itself."""
 
 
 def _token() -> str | None:
@@ -88,10 +95,32 @@ def current_user() -> User | None:
     return user if isinstance(user, User) else None
 
 
-def require(role: Role) -> User:
-    """The signed-in user if they hold ``role``; otherwise stop the page with a refusal."""
-    user = resolve_user()  # checked again here: a page must never trust that app.py ran first
-    if user is None or not user.has(role):
+@contextmanager
+def signed_in_run() -> Iterator[User | None]:
+    """Resolve the user for this script run and let pages run inside the block reuse the answer.
+
+    The answer lives only inside the block (a context variable reset on the way out, whatever
+    the page raised), so nothing carries it into another run.
+    """
+    user = resolve_user()
+    marker = _THIS_RUN.set((user,))
+    try:
+        yield user
+    finally:
+        _THIS_RUN.reset(marker)
+
+
+def user_for_this_run() -> User | None:
+    """The user checked against the store in this run: app.py's lookup if this page runs inside
+    it, otherwise a fresh lookup. A page must never trust that app.py ran first."""
+    resolved = _THIS_RUN.get()
+    return resolved[0] if resolved is not None else resolve_user()
+
+
+def require(*roles: Role) -> User:
+    """The signed-in user if they hold one of ``roles``; otherwise stop the page with a refusal."""
+    user = user_for_this_run()
+    if user is None or not any(user.has(role) for role in roles):
         st.error("You don't have access to this page.", icon="🔒")
         st.stop()
     return user

@@ -53,7 +53,7 @@ from elearn.store.assignments import (
     revoke,
     visible_assignments,
 )
-from ui.auth import resolve_user
+from ui.auth import require
 from ui.store import current_store, now, setting
 from ui.text import md_escape
 
@@ -75,11 +75,7 @@ class DashboardData:
 
 def require_manager() -> User:
     """The signed-in user if they manage a team or administer the app; otherwise stop with a refusal."""
-    user = resolve_user()  # checked here again: a page never trusts that app.py ran first
-    if user is None or not (user.has(Role.MANAGER) or user.has(Role.ADMIN)):
-        st.error("You don't have access to this page.", icon="🔒")
-        st.stop()
-    return user
+    return require(Role.MANAGER, Role.ADMIN)
 
 
 def fingerprint(viewer: User) -> tuple[object, ...]:

@@ -23,7 +23,7 @@ from elearn.catalogue import Course
 from elearn.engine import ScenarioRun, choose, from_json, start
 from elearn.errors import ElearnError, StaleRunError
 from elearn.schema import Node, Scenario
-from elearn.store import User
+from elearn.store import Role, User
 from elearn.store.rooms import (
     PhoneView,
     Room,
@@ -40,6 +40,7 @@ from elearn.store.rooms import (
     room_state,
 )
 from elearn.workshop import LETTERS, Verdict, decide, letter, verdict
+from ui.auth import user_for_this_run
 from ui.store import current_store, now, setting
 
 REFRESH_SECONDS = 1.0
@@ -84,6 +85,19 @@ def _act(action: Callable[[], object]) -> None:
         st.session_state[_NOTICE] = (str(refused), time.monotonic())
 
 
+def _act_as(facilitator: User, action: Callable[[User], object]) -> None:
+    """Run a presenter action for ``facilitator`` after checking their session again.
+
+    A callback runs before the page's own check, with the user the screen was drawn for; a
+    session signed out (or a role taken away) since then must not act one last time.
+    """
+    checked = user_for_this_run()
+    if checked is None or checked.id != facilitator.id or not checked.has(Role.FACILITATOR):
+        st.session_state[_NOTICE] = ("Your session has ended: sign in again to run the room.", time.monotonic())
+        return
+    _act(lambda: action(checked))
+
+
 def show_notice() -> None:
     """Show the last refusal for a few seconds: long enough to read on a screen that reruns every
     second (the presenter), without haunting the screens after it."""
@@ -97,32 +111,32 @@ def clear_notice() -> None:
 
 
 def open_voting_clicked(user: User, code: str, decision: int) -> None:
-    _act(lambda: open_voting(current_store(), user, code, decision, now()))
+    _act_as(user, lambda checked: open_voting(current_store(), checked, code, decision, now()))
 
 
 def reveal_clicked(user: User, code: str, decision: int) -> None:
-    _act(lambda: reveal(current_store(), user, code, decision, now()))
+    _act_as(user, lambda checked: reveal(current_store(), checked, code, decision, now()))
 
 
 def close_clicked(user: User, code: str) -> None:
-    _act(lambda: close_room(current_store(), user, code, now()))
+    _act_as(user, lambda checked: close_room(current_store(), checked, code, now()))
 
 
 def advance_clicked(user: User, course: Course, code: str, decision: int, override: str | None) -> None:
     """Move the story on with the majority (``override`` None) or the facilitator's pick."""
 
-    def move() -> None:
-        state = room_state(current_store(), user, code)
+    def move(checked: User) -> None:
+        state = room_state(current_store(), checked, code)
         run = room_run(course, state.room)
         node = run.node
         if node is None or state.room.decision != decision:
             raise ElearnError("The room has already moved on (another window acted first).")
         choice_id = decide(verdict(node, state.split or {}), override)
         after = choose(run, choice_id)
-        advance(current_store(), user, code, decision=decision, node_id=node.id, choice_id=choice_id,
+        advance(current_store(), checked, code, decision=decision, node_id=node.id, choice_id=choice_id,
                 run_json=after.to_json(), finished=after.ended, now=now())
 
-    _act(move)
+    _act_as(user, move)
 
 
 # --- phone actions ------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import ui.auth
 from elearn.catalogue import load_course
 from elearn.store import Role, create_user, open_store, upgrade
 from tests.conftest import REPO
@@ -67,3 +68,24 @@ def test_page_is_not_served_to_other_roles(own_database: Path, role: Role, page:
     at = sign_in(make_user(own_database, role))
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         open_page(at, page, **PARAMS.get(page, {}))
+
+
+@pytest.mark.parametrize(("role", "page"), [(Role.LEARNER, "home"), (Role.LEARNER, "scenario"),
+                                            (Role.MANAGER, "dashboard"), (Role.FACILITATOR, "rooms")],
+                         ids=lambda value: str(value))
+def test_a_page_run_looks_the_session_up_once(own_database: Path, role: Role, page: str,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """app.py's check serves the page it runs: the page's own ``require`` reuses it (the lookup
+    is a database round trip on every click)."""
+    at = sign_in(make_user(own_database, role))
+    lookups: list[str] = []
+    real = ui.auth.session_user
+
+    def counted(*args: object) -> object:
+        lookups.append("lookup")
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ui.auth, "session_user", counted)
+    open_page(at, page, **PARAMS.get(page, {}))
+    assert not at.exception
+    assert lookups == ["lookup"]

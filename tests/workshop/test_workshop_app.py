@@ -18,12 +18,13 @@ from elearn.store import (
     User,
     authenticate,
     create_user,
+    end_session,
     open_store,
     record_choice,
     start_attempt,
     upgrade,
 )
-from elearn.store.rooms import close_room, room_summary, rooms_of
+from elearn.store.rooms import close_room, room_for, room_summary, rooms_of
 from tests.app.conftest import PASSWORD, new_app, open_page, sign_in, sign_up, texts
 from tests.app.conftest import own_database as own_database  # the fixture: a database per test
 from tests.conftest import REPO
@@ -174,6 +175,18 @@ def test_the_room_votes_and_the_majority_moves_the_story_on(room: tuple[AppTest,
     assert "**Decision 2**" in texts(bob)
     click(bob, "refresh")
     assert "The room has moved on" not in texts(bob)
+
+
+def test_a_presenter_click_after_the_session_ended_changes_nothing(room: tuple[AppTest, str]) -> None:
+    """Button callbacks run before the page's own check: they check the session themselves."""
+    at, code = room
+    present(at, code)
+    store = database_of(at)
+    end_session(store, str(at.session_state["session_token"]), NOW)  # signed out in another tab
+    at.button(key="open-1").click().run()
+    assert not at.exception
+    assert not room_for(store, user_named(store, "fran"), code).voting_open
+    assert "open-1" not in {b.key for b in at.button}  # the page is no longer shown either
 
 
 def test_a_tie_is_the_facilitators_call(room: tuple[AppTest, str]) -> None:
