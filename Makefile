@@ -1,13 +1,13 @@
 # The two commands a fresh machine needs (see README.md):
 #   make run    install the app's dependencies and run it on its embedded SQLite database
-#   make test   install the test tools (and Debian's Chromium for the browser tests), then
+#   make test   install the test tools (and Debian's Chromium and nginx for the browser and load tests), then
 #               lint, type-check and run the whole test suite
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test lint typecheck check-content chromium
+.PHONY: run test lint typecheck check-content test-packages
 
 $(VENV)/.run-deps: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,8 @@ $(VENV)/.dev-deps: requirements.txt requirements-dev.txt
 run: $(VENV)/.run-deps
 	$(PY) -m streamlit run serve.py --server.port $(PORT)
 
-chromium:
-	@bash scripts/ensure-chromium
+test-packages:
+	@bash scripts/ensure-test-packages
 
 lint: $(VENV)/.dev-deps
 	$(PY) -m ruff check .
@@ -36,5 +36,5 @@ typecheck: $(VENV)/.dev-deps
 check-content: $(VENV)/.run-deps
 	$(PY) -m elearn check
 
-test: $(VENV)/.dev-deps chromium lint typecheck
+test: $(VENV)/.dev-deps test-packages lint typecheck
 	$(PY) -m pytest $(PYTEST_ARGS)
