@@ -25,7 +25,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from elearn.mastery import RECENCY
 from elearn.schema import RATING_CREDIT, SUCCESSFUL_OUTCOMES
 from elearn.store.access import scope_of
-from elearn.store.db import Store
+from elearn.store.db import Store, one_of
 from elearn.store.records import Role, Viewer
 from elearn.store.tables import (
     AttemptRow,
@@ -277,7 +277,7 @@ def export_events(
                            ChoiceEventRow.choice_id, ChoiceEventRow.anger_before, ChoiceEventRow.anger_after,
                            ChoiceEventRow.attempt_number, ChoiceEventRow.first_attempt, ChoiceEventRow.occurred_at)
                     .join(UserRow, UserRow.id == ChoiceEventRow.user_id)
-                    .where(ChoiceEventRow.user_id.in_(chunk), ChoiceEventRow.id > after,
+                    .where(one_of(conn, ChoiceEventRow.user_id, chunk), ChoiceEventRow.id > after,
                            scope.covers(ChoiceEventRow.user_id))
                     .order_by(ChoiceEventRow.id)
                     .limit(batch)
@@ -304,7 +304,7 @@ def finished_attempts(store: Store, viewer: Viewer, user_ids: Collection[int]) -
                        AttemptRow.attempt_number, AttemptRow.started_at, AttemptRow.finished_at, AttemptRow.ending_id,
                        AttemptRow.outcome, AttemptRow.score)
                 .join(UserRow, UserRow.id == AttemptRow.user_id)
-                .where(AttemptRow.user_id.in_(chunk), AttemptRow.finished_at.is_not(None),
+                .where(one_of(conn, AttemptRow.user_id, chunk), AttemptRow.finished_at.is_not(None),
                        scope.covers(AttemptRow.user_id))
                 .order_by(AttemptRow.finished_at, AttemptRow.id)
             )
@@ -322,7 +322,7 @@ def count_events(store: Store, viewer: Viewer, user_ids: Collection[int]) -> int
         total = 0
         for chunk in _chunks(sorted(set(user_ids)), 5_000):
             total += conn.scalar(select(func.count()).select_from(ChoiceEventRow).where(
-                ChoiceEventRow.user_id.in_(chunk), scope.covers(ChoiceEventRow.user_id))) or 0
+                one_of(conn, ChoiceEventRow.user_id, chunk), scope.covers(ChoiceEventRow.user_id))) or 0
         return total
 
     return store.read(work)
@@ -386,7 +386,7 @@ def _audience(conn: Connection, viewer: Viewer, team_ids: Collection[int] | None
     ids = list(conn.scalars(who.limit(LISTED_AUDIENCE_MAX + 1)))
     if len(ids) > LISTED_AUDIENCE_MAX:
         return lambda column: column.in_(who)
-    return lambda column: column.in_(ids)
+    return lambda column: one_of(conn, column, ids)
 
 
 def _chunks(items: list[int], size: int) -> Iterator[list[int]]:

@@ -21,11 +21,13 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from argon2 import PasswordHasher
-from sqlalchemy import create_engine, event, insert
+from sqlalchemy import ColumnElement, Integer, any_, create_engine, event, insert, literal
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.sql.expression import Executable
 
@@ -180,6 +182,18 @@ def is_transient(error: DBAPIError) -> bool:
     if isinstance(sqlstate, str):
         return sqlstate in _PG_RETRY_STATES or sqlstate.startswith("08")
     return False
+
+
+def one_of(conn: Connection, column: InstrumentedAttribute[int], ids: Sequence[int]) -> ColumnElement[bool]:
+    """``column IN ids``, written as PostgreSQL's ``column = ANY(:ids)`` there.
+
+    psycopg parses each statement's text on the client: an ``IN`` expanded into a parameter per
+    id (the dashboard passes a manager's ~1,100 learners) is re-parsed on every statement, which
+    was a tenth of the dashboard's CPU. One array parameter keeps the statement text fixed.
+    """
+    if conn.dialect.name == "postgresql":
+        return column == any_(literal(list(ids), ARRAY(Integer)))
+    return column.in_(ids)
 
 
 def insert_ignoring_duplicates(

@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from elearn.store.db import one_of
 from elearn.store.errors import NotFound, UsernameTaken
 from elearn.store.records import Role, User
 from elearn.store.tables import TeamRow, UserRoleRow, UserRow
@@ -51,7 +52,7 @@ def fetch_users(conn: Connection, condition: ColumnElement[bool]) -> list[User]:
     roles: dict[int, set[Role]] = {}
     ids = [row[0] for row in rows]
     for user_id, role in conn.execute(
-        select(UserRoleRow.user_id, UserRoleRow.role).where(UserRoleRow.user_id.in_(ids))
+        select(UserRoleRow.user_id, UserRoleRow.role).where(one_of(conn, UserRoleRow.user_id, ids))
     ):
         roles.setdefault(user_id, set()).add(Role(role))
     return [
