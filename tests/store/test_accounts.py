@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Literal
 
 import pytest
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, Type, extract_parameters
 from sqlalchemy import select
 
 from elearn.store import (
@@ -31,6 +31,7 @@ from elearn.store import (
     user_by_email,
 )
 from elearn.store.accounts import FAILED_SIGN_INS_ALLOWED, FAILURE_WINDOW
+from elearn.store.db import password_hasher
 from elearn.store.tables import UserRow
 
 from .helpers import NOW, PASSWORD, Target
@@ -140,6 +141,14 @@ def test_password_hashed_with_old_parameters_is_rehashed(target: Target) -> None
     assert authenticate(new, "ana", PASSWORD, NOW) == ana
     assert not newer_hasher.check_needs_rehash(stored_hash())
     assert authenticate(new, "ana", PASSWORD, NOW) == ana
+
+
+def test_the_shipped_hasher_is_argon2id_at_owasps_minimum_or_above() -> None:
+    parameters = extract_parameters(password_hasher().hash(PASSWORD))
+    assert parameters.type is Type.ID
+    assert parameters.memory_cost >= 19 * 1024  # KiB
+    assert parameters.time_cost >= 2
+    assert parameters.parallelism >= 1
 
 
 def test_registration_follows_the_setting(store: Store) -> None:
