@@ -62,6 +62,16 @@ class ScenarioRun:
         return self.path[-1].anger_after if self.path else self.scenario.start_anger
 
     @property
+    def mood(self) -> str:
+        """The anger now in a word (``mood_of``)."""
+        return mood_of(self.anger)
+
+    @property
+    def last_change(self) -> int:
+        """How much the last answer on the path moved the anger (0 before any answer)."""
+        return self.path[-1].anger_after - self.path[-1].anger_before if self.path else 0
+
+    @property
     def node(self) -> Node | None:
         """The decision the learner faces now (None once the conversation has ended)."""
         return self.scenario.node(self.position)
@@ -111,6 +121,11 @@ class ScenarioRun:
 
 
 _ANALYSES: dict[tuple[str, int], tuple[Scenario, ScenarioAnalysis]] = {}
+
+
+def mood_of(anger: int) -> str:
+    """Anger in a word: calm (below 30), irritated (30 and up), angry (55 and up), furious (80 and up)."""
+    return "furious" if anger >= 80 else "angry" if anger >= 55 else "irritated" if anger >= 30 else "calm"
 
 
 def analysis_of(scenario: Scenario) -> ScenarioAnalysis:

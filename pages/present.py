@@ -20,6 +20,7 @@ from elearn.store import Role
 from elearn.store.rooms import room_for, room_summary
 from elearn.workshop import Verdict, letter, review_room, verdict
 from ui import workshop as ws
+from ui.anger import anger_meter
 from ui.auth import require
 from ui.course import current_course
 from ui.nav import link
@@ -54,7 +55,7 @@ def stage() -> None:
     st.caption(f"Decision {decision} · {state.participants} joined")
     if run.path:
         ws.consequence(run, state.last_decision)
-    ws.anger_meter(run)
+    anger_meter(run)
     ws.customer_line(scenario, node, large=not compact)
     vote = verdict(node, state.split or {}) if state.room.revealed else None
     if compact:  # on the facilitator's phone the buttons come first, above the answers

@@ -10,6 +10,7 @@ from elearn.debrief import best_anger_curve, best_answers, decisions, lessons_to
 from elearn.engine import ScenarioRun
 from elearn.schema import CHANNEL_LABELS, OUTCOME_LABELS, SUCCESSFUL_OUTCOMES
 from ui import player
+from ui.anger import anger_meter
 from ui.course import current_course
 from ui.nav import link
 from ui.session import learner, link_lesson
@@ -45,14 +46,6 @@ if attempt is None or run is None:
         player.begin(user, scenario)
         st.rerun()
     st.stop()
-
-
-def anger_meter(current: ScenarioRun) -> None:
-    level = current.anger
-    mood = "furious" if level >= 80 else "angry" if level >= 55 else "irritated" if level >= 30 else "calm"
-    change = current.path[-1].anger_after - current.path[-1].anger_before if current.path else 0
-    moved = f" ({change:+d})" if change else ""
-    st.progress(level / 100, text=f"Customer's anger: **{level}/100**, {mood}{moved}")
 
 
 def conversation(current: ScenarioRun) -> None:

@@ -11,7 +11,7 @@ import json
 import pytest
 
 from elearn.catalogue import load_course
-from elearn.engine import ScenarioRun, choose, from_json, rewind, start
+from elearn.engine import ScenarioRun, choose, from_json, mood_of, rewind, start
 from elearn.errors import RunError, StaleRunError
 from elearn.schema import Scenario
 
@@ -48,6 +48,19 @@ def test_choose_moves_anger_and_branches(outage: Scenario) -> None:
     assert (step.node_id, step.choice_id, step.anger_before, step.anger_after, step.leads_to) == (
         "opening", "acknowledge", 70, 55, "options")
     assert step.evidence == (("empathy", "good"),)
+
+
+def test_mood_and_last_change_follow_the_anger(outage: Scenario) -> None:
+    assert (start(outage).mood, start(outage).last_change) == ("angry", 0)  # 70 at the start
+    assert (play(outage, "acknowledge").mood, play(outage, "acknowledge").last_change) == ("angry", -15)  # 55
+    assert (play(outage, "acknowledge", "engineer").mood, play(outage, "acknowledge", "engineer").last_change) == (
+        "irritated", -25)  # 30
+
+
+@pytest.mark.parametrize(("anger", "word"), [(0, "calm"), (29, "calm"), (30, "irritated"), (54, "irritated"),
+                                             (55, "angry"), (79, "angry"), (80, "furious"), (100, "furious")])
+def test_mood_words_and_their_thresholds(anger: int, word: str) -> None:
+    assert mood_of(anger) == word
 
 
 def test_choose_does_not_change_the_old_run(outage: Scenario) -> None:

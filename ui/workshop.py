@@ -191,14 +191,6 @@ PROJECTOR_CSS = """<style>
 </style>"""
 
 
-def anger_meter(run: ScenarioRun) -> None:
-    level = run.anger
-    mood = "furious" if level >= 80 else "angry" if level >= 55 else "irritated" if level >= 30 else "calm"
-    change = run.path[-1].anger_after - run.path[-1].anger_before if run.path else 0
-    moved = f" ({change:+d})" if change else ""
-    st.progress(level / 100, text=f"Customer's anger: **{level}/100**, {mood}{moved}")
-
-
 def customer_line(scenario: Scenario, node: Node, *, large: bool = True) -> None:
     if node.narration:
         st.caption(node.narration)
