@@ -6,10 +6,8 @@ get a SQLite database of their own in a temporary data directory, as in tests/ap
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -27,31 +25,10 @@ from elearn.store import (
     start_attempt,
 )
 from tests.conftest import REPO
-from tests.store.conftest import build_world, make_target
-from tests.store.helpers import NOW, POSTGRESQL, SQLITE, Target, World
+from tests.store.conftest import build_world
+from tests.store.helpers import NOW, World
 
 COURSE = load_course(REPO)
-
-
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    chosen = any("backend" in str(mark.args[0]) for mark in metafunc.definition.iter_markers("parametrize"))
-    if "backend" in metafunc.fixturenames and not chosen:
-        metafunc.parametrize("backend", [SQLITE, POSTGRESQL], scope="module")
-
-
-@pytest.fixture
-def target(backend: str, tmp_path: Path) -> Iterator[Target]:
-    with make_target(backend, tmp_path) as found:
-        yield found
-
-
-@pytest.fixture
-def store(target: Target) -> Store:
-    from elearn.store import upgrade
-
-    opened = target.open()
-    upgrade(opened)
-    return opened
 
 
 @pytest.fixture

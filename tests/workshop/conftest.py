@@ -3,20 +3,17 @@ facilitator, and the shipped course with a short way through one scenario."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from elearn.catalogue import load_course
 from elearn.engine import ScenarioRun, choose, start
 from elearn.schema import Node, Scenario
-from elearn.store import Role, Store, User, create_user, upgrade
+from elearn.store import Role, Store, User, create_user
 from tests.browser.conftest import browser as browser  # the Chromium fixture, for this folder too
 from tests.conftest import REPO
-from tests.store.conftest import make_target
-from tests.store.helpers import NOW, PASSWORD, POSTGRESQL, SQLITE, Target
+from tests.store.helpers import NOW, PASSWORD
 
 COURSE = load_course(REPO)
 SCENARIO = COURSE.scenarios[0]
@@ -49,25 +46,6 @@ def shortest_path(scenario: Scenario) -> list[tuple[str, str]]:
 
 
 SHORT = shortest_path(SCENARIO)
-
-
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    chosen = any("backend" in str(mark.args[0]) for mark in metafunc.definition.iter_markers("parametrize"))
-    if "backend" in metafunc.fixturenames and not chosen:
-        metafunc.parametrize("backend", [SQLITE, POSTGRESQL])
-
-
-@pytest.fixture
-def target(backend: str, tmp_path: Path) -> Iterator[Target]:
-    with make_target(backend, tmp_path) as found:
-        yield found
-
-
-@pytest.fixture
-def store(target: Target) -> Store:
-    opened = target.open()
-    upgrade(opened)
-    return opened
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from elearn.engine import start
 from elearn.store import Role, create_user, upgrade
 from elearn.store.rooms import open_room, room_summary
 from tests.browser.conftest import start_server, stop_server
-from tests.store.conftest import make_target
+from tests.databases import make_target
 from tests.store.helpers import NOW, PASSWORD, POSTGRESQL, SQLITE
 
 from .conftest import FIRST, SCENARIO
