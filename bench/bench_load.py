@@ -31,24 +31,14 @@ from bench.harness.servers import REPO
 
 
 def print_pair(title: str, app: Phase, base: Phase, audit_line: str) -> None:
-    print(f"\n## {title}\n")
-    print(f"machine: {report.machine()}")
-    print(report.load_line(app, base))
-    print(f"database check: {audit_line}\n")
-    print(report.HEADER)
-    print(report.row(base))
-    print(report.row(app))
-    print(report.ratio_row(app, base))
+    print(report.heading(title, app, base, audit_line))
+    print(report.comparison(app, base))
     print("\nlearner steps, slowest p95 first:\n")
     print(report.steps_table(app))
     if base.step_cpu:
         print("\nblank page steps:\n")
         print(report.steps_table(base))
-    problems = report.errors_block(app, base)
-    print("\nerrors:\n" + problems if problems else "\nerrors: none")
-    if app.profile:
-        print("\nwhere the app server spent its interpreter (py-spy --gil):\n")
-        print(app.profile)
+    print(report.closing(app, base))
 
 
 def learners(args: argparse.Namespace) -> None:
@@ -129,21 +119,13 @@ def managers(args: argparse.Namespace) -> None:
     options = options_from(args)
     with tempfile.TemporaryDirectory(prefix="elearn-managers-") as tmp:
         app, base = run_managers(options, setup, Path(tmp), args.learners, args.seed)
-    print(f"\n## managers: 1 admin (all {args.learners:,} learners) + {args.users - 1} managers (an equal share "
-          f"of the teams each), think {args.think:g} s, {args.duration:g} s, {setup.describe()}\n")
-    print(f"machine: {report.machine()}")
-    print(report.load_line(app, base) + "\n")
-    print(report.HEADER)
-    print(report.row(base))
-    print(report.row(app))
-    print(report.ratio_row(app, base))
+    print(report.heading(f"managers: 1 admin (all {args.learners:,} learners) + {args.users - 1} managers (an equal "
+                         f"share of the teams each), think {args.think:g} s, {args.duration:g} s, {setup.describe()}",
+                         app, base))
+    print(report.comparison(app, base))
     print("\ndashboard steps, slowest p95 first:\n")
     print(report.steps_table(app))
-    problems = report.errors_block(app, base)
-    print("\nerrors:\n" + problems if problems else "\nerrors: none")
-    if app.profile:
-        print("\nwhere the app server spent its interpreter (py-spy --gil):\n")
-        print(app.profile)
+    print(report.closing(app, base))
     report.save_json(args.json, {"command": "managers", "args": vars(args), "machine": report.machine(),
                                  "app": report.figures(app), "blank": report.figures(base)})
 

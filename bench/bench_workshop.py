@@ -34,11 +34,10 @@ def print_workshop(result: WorkshopResult, participants: int, setup: Setup) -> N
     app, blank = result.app, result.blank
     votes, base = app.by_step.get("vote", []), blank.by_step.get("vote", [])
     goal = result.refresh_interval + 0.5
-    print(f"\n## workshop: {participants} phones + 1 presenter, {setup.describe()}\n")
-    print(f"machine: {report.machine()}")
-    print(report.load_line(app, blank))
-    print(f"database check: {'; '.join(result.problems) or 'every decision stored exactly the phones final votes'}"
-          f" ({int(app.extra.get('joined', 0))} joined, {int(app.extra.get('votes_stored_checked', 0))} final votes)\n")
+    joined, checked = int(app.extra.get("joined", 0)), int(app.extra.get("votes_stored_checked", 0))
+    check = (f"{'; '.join(result.problems) or 'every decision stored exactly the phones final votes'}"
+             f" ({joined} joined, {checked} final votes)")
+    print(report.heading(f"workshop: {participants} phones + 1 presenter, {setup.describe()}", app, blank, check))
     print("| what | n | p50 ms | p95 ms | max ms |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for label, values in (("a phone's vote, app", votes), ("the same taps, blank page", base)):
@@ -51,21 +50,14 @@ def print_workshop(result: WorkshopResult, participants: int, setup: Setup) -> N
           f"**{report.ms(percentile(seen, 0.95))}** (goal <= {report.ms(goal)}) "
           f"| {report.ms(max(seen, default=0.0))} |")
     print("\nall interactions:\n")
-    print(report.HEADER)
-    print(report.row(blank))
-    print(report.row(app))
-    print(report.ratio_row(app, blank))
+    print(report.comparison(app, blank))
     print("\nworkshop steps, slowest p95 first:\n")
     print(report.steps_table(app))
-    problems = report.errors_block(app, blank)
-    print("\nerrors:\n" + problems if problems else "\nerrors: none")
     glitches = int(app.extra.get("missing_controls", 0))
     if glitches:
         print(f"\nnotice: {glitches} presenter refresh(es) came back without the button the facilitator needed "
               "next; the facilitator waited for the following refresh.")
-    if app.profile:
-        print("\nwhere the app server spent its interpreter (py-spy --gil):\n")
-        print(app.profile)
+    print(report.closing(app, blank))
 
 
 def run(args: argparse.Namespace, setup: Setup, options: Options) -> None:

@@ -109,6 +109,28 @@ def errors_block(*phases: Phase, limit: int = 8) -> str:
     return "\n".join(lines)
 
 
+def heading(title: str, app: Phase, base: Phase, check: str | None = None) -> str:
+    """A run's title, the machine, how busy it was, and (if given) the database check."""
+    lines = [f"\n## {title}\n", f"machine: {machine()}", load_line(app, base)]
+    if check is not None:
+        lines.append(f"database check: {check}")
+    return "\n".join(lines) + "\n"
+
+
+def comparison(app: Phase, base: Phase) -> str:
+    """The app's figures under the blank page's, and their ratios."""
+    return "\n".join([HEADER, row(base), row(app), ratio_row(app, base)])
+
+
+def closing(app: Phase, base: Phase) -> str:
+    """What users saw go wrong (or "errors: none"), and the profile when one was taken."""
+    problems = errors_block(app, base)
+    text = "\nerrors:\n" + problems if problems else "\nerrors: none"
+    if app.profile:
+        text += "\n\nwhere the app server spent its interpreter (py-spy --gil):\n\n" + app.profile
+    return text
+
+
 def save_json(path: str | None, payload: dict[str, Any]) -> None:
     if path:
         Path(path).write_text(json.dumps(payload, indent=2, default=str))
