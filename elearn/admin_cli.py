@@ -24,7 +24,9 @@ def _secrets() -> dict[str, Any] | None:
         return tomllib.load(handle)
 
 
-def _store(args: argparse.Namespace) -> Store:
+def store_from_args(args: argparse.Namespace) -> Store:
+    """The store the command line names (``--database-url``/``--data-dir``), else the app's own
+    (ELEARN_DATABASE_URL, secrets, ELEARN_DATA_DIR, data/), upgraded to the newest schema."""
     url = args.database_url or resolve_database_url(os.environ, _secrets())
     data_dir = args.data_dir or Path(os.environ.get("ELEARN_DATA_DIR") or REPO / "data")
     store = open_store(url, data_dir)
@@ -33,7 +35,7 @@ def _store(args: argparse.Namespace) -> Store:
 
 
 def run_db(args: argparse.Namespace, out: TextIO) -> int:
-    store = _store(args)
+    store = store_from_args(args)
     print(f"The database is at the newest schema ({store.dialect}).", file=out)
     store.dispose()
     return 0
@@ -47,7 +49,7 @@ def run_admin(args: argparse.Namespace, out: TextIO) -> int:
         if getpass.getpass("Again: ") != password:
             print("The two passwords are different; nothing was created.", file=sys.stderr)
             return 1
-    store = _store(args)
+    store = store_from_args(args)
     try:
         user = create_admin(store, args.username, password, datetime.now(UTC), display_name=args.display_name,
                             email=args.email)

@@ -367,12 +367,12 @@ def progress_line(out: TextIO) -> Progress:
 
 def run_demo(args: argparse.Namespace, out: TextIO) -> int:
     """``python -m elearn demo``: the command line around ``generate``."""
-    from elearn.admin_cli import _store as open_cli_store
+    from elearn.admin_cli import store_from_args
     from elearn.catalogue import load_course
     from elearn.cli import default_course_dir
 
     course = load_course(default_course_dir())
-    store = open_cli_store(args)
+    store = store_from_args(args)
     try:
         summary = generate(store, course, args.learners, args.seed, datetime.now(UTC), force=args.force,
                            progress=progress_line(sys.stderr))
