@@ -7,7 +7,9 @@ test makes sure no function that takes a viewer escapes classification.
 
 from __future__ import annotations
 
+import importlib
 import inspect
+import pkgutil
 from collections.abc import Callable
 from typing import Any
 
@@ -119,6 +121,51 @@ def test_every_read_taking_a_viewer_is_covered() -> None:
         and "viewer" in inspect.signature(function).parameters
     }
     assert takes_viewer == {*PER_USER_READS, *SCOPED_READS}
+
+
+# Reads and actions outside elearn.store's own exports that take a viewer (or act for a
+# facilitator or manager): each is classified by the test that checks its scope.
+ANALYTICS, ASSIGNMENTS, ROOMS = (f"tests.{suite}::" for suite in (
+    "manager.test_analytics", "manager.test_assignments", "workshop.test_rooms_store"))
+SCOPE_TESTS: dict[str, str] = {
+    "analytics.learner_facts": ANALYTICS + "test_learner_rows_follow_the_viewers_scope",
+    "analytics.skill_evidence": ANALYTICS + "test_skill_evidence_skips_answers_after_a_rewind_and_other_teams",
+    "analytics.choice_flows": ANALYTICS + "test_choice_flows_keep_to_the_managers_teams",
+    "analytics.export_events": ANALYTICS + "test_exports_never_include_someone_outside_the_scope",
+    "analytics.finished_attempts": ANALYTICS + "test_exports_never_include_someone_outside_the_scope",
+    "analytics.count_events": ANALYTICS + "test_exports_never_include_someone_outside_the_scope",
+    "analytics.scope_fingerprint": ANALYTICS + "test_the_scope_fingerprint_changes_with_access",
+    "assignments.assign": ASSIGNMENTS + "test_who_may_assign_to_whom",
+    "assignments.revoke": ASSIGNMENTS + "test_revoking",
+    "assignments.visible_assignments": ASSIGNMENTS + "test_visible_assignments_follow_the_scope",
+    "assignments.assignable_learners": ASSIGNMENTS + "test_assignable_people_and_teams",
+    "assignments.assignable_team_ids": ASSIGNMENTS + "test_assignable_people_and_teams",
+    **{f"rooms.{name}": ROOMS + "test_another_facilitator_cannot_see_or_run_a_room"
+       for name in ("room_for", "room_state", "room_summary", "vote_counts", "open_voting", "reveal", "advance",
+                    "close_room")},
+    "rooms.rooms_of": ROOMS + "test_a_facilitator_lists_their_own_rooms_newest_first",
+    "rooms.open_room": ROOMS + "test_only_facilitators_open_rooms",
+    "rooms.self_paced_split": ROOMS + "test_the_self_paced_split_counts_first_answers_of_first_attempts",
+}
+ACTING_PARAMETERS = {"viewer", "actor", "facilitator"}
+
+
+def test_every_function_acting_for_someone_in_any_store_module_is_classified() -> None:
+    """A new read or action that takes a viewer fails here until a test that checks its scope is named."""
+    exported = set(elearn.store.__all__)
+    found: set[str] = set()
+    for module in pkgutil.iter_modules(elearn.store.__path__):
+        if module.name == "access":
+            continue  # the checks themselves, which the matrix above exercises
+        loaded = importlib.import_module(f"elearn.store.{module.name}")
+        for name, function in inspect.getmembers(loaded, inspect.isfunction):
+            if (function.__module__ == loaded.__name__ and not name.startswith("_") and name not in exported
+                    and ACTING_PARAMETERS & set(inspect.signature(function).parameters)):
+                found.add(f"{module.name}.{name}")
+    assert found == set(SCOPE_TESTS)
+    for test in set(SCOPE_TESTS.values()):
+        module_name, test_name = test.split("::")
+        assert callable(getattr(importlib.import_module(module_name), test_name, None)), f"{test} does not exist"
 
 
 def test_visible_users_follow_the_scope(store: Store, world: World) -> None:
