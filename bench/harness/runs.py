@@ -49,9 +49,18 @@ def blank_journey(steps: int) -> Journey:
     return visit
 
 
-def server_tracebacks(deployment: Deployment) -> int:
-    """Tracebacks in the servers' logs: ui/errors.py logs every unexpected failure of a page in full."""
-    return sum(s.log.read_text(errors="replace").count("Traceback") for s in deployment.servers)
+def server_tracebacks(deployment: Deployment) -> list[str]:
+    """The tracebacks in the servers' logs (ui/errors.py logs every unexpected failure of a page in
+    full), each as its last lines: where it failed and the exception."""
+    found = []
+    for server in deployment.servers:
+        log = server.log.read_text(errors="replace")
+        for block in log.split("Traceback (most recent call last):")[1:]:
+            lines = [line for line in block.splitlines() if line.strip()]
+            ending = next((i for i, line in enumerate(lines) if not line.startswith((" ", "\t"))), len(lines) - 1)
+            where = next((line.strip() for line in reversed(lines[:ending]) if line.strip().startswith("File ")), "")
+            found.append(f"port {server.port}: {lines[ending].strip()} ({where})" if lines else f"port {server.port}")
+    return found
 
 
 async def measure(deployment: Deployment, label: str, journey: Journey, options: Options, setup: Setup,
@@ -71,9 +80,7 @@ async def measure(deployment: Deployment, label: str, journey: Journey, options:
         recorder.wait(timeout=120)
     if recorders:
         phase.profile = pyspy.summarise(outputs, REPO, seconds=options.duration)
-    tracebacks = server_tracebacks(deployment)
-    if tracebacks:
-        phase.errors.append(f"{tracebacks} traceback(s) in the server log")
+    phase.errors += [f"traceback in the server log, {where}" for where in server_tracebacks(deployment)]
     return phase
 
 
