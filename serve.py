@@ -4,6 +4,15 @@ Streamlit runs ``app.py`` as the page script; this file adds the app's own HTTP 
 session cookie) through ``st.App``.
 """
 
+# Imported here, once, in the main thread before any session runs. plotly and narwhals look
+# pandas, numpy and pyarrow up in sys.modules without importing them; while one session's thread
+# is still importing pandas, another's chart then finds a half-initialised module and fails
+# ("partially initialized module 'pandas' has no attribute 'Series'", seen under load with 120
+# learners, docs/performance.md).
+import numpy  # noqa: F401
+import pandas  # noqa: F401
+import plotly.graph_objects  # noqa: F401
+import pyarrow  # noqa: F401
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import ast
 import re
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 from bench.harness.servers import STREAMLIT_FLAGS
@@ -72,3 +74,15 @@ def test_the_guide_starts_processes_with_the_same_flags() -> None:
     for flag, value in zip(STREAMLIT_FLAGS[::2], STREAMLIT_FLAGS[1::2], strict=True):
         if flag != "--server.runOnSave":  # without a file watcher there is nothing to rerun on save
             assert f"{flag} {value}" in block, f"deploy/README.md starts the processes without {flag} {value}"
+
+
+def test_the_server_imports_what_charts_only_look_up_before_any_session_runs() -> None:
+    """plotly and narwhals find pandas, numpy and pyarrow in sys.modules without importing them;
+    if a session's thread were still importing one, another session's chart would fail. serve.py
+    imports them at start, in the main thread (the load benchmark caught this at 120 learners)."""
+    probe = ("import sys; import serve; "
+             "print(all(hasattr(sys.modules.get(m), attr) for m, attr in "
+             "[('pandas', 'Series'), ('numpy', 'ndarray'), ('pyarrow', 'Table')]))")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert done.stdout.strip().splitlines()[-1:] == ["True"], done.stderr[-2000:]
