@@ -87,13 +87,18 @@ def create_facilitator(database: Database) -> None:
 async def warm_up(user: User) -> None:
     """Before measuring: the facilitator signs in and opens the rooms page (the course loads, pages compile)."""
     async with user.browse() as tab:
-        await user.act("open app", lambda: tab.open(), tab, think=False)
-        submit = tab.view.widget(key="FormSubmitter:sign-in-Sign in")
-        _expect(submit is not None, tab, "the sign-in form")
-        assert submit is not None
-        await user.act("sign in", lambda: tab.submit_form(
-            submit, {"signin-username": FACILITATOR, "signin-password": PASSWORD}), tab, think=False)
-        await user.act("rooms", lambda: tab.go("rooms"), tab, think=False)
+        await _facilitator_opens_rooms(user, tab)
+
+
+async def _facilitator_opens_rooms(user: User, tab: Tab) -> None:
+    """Open the app, sign in as the bench facilitator, and go to the workshop rooms page."""
+    await user.act("open app", lambda: tab.open(), tab, think=False)
+    submit = tab.view.widget(key="FormSubmitter:sign-in-Sign in")
+    _expect(submit is not None, tab, "the sign-in form")
+    assert submit is not None
+    await user.act("sign in", lambda: tab.submit_form(
+        submit, {"signin-username": FACILITATOR, "signin-password": PASSWORD}), tab, think=False)
+    await user.act("rooms", lambda: tab.go("rooms"), tab, think=False)
 
 
 def _locked(tab: Tab, action: Callable[[], Awaitable[float]]) -> Callable[[], Awaitable[float]]:
@@ -122,13 +127,7 @@ class Workshop:
     async def presenter(self, user: User) -> None:
         room = self.room
         async with user.browse() as tab:
-            await user.act("open app", lambda: tab.open(), tab, think=False)
-            submit = tab.view.widget(key="FormSubmitter:sign-in-Sign in")
-            _expect(submit is not None, tab, "the sign-in form")
-            assert submit is not None
-            await user.act("sign in", lambda: tab.submit_form(
-                submit, {"signin-username": FACILITATOR, "signin-password": PASSWORD}), tab, think=False)
-            await user.act("rooms", lambda: tab.go("rooms"), tab, think=False)
+            await _facilitator_opens_rooms(user, tab)
             opener = tab.view.widget(key="FormSubmitter:open-room-Open a room")
             _expect(opener is not None, tab, "the open-a-room form")
             assert opener is not None
