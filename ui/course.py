@@ -6,20 +6,21 @@ keeps the ``Course`` keyed by its directory, so a rerun costs a dictionary look-
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import streamlit as st
 
 from elearn.catalogue import Course, load_course
-from elearn.cli import default_course_dir
+from elearn.cli import COURSE_DIR_ENV, default_course_dir
+from ui.store import secrets
 
 
 def course_dir() -> Path:
     """The course directory: ``ELEARN_COURSE_DIR``, else ``course_dir`` in secrets, else this repository."""
-    try:
-        configured = st.secrets.get("course_dir")
-    except FileNotFoundError:  # no secrets.toml: nothing configured there
-        configured = None
+    if os.environ.get(COURSE_DIR_ENV):
+        return Path(os.environ[COURSE_DIR_ENV])
+    configured = (secrets() or {}).get("course_dir")
     return Path(configured) if configured else default_course_dir()
 
 

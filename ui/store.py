@@ -8,6 +8,7 @@ no administrator exists, a one-time set-up token is printed to the server log.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import threading
@@ -44,8 +45,21 @@ def data_dir() -> Path:
     return Path(os.environ.get(DATA_DIR_ENV) or REPO / "data")
 
 
+@functools.cache
+def _secrets_locations() -> tuple[str, ...]:
+    """Where Streamlit looks for secrets (the ``secrets.files`` option, fixed when the server starts)."""
+    return tuple(st.get_option("secrets.files"))
+
+
 def secrets() -> Mapping[str, Any] | None:
     """``st.secrets`` as a plain mapping, or None when no secrets file exists."""
+    # Once st.secrets has parsed a file it answers without a lock. While no file exists, though,
+    # every access takes one process-wide lock and searches for the files again: with 90
+    # learners on one process, py-spy found script threads queued on that lock
+    # (docs/performance.md). A stat of each location answers "none" without it, and still
+    # notices a file added later.
+    if not any(os.path.exists(location) for location in _secrets_locations()):
+        return None
     try:
         return st.secrets.to_dict()
     except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):

@@ -153,8 +153,11 @@ def open_store(
         engine = create_engine(target, **options)
         _configure_sqlite(engine, policy.sqlite_busy_timeout_ms)
     else:
-        # A server restart or network blip leaves dead pooled connections: test them on checkout.
-        engine = create_engine(target, pool_pre_ping=True, **options)
+        # A server restart or network blip leaves dead pooled connections. They are not pinged on
+        # checkout (a round trip more for every transaction): the first statement on one fails
+        # as a disconnect, SQLAlchemy discards the pool's dead connections, and ``_run`` retries
+        # the whole transaction on a fresh one (tests/store/test_retry.py kills them mid-run).
+        engine = create_engine(target, **options)
     return Store(engine=engine, hasher=hasher or password_hasher(), retry=policy)
 
 
