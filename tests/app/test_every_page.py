@@ -7,12 +7,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 
-import ui.auth
 from elearn.catalogue import load_course
 from elearn.store import Role, create_user, open_store, upgrade
 from tests.conftest import REPO
 from ui.nav import SECTIONS, SPECS, VISITOR_PAGES
+from ui.store import current_store
 
 from .conftest import PASSWORD, open_page, sign_in
 
@@ -73,19 +74,21 @@ def test_page_is_not_served_to_other_roles(own_database: Path, role: Role, page:
 @pytest.mark.parametrize(("role", "page"), [(Role.LEARNER, "home"), (Role.LEARNER, "scenario"),
                                             (Role.MANAGER, "dashboard"), (Role.FACILITATOR, "rooms")],
                          ids=lambda value: str(value))
-def test_a_page_run_looks_the_session_up_once(own_database: Path, role: Role, page: str,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_page_run_looks_the_session_up_once(own_database: Path, role: Role, page: str) -> None:
     """app.py's check serves the page it runs: the page's own ``require`` reuses it (the lookup
     is a database round trip on every click)."""
     at = sign_in(make_user(own_database, role))
     lookups: list[str] = []
-    real = ui.auth.session_user
 
-    def counted(*args: object) -> object:
-        lookups.append("lookup")
-        return real(*args)  # type: ignore[arg-type]
+    def watch(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "FROM sessions" in statement:
+            lookups.append(statement)
 
-    monkeypatch.setattr(ui.auth, "session_user", counted)
-    open_page(at, page, **PARAMS.get(page, {}))
+    engine = current_store().engine  # the app's own store: AppTest runs the app in this process
+    event.listen(engine, "before_cursor_execute", watch)
+    try:
+        open_page(at, page, **PARAMS.get(page, {}))
+    finally:
+        event.remove(engine, "before_cursor_execute", watch)
     assert not at.exception
-    assert lookups == ["lookup"]
+    assert len(lookups) == 1, lookups
