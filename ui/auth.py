@@ -23,7 +23,6 @@ COOKIE = "elearn_session"
 SET_COOKIE_PATH = "/auth/session"
 CLEAR_COOKIE_PATH = "/auth/signout"
 _TOKEN_KEY = "session_token"  # noqa: S105 - the session_state key, not a secret
-_USER_KEY = "signed_in_user"
 _THIS_RUN: ContextVar[tuple[User | None] | None] = ContextVar("user_resolved_in_this_run", default=None)
 """Set by app.py while it runs a page, so the page's own check reuses the lookup of this very run.
 A page or fragment run without app.py (a fragment rerun, or a page file run on its own) finds it
@@ -39,7 +38,8 @@ def _token() -> str | None:
 
 
 def resolve_user() -> User | None:
-    """Look the session up in the store (once per run, from app.py) and remember the answer for this run.
+    """Look the session up in the store. app.py does it once per run (``signed_in_run``); pages,
+    fragments and callbacks reach it through ``user_for_this_run``.
 
     Someone signed in through single sign-on but without a session of ours (their first visit,
     or after their session expired) gets one, if their email matches an account.
@@ -49,7 +49,6 @@ def resolve_user() -> User | None:
     if user is None:
         st.session_state.pop(_TOKEN_KEY, None)
         user = _from_single_sign_on()
-    st.session_state[_USER_KEY] = user
     return user
 
 
@@ -87,12 +86,6 @@ def _from_single_sign_on() -> User | None:
 def _sso_username(email: str) -> str:
     """A username for a new single-sign-on account: the email, which is unique and valid as a username."""
     return email[:64]
-
-
-def current_user() -> User | None:
-    """The user app.py resolved for this run (checked against the store at the start of the run)."""
-    user = st.session_state.get(_USER_KEY)
-    return user if isinstance(user, User) else None
 
 
 @contextmanager
