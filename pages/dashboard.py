@@ -34,7 +34,7 @@ heading, refresh = st.columns([5, 1])
 heading.caption(f"{len(board.rows):,} learners you can see · figures as of {board.loaded_at:%H:%M:%S} UTC "
                 f"(refreshed every {manage.CACHE_SECONDS} s)")
 if refresh.button("Refresh", icon="🔄"):
-    manage.refresh(viewer, course)
+    manage.refresh(viewer, course, board)
     st.rerun()
 if not board.rows:
     st.info("There is nobody to show yet: you see the learners of the teams you manage. An administrator puts "
@@ -106,7 +106,7 @@ elif view == "Answers":
     assert scenario is not None
     st.caption("First answers on learners' first attempts, for the teams chosen in the filter (all your teams if "
                "none).")
-    flows = manage.flows(viewer, scenario.id, filters.team_ids)
+    flows = manage.flows(viewer, board, scenario.id, filters.team_ids)
     if not flows:
         st.info("Nobody in these teams has played this scenario yet.", icon="💬")
     else:
@@ -115,7 +115,7 @@ elif view == "Answers":
             st.plotly_chart(decision_bars(decision), config={"displayModeBar": False}, key=f"bars-{decision.node_id}")
 
 elif view == "Exports":
-    manage.export_panel(viewer, course, rows)
+    manage.export_panel(viewer, course, board, rows)
 
 else:
     st.subheader("Assign training")

@@ -71,6 +71,9 @@ class DashboardData:
     masteries: dict[int, dict[str, SkillMastery]]
     teams: tuple[Team, ...]
     loaded_at: datetime
+    fingerprint: tuple[object, ...]
+    """The key it was cached under (``fingerprint(viewer)``): the run's other cached reads (answers,
+    exports) reuse it instead of asking the database for it again."""
 
 
 def require_manager() -> User:
@@ -100,12 +103,13 @@ def _dashboard(_viewer: User, key: tuple[object, ...], course_dir: str, _course:
     assigned = current_assignments(visible_assignments(store, _viewer), ((f.user_id, f.team_id) for f in facts))
     moment = now()
     rows = completion_rows(_course, facts, assigned, masteries, moment)
-    return DashboardData(rows=tuple(rows), masteries=masteries, teams=visible_teams(store, _viewer), loaded_at=moment)
+    return DashboardData(rows=tuple(rows), masteries=masteries, teams=visible_teams(store, _viewer), loaded_at=moment,
+                         fingerprint=key)
 
 
-def flows(viewer: User, scenario_id: str, team_ids: frozenset[int]) -> tuple[ChoiceFlow, ...]:
+def flows(viewer: User, board: DashboardData, scenario_id: str, team_ids: frozenset[int]) -> tuple[ChoiceFlow, ...]:
     """First answers at one scenario by the viewer's learners (in ``team_ids`` if any), cached briefly."""
-    return _flows(viewer, fingerprint(viewer), scenario_id, tuple(sorted(team_ids)))
+    return _flows(viewer, board.fingerprint, scenario_id, tuple(sorted(team_ids)))
 
 
 @st.cache_data(ttl=CACHE_SECONDS, max_entries=64, show_spinner="Counting answers…", refresh_mode="background")
@@ -120,9 +124,9 @@ def forget_cached() -> None:
     _flows.clear()
 
 
-def refresh(viewer: User, course: Course) -> None:
+def refresh(viewer: User, course: Course, board: DashboardData) -> None:
     """Drop this viewer's cached dashboard, so the next run reads the database afresh."""
-    _dashboard.clear(viewer, fingerprint(viewer), str(course.directory), course)
+    _dashboard.clear(viewer, board.fingerprint, str(course.directory), course)
 
 
 def filter_controls(teams: Sequence[Team]) -> Filters:
@@ -175,9 +179,9 @@ EXPORTS = {
 }
 
 
-def export_panel(viewer: User, course: Course, rows: Sequence[CompletionRow]) -> None:
+def export_panel(viewer: User, course: Course, board: DashboardData, rows: Sequence[CompletionRow]) -> None:
     """Prepare-then-download buttons for the learners shown; each file is made with visible progress."""
-    key = (fingerprint(viewer), tuple(row.user_id for row in rows))
+    key = (board.fingerprint, tuple(row.user_id for row in rows))
     st.caption(f"Exports hold the {len(rows):,} learners shown by the filters above.")
     for kind, (label, file_name, mime) in EXPORTS.items():
         with st.container(border=True):
