@@ -132,9 +132,10 @@ def wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout:
     raise RuntimeError(f"the server at {url} did not become healthy; its log:\n{log.read_text(errors='replace')}")
 
 
-def spawn_streamlit(script: str, env: dict[str, str], log: Path, flags: list[str] | None = None) -> Server:
-    """Start ``streamlit run script`` on a free loopback port (without waiting for it to be ready)."""
-    port = free_port()
+def spawn_streamlit(script: str, env: dict[str, str], log: Path, flags: list[str] | None = None,
+                    port: int | None = None) -> Server:
+    """Start ``streamlit run script`` on ``port`` (else a free loopback port), without waiting for it to be ready."""
+    port = port or free_port()
     environment = {**os.environ, **env}
     if "ELEARN_DATABASE_URL" not in env:
         environment.pop("ELEARN_DATABASE_URL", None)

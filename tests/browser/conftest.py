@@ -3,19 +3,15 @@ its own database, and Debian's Chromium driven by Playwright (never a downloaded
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from bench.harness.servers import APP, spawn_streamlit, stop, wait_healthy
 from tests.conftest import REPO
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -23,12 +19,6 @@ ARTIFACTS = REPO / "test-artifacts" / "screenshots"
 # Flags from the machine's notes: no background traffic, no sandbox as root, no GPU.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -41,38 +31,18 @@ class Server:
 
 def start_server(data_dir: Path, log: Path, env: dict[str, str] | None = None, *, port: int | None = None,
                  extra_args: tuple[str, ...] = ()) -> Server:
-    port = port or free_port()
-    environment = {**os.environ, "ELEARN_DATA_DIR": str(data_dir)}
-    environment.pop("ELEARN_DATABASE_URL", None)
-    environment.update(env or {})
-    handle = log.open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         *extra_args],
-        cwd=REPO, env=environment, stdout=handle, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return Server(url, data_dir, process, log)
-        except OSError:
-            time.sleep(0.3)
-        if process.poll() is not None:
-            break
-    process.kill()
-    raise RuntimeError(f"the app did not start within 60 s; its log:\n{log.read_text(errors='replace')}")
+    """The app on ``port`` (else a free one) with the load harness's own settings, once it answers."""
+    started = spawn_streamlit(APP, {"ELEARN_DATA_DIR": str(data_dir), **(env or {})}, log, list(extra_args), port)
+    try:
+        wait_healthy(started.url, started.process, log, timeout=60)
+    except RuntimeError:
+        stop(started.process)
+        raise
+    return Server(started.url, data_dir, started.process, log)
 
 
 def stop_server(server: Server) -> None:
-    server.process.terminate()
-    try:
-        server.process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
+    stop(server.process)
 
 
 @pytest.fixture
@@ -88,7 +58,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is not installed: run `make chromium` (apt-get install chromium).")
+        pytest.fail("Debian's chromium is not installed: run `make test-packages` (apt-get install chromium).")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

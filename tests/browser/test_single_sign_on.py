@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 from oidc_provider_mock import run_server_in_thread
 
+from bench.harness.servers import free_port
 from elearn.store import create_user, open_store, upgrade
 
-from .conftest import Server, free_port, shot, start_server, stop_server
+from .conftest import Server, shot, start_server, stop_server
 
 pytestmark = pytest.mark.browser
 TIMEOUT = 30_000
