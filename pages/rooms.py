@@ -39,9 +39,11 @@ def summary() -> None:
     if not room.closed:
         link("present", "Back to the presenter view", icon="📽️", room=room.code)
     left, right = st.columns(2)
-    left.download_button("Export CSV", summary_csv(review), file_name=f"room-{room.code}.csv", mime="text/csv",
+    # The files are made when a button is clicked (a callable), not on every run of this page.
+    left.download_button("Export CSV", lambda: summary_csv(review), file_name=f"room-{room.code}.csv", mime="text/csv",
                          icon="📄", on_click="ignore", key="export-csv")
-    right.download_button("One-page report (HTML)", summary_html(review, code=room.code, held_on=room.created_at),
+    right.download_button("One-page report (HTML)",
+                          lambda: summary_html(review, code=room.code, held_on=room.created_at),
                           file_name=f"room-{room.code}-report.html", mime="text/html", icon="🖨️",
                           on_click="ignore", key="export-html")
 

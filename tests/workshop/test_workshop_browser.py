@@ -13,11 +13,12 @@ import pytest
 
 from elearn.engine import choose, start
 from elearn.store import Role, create_user, open_store, upgrade
+from elearn.workshop import CSV_COLUMNS
 from tests.browser.conftest import Server, shot
 from tests.browser.conftest import server as server  # the fixture: the app on a free port, its own database
 from tests.store.helpers import NOW, PASSWORD
 
-from .conftest import SCENARIO, SHORT
+from .conftest import SCENARIO, SHORT, node_of
 from .screens import (
     Frames,
     join,
@@ -146,3 +147,8 @@ def workshop(server: Server, browser: Any, presenter: Any, presenter_frames: Fra
     wait_until(presenter, lambda: presenter.locator("[data-testid='stDataFrame'] canvas").count() >= len(SHORT),
                "the decision tables")
     shot(presenter, "workshop-08-summary")
+    with presenter.expect_download() as download:  # the file is made on the click, not on every run
+        presenter.get_by_role("button", name="Export CSV").click()
+    lines = Path(download.value.path()).read_text().splitlines()
+    assert lines[0].split(",") == list(CSV_COLUMNS)
+    assert len(lines) == 1 + sum(len(node_of(SCENARIO, node_id).choices) for node_id, _ in SHORT)
