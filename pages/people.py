@@ -3,6 +3,8 @@ from a CSV file, and assign the course."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import streamlit as st
 
 from elearn.errors import ElearnError
@@ -27,7 +29,6 @@ course = current_course()
 store = current_store()
 all_teams = visible_teams(store, admin)
 teams = {team.id: team.name for team in all_teams}
-people = visible_users(store, admin)
 
 st.title("Teams and people")
 section = st.segmented_control("Section", ["Teams", "Move people", "Upload people", "Assign"], default="Teams",
@@ -53,14 +54,15 @@ if section == "Teams":
                 done(f"Team '{md_escape(name.strip())}' created.")
             except ElearnError as error:
                 st.error(md_escape(str(error)), icon="⚠️")
-    members = {team_id: sum(1 for p in people if p.team_id == team_id) for team_id in teams}
+    members = Counter(person.team_id for person in visible_users(store, admin))  # one pass, not one per team
     st.dataframe([{"Team": team_name, "Members": members[team_id]} for team_id, team_name in teams.items()],
                  hide_index=True)
 
 elif section == "Move people":
     search = st.text_input("Find a person", placeholder="Part of a name or username", key="move-search")
     needle = search.strip().casefold()
-    found = [p for p in people if needle and (needle in p.username or needle in p.display_name.casefold())][:50]
+    people = visible_users(store, admin) if needle else ()  # read only once there is something to look for
+    found = [p for p in people if needle in p.username or needle in p.display_name.casefold()][:50]
     if needle and not found:
         st.caption("Nobody matches that.")
     labels = {p.id: f"{p.display_name} ({p.username})" + (f" · {teams.get(p.team_id, '')}" if p.team_id else "")

@@ -18,7 +18,7 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from elearn.store import Store, User, open_store, start_session, upgrade, visible_teams
+from elearn.store import Store, User, open_store, start_session, upgrade, visible_teams, visible_users
 from elearn.store.assignments import assign, visible_assignments
 from tests.conftest import REPO
 from tests.store.conftest import build_world
@@ -277,6 +277,11 @@ def test_an_admin_creates_a_team(app: App) -> None:
     at.run()
     assert "Night shift" in {t.name for t in visible_teams(app.store, app.world.admin)}
     assert any("Team 'Night shift' created." in s.value for s in at.success)
+    table = at.dataframe[0].value
+    members = dict(zip(table["Team"], table["Members"], strict=True))
+    everyone = visible_users(app.store, app.world.admin)
+    assert members["Night shift"] == 0
+    assert members["Team A"] == sum(1 for user in everyone if user.team_id == app.world.team_a.id) > 0
 
 
 def test_an_admin_moves_a_learner_into_a_team(app: App) -> None:
@@ -326,8 +331,6 @@ def test_a_good_csv_upload_creates_the_accounts(app: App) -> None:
                 "new.boss,New Boss,,,learner;manager,Team B\n")
     at.button(key="people-create").click().run()
     assert any("Created 2 account(s)." in s.value for s in at.success), [s.value for s in at.success]
-    from elearn.store import visible_users
-
     made = {u.username: u for u in visible_users(app.store, app.world.admin)}
     assert made["new.learner"].team_id == app.world.team_b.id
     assert not made["new.learner"].has_password
