@@ -1,6 +1,7 @@
 """The scenario engine: an immutable run through a branching conversation.
 
-    run = start(scenario)
+    run = start(scenario, seed=1234)
+    run.choices_shown()                   # the current decision's choices, in this attempt's order
     run = choose(run, "acknowledge")     # a new run; the old one is unchanged
     run = rewind(run)                     # step back to learn; the first answer still counts
     run.ended, run.ending, run.anger, run.path, run.score
@@ -9,17 +10,22 @@ Every answer is kept in ``run.log`` (rewound ones too) with a ``first_attempt`` 
 answer a learner gives at a decision is the evidence for their skills; later answers after a
 rewind are practice. A run serialises to JSON with its scenario's id and version; reading it
 back against a scenario that has changed raises ``StaleRunError`` instead of misbehaving.
+
+Each run carries a ``seed`` that fixes the order its choices are shown in (``display_order``):
+the same run shows the same order after a reload, a resume or a rewind, and a new attempt (a
+new seed) shows a new one, so the best answer cannot be found by its place in the list.
 """
 
 from __future__ import annotations
 
 import json
+import random
 from dataclasses import dataclass, replace
 from typing import Any
 
 from elearn.errors import RunError, StaleRunError
 from elearn.graph import ScenarioAnalysis, analyse, clamp_anger, score_evidence
-from elearn.schema import Ending, Node, Scenario
+from elearn.schema import Choice, Ending, Node, Scenario
 
 RUN_FORMAT = 1
 
@@ -46,6 +52,8 @@ class ScenarioRun:
     """A learner's way through one scenario so far. Immutable: ``choose`` and ``rewind`` return new runs."""
 
     scenario: Scenario
+    seed: int = 0
+    """Fixes the order the choices are shown in; chosen at random when an attempt starts."""
     path: tuple[Step, ...] = ()
     """The conversation as it stands: the answers that led from the start to the current position."""
     log: tuple[Step, ...] = ()
@@ -79,6 +87,11 @@ class ScenarioRun:
     @property
     def ending(self) -> Ending | None:
         return self.scenario.ending(self.position)
+
+    def choices_shown(self, node: Node | None = None) -> tuple[Choice, ...]:
+        """The choices of ``node`` (default: the current decision) in the order this run shows them."""
+        node = node if node is not None else self.node
+        return display_order(node, self.seed) if node is not None else ()
 
     @property
     def ended(self) -> bool:
@@ -115,6 +128,7 @@ class ScenarioRun:
             "format": RUN_FORMAT,
             "scenario_id": self.scenario.id,
             "scenario_version": self.scenario.version,
+            "seed": self.seed,
             "log": [_step_to_dict(step) for step in self.log],
             "path": [index[id(step)] for step in self.path],
         }, separators=(",", ":"))
@@ -138,9 +152,27 @@ def analysis_of(scenario: Scenario) -> ScenarioAnalysis:
     return cached[1]
 
 
-def start(scenario: Scenario) -> ScenarioRun:
-    """A new run at the scenario's first node, at its starting anger."""
-    return ScenarioRun(scenario=scenario)
+def start(scenario: Scenario, seed: int = 0) -> ScenarioRun:
+    """A new run at the scenario's first node, at its starting anger, showing choices in ``seed``'s order.
+
+    Callers that start a real attempt pass a fresh random seed (``new_seed``); tests pass a fixed one.
+    """
+    return ScenarioRun(scenario=scenario, seed=seed)
+
+
+def new_seed() -> int:
+    """A seed for a new attempt or room: unpredictable, so no two attempts share an order by design."""
+    return random.SystemRandom().randrange(1, 2**31)
+
+
+def display_order(node: Node, seed: int) -> tuple[Choice, ...]:
+    """``node``'s choices shuffled by ``seed`` and the node's id, with ``pin: last`` options kept at the end.
+
+    Deterministic: the same seed and node always give the same order, whatever else the run holds.
+    """
+    free = [choice for choice in node.choices if choice.pin != "last"]
+    random.Random(f"{seed}:{node.id}").shuffle(free)  # noqa: S311 - an order to show, not a secret
+    return (*free, *(choice for choice in node.choices if choice.pin == "last"))
 
 
 def choose(run: ScenarioRun, choice_id: str) -> ScenarioRun:
@@ -186,18 +218,19 @@ def from_json(text: str, scenario: Scenario) -> ScenarioRun:
             )
         log = tuple(_step_from_dict(item) for item in data["log"])
         path = tuple(log[i] for i in data["path"])
+        seed = int(data.get("seed", 0))  # runs saved before choices were shuffled have none
     except StaleRunError:
         raise
     except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
         raise StaleRunError("Your saved progress in this scenario cannot be read, so it starts again.") from exc
-    run = ScenarioRun(scenario=scenario, path=path, log=log)
+    run = ScenarioRun(scenario=scenario, seed=seed, path=path, log=log)
     _check_fits(run)
     return run
 
 
 def _check_fits(run: ScenarioRun) -> None:
     """Replay the path against the scenario; every step must be a move the scenario allows."""
-    replay = start(run.scenario)
+    replay = start(run.scenario, run.seed)
     for step in run.path:
         try:
             again = choose(replay, step.choice_id)

@@ -124,6 +124,10 @@ class Choice(_Document):
     feedback: Text
     evidence: dict[Slug, Rating] = Field(min_length=1)
     anger: int = Field(ge=-100, le=100)
+    anger_note: str | None = None
+    """Why the anger moves as it does, shown with the feedback (e.g. a spike after a firm warning)."""
+    pin: Literal["last"] | None = None
+    """``last`` keeps this option at the end of the shuffled list (e.g. "(Say nothing)")."""
     next: Slug | None = None
     branch: list[Route] | None = Field(default=None, min_length=2)
 

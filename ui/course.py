@@ -13,7 +13,8 @@ import streamlit as st
 
 from elearn.catalogue import Course, load_course
 from elearn.cli import COURSE_DIR_ENV, default_course_dir
-from ui.store import secrets
+from elearn.passing import PassRule, pass_rule_from
+from ui.store import secrets, setting
 
 
 def course_dir() -> Path:
@@ -32,3 +33,12 @@ def _load(directory: str) -> Course:
 def current_course() -> Course:
     """The course for this process (parsed once; see the module docstring)."""
     return _load(str(course_dir().resolve()))
+
+
+def pass_rule() -> PassRule:
+    """The course-wide pass rule: ``ELEARN_PASS_THRESHOLD`` / ``[elearn] pass_threshold`` (percent, default 70).
+
+    A malformed value stops the page with a message naming the setting (``PassThresholdError``),
+    rather than quietly passing everyone.
+    """
+    return pass_rule_from(setting("pass_threshold", ""), setting="pass_threshold (ELEARN_PASS_THRESHOLD)")
