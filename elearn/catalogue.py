@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from elearn.endings import ending_problems
 from elearn.errors import Problem, did_you_mean
 from elearn.graph import ScenarioAnalysis, analyse, reachability_problems, structure_problems
 from elearn.lessons import Lesson, split_front_matter
@@ -203,8 +204,9 @@ def _load_scenarios(root: Path, problems: list[Problem], skipped: list[str]) -> 
         elif not doc.problems:
             file_problems.append(Problem(relative, 1, 1, "empty-file", "The scenario file is empty."))
         if scenario is not None:
-            structure = structure_problems(scenario, doc)
-            file_problems += structure or reachability_problems(scenario, doc)
+            file_problems += structure_problems(scenario, doc)
+            file_problems += [] if file_problems else reachability_problems(scenario, doc)
+            file_problems += [] if file_problems else ending_problems(scenario, doc)
         problems += file_problems
         if scenario is None or file_problems:
             skipped.append(relative)

@@ -18,6 +18,7 @@ new seed) shows a new one, so the best answer cannot be found by its place in th
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from dataclasses import dataclass, replace
@@ -166,13 +167,16 @@ def new_seed() -> int:
 
 
 def display_order(node: Node, seed: int) -> tuple[Choice, ...]:
-    """``node``'s choices shuffled by ``seed`` and the node's id, with ``pin: last`` options kept at the end.
+    """``node``'s choices in the order ``seed`` gives, with ``pin: last`` options kept at the end.
 
-    Deterministic: the same seed and node always give the same order, whatever else the run holds.
+    Deterministic: the same seed and node always give the same order. The node's possible orders
+    are listed once in a shuffled sequence of its own and the seed picks one, so two seeds that
+    differ by less than the number of orders (24 for four choices) always show different orders.
     """
     free = [choice for choice in node.choices if choice.pin != "last"]
-    random.Random(f"{seed}:{node.id}").shuffle(free)  # noqa: S311 - an order to show, not a secret
-    return (*free, *(choice for choice in node.choices if choice.pin == "last"))
+    orders = list(itertools.permutations(free))
+    random.Random(node.id).shuffle(orders)  # noqa: S311 - an order to show, not a secret
+    return (*orders[seed % len(orders)], *(choice for choice in node.choices if choice.pin == "last"))
 
 
 def choose(run: ScenarioRun, choice_id: str) -> ScenarioRun:

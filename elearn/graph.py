@@ -236,6 +236,8 @@ class PathStep:
     choice_id: str
     anger_before: int
     anger_after: int
+    evidence: tuple[tuple[str, str], ...] = ()
+    """(skill id, rating) pairs of the choice, as the scenario rates it."""
 
 
 @dataclass(frozen=True)
@@ -263,6 +265,8 @@ class ScenarioAnalysis:
     best: ScenarioPath
     worst: ScenarioPath
     skills: tuple[str, ...]
+    lowest_success: ScenarioPath | None = None
+    """The lowest-scoring path that reaches a successful ending (None if no path does)."""
 
     @property
     def min_score(self) -> float:
@@ -280,52 +284,65 @@ def score_evidence(ratings: list[str]) -> float:
     return round(100 * sum(RATING_CREDIT[r] for r in ratings) / len(ratings), 1)
 
 
-def analyse(scenario: Scenario) -> ScenarioAnalysis:
-    """Enumerate the scenario's paths (simple in the state space) and derive its figures.
+def walk_paths(scenario: Scenario) -> Iterator[tuple[tuple[PathStep, ...], str]]:
+    """Every complete path (simple in the state space) as (steps, ending id), depth first, in choice order.
 
-    The best path has the highest score, then the fewest steps, then the first choice ids in
-    order; the worst has the lowest score, then the fewest steps. Needs a scenario that passed
-    ``structure_problems`` and ``reachability_problems``.
+    Stops after ``PATH_LIMIT`` paths and does not follow paths longer than ``DEPTH_LIMIT``. Needs a
+    scenario that passed ``structure_problems`` and ``reachability_problems``.
     """
-    count = 0
-    shortest, longest = DEPTH_LIMIT, 0
-    best: tuple[float, int, tuple[str, ...]] | None = None
-    worst: tuple[float, int, tuple[str, ...]] | None = None
-    best_path = worst_path = None
     steps: list[PathStep] = []
-    ratings: list[list[str]] = []
     on_path: set[State] = set()
+    count = 0
 
-    def walk(node_id: str, anger: int) -> None:
-        nonlocal count, shortest, longest, best, worst, best_path, worst_path
-        if count >= PATH_LIMIT or len(steps) >= DEPTH_LIMIT:
+    def walk(node_id: str, anger: int) -> Iterator[tuple[tuple[PathStep, ...], str]]:
+        nonlocal count
+        if len(steps) >= DEPTH_LIMIT:
             return
         state = (node_id, anger)
         on_path.add(state)
         for choice, after, target in transitions(scenario, node_id, anger):
-            steps.append(PathStep(node_id, choice.id, anger, after))
-            ratings.append(list(choice.evidence.values()))
+            if count >= PATH_LIMIT:
+                break
+            steps.append(PathStep(node_id, choice.id, anger, after, tuple(choice.evidence.items())))
             if scenario.node(target) is None:
                 count += 1
-                score = score_evidence([r for rs in ratings for r in rs])
-                length = len(steps)
-                shortest, longest = min(shortest, length), max(longest, length)
-                ids = tuple(step.choice_id for step in steps)
-                if best is None or (-score, length, ids) < (-best[0], best[1], best[2]):
-                    best, best_path = (score, length, ids), ScenarioPath(tuple(steps), target, score)
-                if worst is None or (score, length, ids) < worst:
-                    worst, worst_path = (score, length, ids), ScenarioPath(tuple(steps), target, score)
+                yield tuple(steps), target
             elif (target, after) not in on_path:
-                walk(target, after)
+                yield from walk(target, after)
             steps.pop()
-            ratings.pop()
         on_path.discard(state)
 
-    walk(scenario.start, scenario.start_anger)
-    assert best_path is not None, f"{scenario.id} has no complete path"
-    assert worst_path is not None
+    yield from walk(scenario.start, scenario.start_anger)
+
+
+def analyse(scenario: Scenario) -> ScenarioAnalysis:
+    """Enumerate the scenario's paths (``walk_paths``) and derive its figures.
+
+    The best path has the highest score, then the fewest steps, then the first choice ids in
+    order; the worst (and the lowest-scoring successful one) the lowest score, then the fewest steps.
+    """
+    count = 0
+    shortest, longest = DEPTH_LIMIT, 0
+    best: tuple[tuple[float, int, tuple[str, ...]], ScenarioPath] | None = None
+    worst: tuple[tuple[float, int, tuple[str, ...]], ScenarioPath] | None = None
+    lowest_success: tuple[tuple[float, int, tuple[str, ...]], ScenarioPath] | None = None
+    for steps, ending_id in walk_paths(scenario):
+        count += 1
+        score = score_evidence([rating for step in steps for _, rating in step.evidence])
+        shortest, longest = min(shortest, len(steps)), max(longest, len(steps))
+        ids = tuple(step.choice_id for step in steps)
+        low_key, path = (score, len(steps), ids), ScenarioPath(steps, ending_id, score)
+        if best is None or (-score, len(steps), ids) < (-best[0][0], best[0][1], best[0][2]):
+            best = (low_key, path)
+        if worst is None or low_key < worst[0]:
+            worst = (low_key, path)
+        ending = scenario.ending(ending_id)
+        if ending is not None and ending.successful and (lowest_success is None or low_key < lowest_success[0]):
+            lowest_success = (low_key, path)
+    assert best is not None, f"{scenario.id} has no complete path"
+    assert worst is not None
     return ScenarioAnalysis(
         scenario_id=scenario.id, nodes=len(scenario.nodes), endings=len(scenario.endings), paths=count,
-        complete=count < PATH_LIMIT, shortest=shortest, longest=longest, best=best_path, worst=worst_path,
-        skills=scenario.skills,
+        complete=count < PATH_LIMIT, shortest=shortest, longest=longest, best=best[1], worst=worst[1],
+        skills=scenario.skills, lowest_success=lowest_success[1] if lowest_success else None,
     )

@@ -174,14 +174,67 @@ class Node(_Document):
     def choice(self, choice_id: str) -> Choice | None:
         return next((c for c in self.choices if c.id == choice_id), None)
 
+    @property
+    def best_choice(self) -> Choice:
+        """The answer with the highest mean evidence credit here (the first written, on a tie)."""
+        return max(self.choices, key=credit_of)
+
+
+def credit_of(choice: Choice) -> float:
+    """A choice's mean evidence credit, 0 (all poor) to 1 (all good)."""
+    return sum(RATING_CREDIT[rating] for rating in choice.evidence.values()) / len(choice.evidence)
+
+
+class PathCondition(_Document):
+    """A fact about the way a learner took to an ending (``elearn.endings`` evaluates it).
+
+    ``chose``: at least one of these choice ids was taken on the path (a choice id counts at any
+    node that has it). ``never_chose``: none of them was. ``rated``: some answer on the path rated
+    the skill at or below the level given (``partial`` also matches ``poor``). ``never_rated``: no
+    answer did. Several keys must all hold.
+    """
+
+    chose: list[Slug] | None = Field(default=None, min_length=1)
+    never_chose: list[Slug] | None = Field(default=None, min_length=1)
+    rated: dict[Slug, Literal["partial", "poor"]] | None = Field(default=None, min_length=1)
+    never_rated: dict[Slug, Literal["partial", "poor"]] | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _says_something(self) -> PathCondition:
+        if self.chose is None and self.never_chose is None and self.rated is None and self.never_rated is None:
+            raise PydanticCustomError(
+                "empty-condition", "needs at least one of 'chose', 'never_chose', 'rated' or 'never_rated'")
+        return self
+
+
+class DebriefNote(PathCondition):
+    """A debrief paragraph shown only to learners whose path meets its condition."""
+
+    text: Text
+
+
+class PathClaim(PathCondition):
+    """Something an ending's debrief asserts about every path to it ("nobody was blamed").
+
+    The checker walks every path to the ending and reports any that contradicts the claim.
+    """
+
+    says: Text
+
 
 class Ending(_Document):
-    """Where a conversation can end, and what the learner should take from it."""
+    """Where a conversation can end, and what the learner should take from it.
+
+    ``debrief`` must be true of every path to the ending; ``notes`` add paragraphs for the paths
+    they match; ``claims`` declare what the debrief asserts, so the checker can prove it.
+    """
 
     id: Slug
     title: Text
     outcome: Outcome
     debrief: Text
+    notes: list[DebriefNote] = Field(default_factory=list)
+    claims: list[PathClaim] = Field(default_factory=list)
 
     @property
     def successful(self) -> bool:

@@ -1,19 +1,26 @@
 """The scenario player: the conversation as a chat, the anger meter, choices with feedback, rewind,
-and the debrief at the end. Every answer is saved before its result is shown (``ui/player.py``)."""
+and the debrief at the end. Every answer is saved before its result is shown (``ui/player.py``).
+
+Choices are shown in the order the attempt's seed gives (``ScenarioRun.choices_shown``): the same
+after a reload or a rewind, new for each attempt. The debrief is the one the learner's path
+earns (``elearn.endings.debrief_for``), and "Where it turned" lists each first answer that fell
+short beside the better answer."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from elearn.charts import anger_curve
-from elearn.debrief import best_anger_curve, best_answers, decisions, lessons_to_revisit
+from elearn.debrief import best_anger_curve, decisions, lessons_to_revisit, where_it_turned
+from elearn.endings import debrief_for
 from elearn.engine import ScenarioRun
-from elearn.schema import CHANNEL_LABELS, OUTCOME_LABELS, SUCCESSFUL_OUTCOMES
+from elearn.schema import CHANNEL_LABELS
 from ui import player
 from ui.anger import anger_meter
-from ui.course import current_course
+from ui.course import current_course, pass_rule
 from ui.nav import link
 from ui.session import learner, link_lesson
+from ui.text import md_escape
 
 RATING_WORDS = {"good": "✅ good", "partial": "🟡 partly", "poor": "❌ poor"}
 
@@ -23,8 +30,9 @@ scenario_id = st.query_params.get("scenario", "")
 scenario = course.scenario(scenario_id)
 if scenario is None:
     skipped = any(p.file.startswith("quizzes/") and scenario_id in p.file for p in course.problems)
-    st.error(f"The scenario '{scenario_id}' can't be played right now: its file has problems the authors need "
-             "to fix." if skipped else f"There is no scenario called '{scenario_id}'." if scenario_id
+    shown = md_escape(scenario_id[:80])
+    st.error(f"The scenario '{shown}' can't be played right now: its file has problems the authors need "
+             "to fix." if skipped else f"There is no scenario called '{shown}'." if scenario_id
              else "No scenario was chosen.", icon="🔎")
     link("home", "Back to the course", icon="🏠")
     st.stop()
@@ -76,7 +84,8 @@ def feedback(current: ScenarioRun, index: int) -> None:
     box = st.success if ratings == {"good"} else st.error if ratings == {"poor"} else st.warning
     skills = " · ".join(f"{course.skills[s].name if s in course.skills else s}: {RATING_WORDS[r]}"
                         for s, r in step.evidence)
-    box(f"**Why:** {choice.feedback}\n\n{skills}")
+    note = f"\n\n**The customer's anger:** {choice.anger_note}" if choice.anger_note else ""
+    box(f"**Why:** {choice.feedback}{note}\n\n{skills}")
     for lesson in lessons_to_revisit(course, step):
         link_lesson(lesson.id, f"Revisit: {lesson.title}", icon="📖")
 
@@ -89,7 +98,7 @@ def choices(current: ScenarioRun) -> None:
             st.caption(node.narration)
         st.markdown(f"**{scenario.persona.name}:** {node.customer}")
     st.markdown("**What do you say or do?**")
-    for choice in node.choices:
+    for choice in current.choices_shown():
         # The key carries the position in the run, so a late second click on an old decision does nothing.
         if st.button(choice.say, key=f"choice-{attempt.id}-{len(current.log)}-{choice.id}", width="stretch"):
             player.answer(user, attempt, current, choice.id)
@@ -99,21 +108,26 @@ def choices(current: ScenarioRun) -> None:
 def debrief(current: ScenarioRun) -> None:
     ending = current.ending
     assert ending is not None
-    outcome = OUTCOME_LABELS[ending.outcome]
-    good = ending.outcome in SUCCESSFUL_OUTCOMES
-    (st.success if good else st.error)(f"**{ending.title}** · {outcome}\n\n{ending.debrief}")
-    st.metric("Your score (first answers)", f"{current.score:.0f}%")
+    rule = pass_rule()
+    passed = rule.passed(ending.outcome, current.score)
+    box = st.success if passed else st.warning if rule.costly(ending.outcome, current.score) else st.error
+    box(f"**{ending.title}** · {rule.label(ending.outcome, current.score)}\n\n{debrief_for(ending, current.path)}")
+    st.metric("Your score (first answers)", f"{current.score:.0f}%",
+              help=f"Passing takes a good ending and at least {rule.threshold:.0f}% on your first answers.")
     st.plotly_chart(anger_curve(current.anger_curve, best_anger_curve(course, scenario)),
                     config={"displayModeBar": False})
-    mine, best = st.columns(2)
-    with mine:
-        st.markdown("**Your path**")
-        for row in decisions(course, current):
-            st.markdown(f"{row.number}. {row.answer}")
-    with best:
-        st.markdown("**The best path**")
-        for number, text in enumerate(best_answers(course, scenario), start=1):
-            st.markdown(f"{number}. {text}")
+    turned = where_it_turned(course, current)
+    st.subheader("Where it turned")
+    if not turned:
+        st.markdown("Every first answer you gave was the best one on offer.")
+    for point in turned:
+        with st.container(border=True):
+            rated = " · ".join(f"{name}: {RATING_WORDS[rating]}" for name, rating in point.evidence)
+            st.markdown(f"**Decision {point.number}.** {scenario.persona.name}: “{point.customer}”")
+            st.markdown(f"**You said:** {point.said}  \n{rated}\n\n**Why it fell short:** {point.why}")
+            st.markdown(f"**Better:** {point.better}\n\n**Why:** {point.better_why}")
+            for lesson in point.lessons:
+                link_lesson(lesson.id, f"Revisit: {lesson.title}", icon="📖")
     st.markdown("**What each decision showed**")
     st.dataframe(
         [{"Decision": row.number, "You said": row.answer,
@@ -129,7 +143,7 @@ conversation(run)
 if run.ended:
     debrief(run)
     if st.button("Try again", type="primary", icon="🔁"):
-        player.begin(user, scenario)
+        player.begin(user, scenario, previous=run)
         st.rerun()
 else:
     choices(run)

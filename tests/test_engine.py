@@ -7,13 +7,14 @@ the anger after it: >= 80 -> 'wants-manager', otherwise 'options'.
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import pytest
 
 from elearn.catalogue import load_course
-from elearn.engine import ScenarioRun, choose, from_json, mood_of, rewind, start
+from elearn.engine import ScenarioRun, choose, display_order, from_json, mood_of, rewind, start
 from elearn.errors import RunError, StaleRunError
-from elearn.schema import Scenario
+from elearn.schema import Choice, Node, Scenario
 
 from .conftest import FIXTURES
 
@@ -176,3 +177,54 @@ def test_best_path_is_derived(outage: Scenario) -> None:
     best = start(outage).best_path.best
     assert [s.choice_id for s in best.steps] == ["acknowledge", "engineer", "promise"]
     assert best.ending_id == "fixed"
+
+
+# --- the order choices are shown in ------------------------------------------------------------
+
+def _node(choice_ids: list[str], pinned: str | None = None) -> Node:
+    return Node(id="n", customer="Where is my parcel?", choices=[
+        Choice(id=cid, say=f"Say {cid}", feedback="Why.", evidence={"empathy": "good"}, anger=0, next="end",
+               pin="last" if cid == pinned else None)
+        for cid in choice_ids])
+
+
+def test_the_same_seed_always_gives_the_same_order() -> None:
+    node = _node(["a", "b", "c", "d"])
+    assert [c.id for c in display_order(node, 7)] == [c.id for c in display_order(node, 7)]
+    assert sorted(c.id for c in display_order(node, 7)) == ["a", "b", "c", "d"]
+
+
+def test_seeds_within_one_cycle_of_orders_never_share_an_order() -> None:
+    node = _node(["a", "b", "c", "d"])
+    orders = {tuple(c.id for c in display_order(node, seed)) for seed in range(100, 124)}
+    assert len(orders) == 24  # every one of the 4! orders, once each
+
+
+def test_orders_spread_the_first_authored_choice_over_every_place() -> None:
+    node = _node(["a", "b", "c", "d"])
+    places = Counter([c.id for c in display_order(node, seed)].index("a") for seed in range(240))
+    assert places == {0: 60, 1: 60, 2: 60, 3: 60}
+
+
+def test_a_pinned_choice_stays_last_whatever_the_seed() -> None:
+    node = _node(["a", "say-nothing", "b", "c"], pinned="say-nothing")
+    for seed in range(30):
+        assert display_order(node, seed)[-1].id == "say-nothing"
+    assert len({tuple(c.id for c in display_order(node, seed)) for seed in range(6)}) == 6
+
+
+def test_the_run_keeps_its_order_through_answers_rewinds_and_json(outage: Scenario) -> None:
+    run = start(outage, seed=5)
+    shown = run.choices_shown()
+    assert shown == display_order(outage.node("opening"), 5)  # type: ignore[arg-type]
+    back = rewind(choose(run, "acknowledge"))
+    assert back.choices_shown() == shown
+    again = from_json(choose(run, "acknowledge").to_json(), outage)
+    assert again.seed == 5
+    assert rewind(again).choices_shown() == shown
+
+
+def test_a_run_saved_before_shuffling_reads_with_seed_zero(outage: Scenario) -> None:
+    saved = json.loads(start(outage, seed=9).to_json())
+    del saved["seed"]
+    assert from_json(json.dumps(saved), outage).seed == 0

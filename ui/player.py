@@ -3,14 +3,15 @@
 The run lives in the store, not in ``st.session_state``: a reload, a new tab, a sign-out or a
 server restart resumes exactly where the learner was. Each answer is recorded as a choice
 event keyed by (attempt, position in the run's log), so a retried or repeated click never
-records twice, and re-recording a whole run is harmless.
+records twice, and re-recording a whole run is harmless. The run's seed (the order its choices are shown in)
+is saved with it, so a resume shows the same order.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from elearn.engine import ScenarioRun, choose, from_json, rewind, start
+from elearn.engine import ScenarioRun, choose, display_order, from_json, rewind, start
 from elearn.errors import StaleRunError
 from elearn.schema import Scenario
 from elearn.store import (
@@ -58,9 +59,21 @@ def load(user: User, scenario: Scenario) -> Loaded:
     return Loaded(None, None)
 
 
-def begin(user: User, scenario: Scenario) -> tuple[Attempt, ScenarioRun]:
-    run = start(scenario)
-    attempt = start_attempt(current_store(), user, scenario.id, scenario.version, run_json=run.to_json(), now=now())
+def begin(user: User, scenario: Scenario, previous: ScenarioRun | None = None) -> tuple[Attempt, ScenarioRun]:
+    """Start a new attempt whose choices are shown in an order of its own.
+
+    The seed is the attempt's id, so two attempts started one after the other (by this learner
+    or by two learners) show different orders at every decision. After ``previous`` (the attempt
+    the learner just finished) the first decision never repeats its order.
+    """
+    store = current_store()
+    attempt = start_attempt(store, user, scenario.id, scenario.version, run_json=start(scenario).to_json(), now=now())
+    seed = attempt.id
+    first = scenario.node(scenario.start)
+    if previous is not None and first is not None and display_order(first, seed) == display_order(first, previous.seed):
+        seed += 1  # the next order in the node's sequence: never the same as the seed before
+    run = start(scenario, seed=seed)
+    save_run(store, user, attempt.id, run.to_json(), now())
     return attempt, run
 
 

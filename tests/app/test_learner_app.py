@@ -6,6 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from elearn.catalogue import load_course
+from elearn.engine import display_order
 from elearn.store import events_for, get_user, open_store, progress_for, upgrade
 from tests.conftest import REPO
 
@@ -21,6 +22,17 @@ LEARNER_PAGES = {"home": {}, "lesson": {"lesson": COURSE.lessons[0].id},
 def choice_buttons(at: AppTest) -> dict[str, object]:
     """The choice buttons on screen by choice id (keys are choice-<attempt>-<answers so far>-<choice id>)."""
     return {b.key.split("-", 3)[3]: b for b in at.button if b.key and b.key.startswith("choice-")}
+
+
+def shown_order(at: AppTest) -> list[str]:
+    """The choice ids of the buttons on screen, top to bottom."""
+    return list(choice_buttons(at))
+
+
+def order_of(seed: int, node_id: str) -> list[str]:
+    node = SCENARIO.node(node_id)
+    assert node is not None
+    return [choice.id for choice in display_order(node, seed)]
 
 
 def choose(at: AppTest, choice_id: str) -> AppTest:
@@ -105,8 +117,8 @@ def test_full_playthrough_records_every_answer(own_database: object) -> None:
     ending = SCENARIO.ending(COURSE.analyses[SCENARIO.id].best.ending_id)
     assert ending is not None
     assert ending.title in shown
-    assert "Your path" in shown
-    assert "The best path" in shown
+    assert "Where it turned" in [h.value for h in at.subheader]
+    assert "Every first answer you gave was the best one on offer." in shown
     assert any(b.label == "Try again" for b in at.button)
     assert at.get("plotly_chart")
 
@@ -150,6 +162,47 @@ def test_resume_in_a_fresh_session_after_signing_in_again() -> None:
     assert "Start the conversation" not in texts(again)
 
 
+def test_each_attempt_shows_its_own_order_and_keeps_it_over_rewind_and_resume(own_database: object) -> None:
+    at = sign_up("ana")
+    start_scenario(at)
+    store = store_of(own_database)
+    me = get_user(store, _admin_view(store), 1)
+    [first] = progress_for(store, me, me.id).attempts
+    # The order is the one the attempt's seed (its id) gives, and it is not the authored order.
+    assert shown_order(at) == order_of(first.id, SCENARIO.start)
+    start_node = SCENARIO.node(SCENARIO.start)
+    assert start_node is not None
+    assert shown_order(at) != [choice.id for choice in start_node.choices]
+
+    choose(at, BEST[0])
+    second_node = shown_order(at)
+    [rewind] = [b for b in at.button if b.label == "Rewind one step"]
+    rewind.click().run()
+    assert shown_order(at) == order_of(first.id, SCENARIO.start)  # a rewind shows the same order
+    choose(at, BEST[0])
+    assert shown_order(at) == second_node
+
+    again = sign_in("ana")  # a new session, as after a restart: the saved run keeps its order
+    open_page(again, "scenario", scenario=SCENARIO.id)
+    assert shown_order(again) == second_node
+
+    for choice_id in BEST[1:]:
+        choose(again, choice_id)
+    [retry] = [b for b in again.button if b.label == "Try again"]
+    retry.click().run()
+    attempts = progress_for(store, me, me.id).attempts
+    assert len(attempts) == 2
+    assert shown_order(again) == order_of(attempts[-1].id, SCENARIO.start)
+    assert shown_order(again) != order_of(first.id, SCENARIO.start)  # a new attempt, a new order
+
+
+def test_two_learners_see_the_first_decision_in_different_orders(own_database: object) -> None:
+    ana = start_scenario(sign_up("ana"))
+    ben = start_scenario(sign_up("ben"))
+    assert sorted(shown_order(ana)) == sorted(shown_order(ben))
+    assert shown_order(ana) != shown_order(ben)
+
+
 def test_marking_a_lesson_done_shows_on_home() -> None:
     at = sign_up("ana")
     lesson = COURSE.lessons[0]
@@ -161,7 +214,7 @@ def test_marking_a_lesson_done_shows_on_home() -> None:
 
 @pytest.mark.parametrize(("page", "params", "message"), [
     ("lesson", {"lesson": "no-such-lesson"}, "There is no lesson called 'no-such-lesson'."),
-    ("scenario", {"scenario": "no-such-scenario"}, "There is no scenario called 'no-such-scenario'."),
+    ("scenario", {"scenario": "no-such-scenario"}, "There is no scenario called 'no\\-such\\-scenario'."),
     ("lesson", {}, "No lesson was chosen."),
 ])
 def test_unknown_ids_in_the_url_get_a_clear_message(page: str, params: dict[str, str], message: str) -> None:
