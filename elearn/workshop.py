@@ -1,5 +1,13 @@
 """Workshop mode's rules and reports, pure: the majority and ties, the room's debrief, the comparison
-with self-paced learners, the skills the room struggled with, and the CSV and HTML exports.
+with self-paced learners, the room's own score and the skills it struggled with, and the CSV and
+HTML exports.
+
+A room shows each decision's choices in the order its run's seed gives (``ScenarioRun.choices_shown``),
+so the projector, the phones, the facilitator's controls and the summary use the same letters.
+The room's own answer at a decision is its majority vote (a tie counts each tied answer
+equally); the room's score and the skills it struggled with both come from those answers, so
+they cannot contradict each other. The path actually taken (with the facilitator's overrides)
+has a score of its own, shown beside it.
 
 A room's decisions come from the store (``elearn.store.rooms.RoomDecision``); anything with the
 same attributes will do (``Decided``), so this module never imports the store.
@@ -17,11 +25,12 @@ from typing import Protocol
 
 from elearn.catalogue import Course
 from elearn.debrief import best_anger_curve
+from elearn.endings import debrief_for
 from elearn.engine import ScenarioRun
 from elearn.errors import ElearnError
 from elearn.exports import inert
 from elearn.mastery import NEEDS_PRACTICE_BELOW
-from elearn.schema import OUTCOME_LABELS, RATING_CREDIT, Node, Scenario
+from elearn.schema import OUTCOME_LABELS, RATING_CREDIT, Choice, Node, Scenario
 
 LETTERS = "ABCD"
 MIN_SELF_PACED = 5
@@ -70,7 +79,7 @@ def tied(counts: Mapping[str, int]) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Verdict:
-    """The vote at one decision, in the node's choice order (choices nobody chose count 0)."""
+    """The vote at one decision, in the order the room sees the choices (choices nobody chose count 0)."""
 
     split: tuple[tuple[str, int], ...]
     majority: str | None
@@ -85,8 +94,9 @@ class Verdict:
         return len(self.tied) > 1
 
 
-def verdict(node: Node, counts: Mapping[str, int]) -> Verdict:
-    known = {choice.id: counts.get(choice.id, 0) for choice in node.choices}
+def verdict(shown: Sequence[Choice], counts: Mapping[str, int]) -> Verdict:
+    """The vote over ``shown`` (a decision's choices in the room's order); unknown choice ids are ignored."""
+    known = {choice.id: counts.get(choice.id, 0) for choice in shown}
     return Verdict(split=tuple(known.items()), majority=majority(known), tied=tied(known))
 
 
@@ -106,10 +116,19 @@ def decide(vote: Verdict, override: str | None = None) -> str:
     return vote.majority
 
 
-def letter(node: Node, choice_id: str) -> str:
-    """The letter (A-D) a choice is shown with on the projector and the phones."""
-    ids = [choice.id for choice in node.choices]
+def letter(shown: Sequence[Choice], choice_id: str) -> str:
+    """The letter (A-D) a choice has in ``shown``, the order the room sees (``run.choices_shown(node)``)."""
+    ids = [choice.id for choice in shown]
     return LETTERS[ids.index(choice_id)] if choice_id in ids else "?"
+
+
+def room_answers(decided: Decided) -> dict[str, float]:
+    """The room's own answer at a decision, as weights: the majority (1), or each tied answer equally.
+
+    Empty when nobody voted: the room said nothing there, whatever the facilitator then picked.
+    """
+    top = tied(decided.votes)
+    return {choice_id: 1 / len(top) for choice_id in top}
 
 
 # --- the room's review: debrief, comparison, struggles ----------------------------------------
@@ -152,12 +171,13 @@ class DecisionReview:
 
 @dataclass(frozen=True)
 class SkillStruggle:
-    """How well the room's votes did on one skill: vote-weighted credit, 0 (poor) to 1 (good)."""
+    """How well the room's own answers (its majorities) did on one skill: credit, 0 (poor) to 1 (good)."""
 
     skill: str
     name: str
     credit: float
-    weight: int
+    weight: float
+    """How many decisions' room answers rated this skill (a tied decision counts each answer in part)."""
     lesson: str | None
 
     @property
@@ -171,10 +191,16 @@ class RoomReview:
     participants: int
     decisions: tuple[DecisionReview, ...]
     skills: tuple[SkillStruggle, ...]
-    """Every skill the room's votes touched, weakest first."""
+    """Every skill the room's own answers touched, weakest first."""
     anger_curve: tuple[int, ...]
     best_curve: tuple[int, ...]
-    score: float
+    room_score: float | None
+    """The score of the room's own answers (its majority at each decision, ties shared), 0-100;
+    None when nobody voted at any decision."""
+    path_score: float
+    """The score of the path actually taken, the facilitator's picks included (the run's score)."""
+    overrides: int
+    """Decisions where the facilitator took another answer than the room's majority."""
     ending_title: str | None
     ending_outcome: str | None
     ending_debrief: str | None
@@ -198,23 +224,25 @@ def review_room(
         decided = by_number.get(number)
         if node is None or decided is None:
             continue
-        rows.append(_decision_review(course, node, number, step.anger_before, step.anger_after, decided,
-                                     (self_paced or {}).get(node.id, {})))
+        rows.append(_decision_review(course, run.choices_shown(node), node, number, step.anger_before,
+                                     step.anger_after, decided, (self_paced or {}).get(node.id, {})))
     ending = run.ending
+    skills, room_score = _room_answers_credit(course, scenario, decisions)
     return RoomReview(
-        scenario_title=scenario.title, participants=participants, decisions=tuple(rows),
-        skills=_struggles(course, scenario, decisions), anger_curve=tuple(run.anger_curve),
-        best_curve=tuple(best_anger_curve(course, scenario)), score=run.score,
+        scenario_title=scenario.title, participants=participants, decisions=tuple(rows), skills=skills,
+        anger_curve=tuple(run.anger_curve), best_curve=tuple(best_anger_curve(course, scenario)),
+        room_score=room_score, path_score=run.score, overrides=sum(1 for row in rows if row.overridden),
         ending_title=ending.title if ending else None,
         ending_outcome=OUTCOME_LABELS[ending.outcome] if ending else None,
-        ending_debrief=ending.debrief if ending else None, ending_successful=bool(ending and ending.successful),
+        ending_debrief=debrief_for(ending, run.path) if ending else None,
+        ending_successful=bool(ending and ending.successful),
     )
 
 
-def _decision_review(course: Course, node: Node, number: int, before: int, after: int, decided: Decided,
-                     learners: Mapping[str, int]) -> DecisionReview:
-    votes = {choice.id: decided.votes.get(choice.id, 0) for choice in node.choices}
-    learned = {choice.id: learners.get(choice.id, 0) for choice in node.choices}
+def _decision_review(course: Course, shown: Sequence[Choice], node: Node, number: int, before: int, after: int,
+                     decided: Decided, learners: Mapping[str, int]) -> DecisionReview:
+    votes = {choice.id: decided.votes.get(choice.id, 0) for choice in shown}
+    learned = {choice.id: learners.get(choice.id, 0) for choice in shown}
     room_total, learner_total = sum(votes.values()), sum(learned.values())
     comparable = learner_total >= MIN_SELF_PACED
     shares = tuple(ChoiceShare(
@@ -223,7 +251,7 @@ def _decision_review(course: Course, node: Node, number: int, before: int, after
         self_paced=learned[choice.id] if comparable else 0,
         self_paced_share=learned[choice.id] / learner_total if comparable else None,
         taken=choice.id == decided.choice_id, most_voted=choice.id == decided.majority_choice_id,
-    ) for index, choice in enumerate(node.choices))
+    ) for index, choice in enumerate(shown))
     taken = node.choice(decided.choice_id)
     return DecisionReview(
         number=number, customer=node.customer, shares=shares, room_votes=room_total,
@@ -235,26 +263,31 @@ def _decision_review(course: Course, node: Node, number: int, before: int, after
     )
 
 
-def _struggles(course: Course, scenario: Scenario, decisions: Sequence[Decided]) -> tuple[SkillStruggle, ...]:
+def _room_answers_credit(course: Course, scenario: Scenario,
+                         decisions: Sequence[Decided]) -> tuple[tuple[SkillStruggle, ...], float | None]:
+    """Per skill, and over everything, the credit of the room's own answers (``room_answers``)."""
     credit: dict[str, float] = {}
-    weight: dict[str, int] = {}
+    weight: dict[str, float] = {}
+    ratings_credit, ratings_weight = 0.0, 0.0
     for decided in decisions:
         node = scenario.node(decided.node_id)
         if node is None:
             continue
-        # Every vote counts as evidence of the room's thinking; with no votes, the answer taken does.
-        weights = {c: n for c, n in decided.votes.items() if n > 0} or {decided.choice_id: 1}
-        for choice_id, count in weights.items():
+        for choice_id, share in room_answers(decided).items():
             choice = node.choice(choice_id)
             for skill, rating in (choice.evidence.items() if choice else ()):
-                credit[skill] = credit.get(skill, 0.0) + count * RATING_CREDIT[rating]
-                weight[skill] = weight.get(skill, 0) + count
+                credit[skill] = credit.get(skill, 0.0) + share * RATING_CREDIT[rating]
+                weight[skill] = weight.get(skill, 0.0) + share
+                ratings_credit += share * RATING_CREDIT[rating]
+                ratings_weight += share
     found = []
     for skill, total in weight.items():
         lessons = course.lessons_teaching([skill])
         found.append(SkillStruggle(skill=skill, name=_skill_name(course, skill), credit=credit[skill] / total,
                                    weight=total, lesson=lessons[0].title if lessons else None))
-    return tuple(sorted(found, key=lambda s: (s.credit, s.name)))
+    # Scored like a learner's run (score_evidence): the mean credit of every rating, as a percentage.
+    score = round(100 * ratings_credit / ratings_weight, 1) if ratings_weight else None
+    return tuple(sorted(found, key=lambda s: (s.credit, s.name))), score
 
 
 def _skill_name(course: Course, skill: str) -> str:
@@ -265,6 +298,16 @@ def _skill_name(course: Course, skill: str) -> str:
 
 CSV_COLUMNS = ("decision", "customer", "letter", "answer", "room_votes", "room_percent", "self_paced_learners",
                "self_paced_percent", "room_took_it", "most_votes", "facilitator_overrode")
+
+
+def scores_line(review: RoomReview) -> str:
+    """The room's own score beside the path taken, e.g. "The room's answers: 62% · The path taken: 75%
+    (the facilitator overrode 1 decision)"."""
+    own = "no votes" if review.room_score is None else f"{review.room_score:.0f}%"
+    line = f"The room's answers: {own} · The path taken: {review.path_score:.0f}%"
+    if review.overrides:
+        line += f" (the facilitator overrode {review.overrides} decision{'s' if review.overrides != 1 else ''})"
+    return line
 
 
 def safe_cell(value: object) -> str:
@@ -297,7 +340,7 @@ def summary_html(review: RoomReview, *, code: str, held_on: datetime) -> str:
         f"<title>Workshop report: {e(review.scenario_title)}</title><style>{_REPORT_CSS}</style></head><body>",
         f"<h1>{e(review.scenario_title)}</h1>",
         f"<p class='meta'>Workshop room {e(code)} · {held_on:%d %B %Y} · {review.participants} participants · "
-        f"room score {review.score:.0f}%</p>",
+        f"{e(scores_line(review))}</p>",
     ]
     if review.ending_title:
         parts.append(f"<p class='ending'><b>{e(review.ending_title)}</b> ({e(review.ending_outcome or '')}). "
@@ -308,7 +351,8 @@ def summary_html(review: RoomReview, *, code: str, held_on: datetime) -> str:
                         f"{' · revisit ' + e(s.lesson) if s.lesson else ''}</li>" for s in review.struggled)
         parts.append(f"<h2>Skills the room struggled with</h2><ul>{items}</ul>")
     else:
-        parts.append("<h2>Skills</h2><p>The room's votes earned at least 60% credit on every skill they touched.</p>")
+        parts.append("<h2>Skills</h2><p>The room's own answers earned at least 60% credit on every skill they "
+                     "touched.</p>")
     parts.append("<h2>Decision by decision</h2><table><tr><th>#</th><th>Answer</th><th>Room</th>"
                  "<th>Self-paced learners (first answers)</th></tr>")
     for row in review.decisions:

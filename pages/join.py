@@ -51,7 +51,7 @@ def ballot(view: PhoneView, token: str) -> None:
     st.markdown(f"**Decision {room.decision}** · {run.scenario.persona.name}: “{node.customer}”")
     if room.voting_open:
         st.markdown("**What should you say or do?** Tap one; you can change it until the votes are revealed.")
-        for index, choice in enumerate(node.choices):
+        for index, choice in enumerate(run.choices_shown(node)):  # the room's order: the projector's letters
             mine = view.my_vote == choice.id
             st.button(f"{LETTERS[index]} · {choice.say}", key=f"vote-{room.decision}-{choice.id}", width="stretch",
                       type="primary" if mine else "secondary", icon="✅" if mine else None,
@@ -61,7 +61,7 @@ def ballot(view: PhoneView, token: str) -> None:
     elif view.split is not None:
         total = sum(view.split.values()) or 1
         st.markdown("**The votes are in:**")
-        for index, choice in enumerate(node.choices):
+        for index, choice in enumerate(run.choices_shown(node)):
             votes = view.split.get(choice.id, 0)
             yours = " (your vote)" if view.my_vote == choice.id else ""
             st.progress(votes / total, text=f"{LETTERS[index]} · {votes} votes{yours}")

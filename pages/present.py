@@ -11,11 +11,13 @@ facilitator's phone, driving the same room as the projector.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import streamlit as st
 
 from elearn.charts import anger_curve
 from elearn.engine import ScenarioRun
-from elearn.schema import Node
+from elearn.schema import Choice
 from elearn.store import Role
 from elearn.store.rooms import room_for, room_summary
 from elearn.workshop import Verdict, letter, review_room, verdict
@@ -57,39 +59,40 @@ def stage() -> None:
         ws.consequence(run, state.last_decision)
     anger_meter(run)
     ws.customer_line(scenario, node, large=not compact)
-    vote = verdict(node, state.split or {}) if state.room.revealed else None
+    shown = run.choices_shown(node)
+    vote = verdict(shown, state.split or {}) if state.room.revealed else None
     if compact:  # on the facilitator's phone the buttons come first, above the answers
         controls, answers = st.container(), st.container()
     else:
         answers, controls = st.columns([3, 2], gap="large")
     with answers:
-        ws.choice_list(node, vote)
+        ws.choice_list(run, node, vote)
     with controls:
         if state.room.voting_open:
             st.metric("Votes in", f"{state.votes_cast} of {state.participants}")
             st.button("Reveal the votes", key=f"reveal-{decision}", type="primary", icon="📊",
                       on_click=ws.reveal_clicked, args=(facilitator, room.code, decision))
         elif vote is not None:
-            move_on(node, vote, decision)  # above the chart, so the chart drawing cannot shift the buttons
-            st.plotly_chart(ws.split_chart(node, vote, height=200 if compact else 260),
+            move_on(shown, vote, decision)  # above the chart, so the chart drawing cannot shift the buttons
+            st.plotly_chart(ws.split_chart(vote, height=200 if compact else 260),
                             config={"displayModeBar": False, "staticPlot": True}, key=f"split-{decision}")
         else:
             st.button("Open voting", key=f"open-{decision}", type="primary", icon="🗳️",
                       on_click=ws.open_voting_clicked, args=(facilitator, room.code, decision))
 
 
-def move_on(node: Node, vote: Verdict, decision: int) -> None:
+def move_on(shown: Sequence[Choice], vote: Verdict, decision: int) -> None:
     """Go with the room's majority, or pick an answer (an override, or the call in a tie)."""
     majority = vote.majority
     if majority is not None:
-        st.button(f"Go with the room: {letter(node, majority)}", key=f"majority-{decision}", type="primary",
+        st.button(f"Go with the room: {letter(shown, majority)}", key=f"majority-{decision}", type="primary",
                   icon="➡️", on_click=ws.advance_clicked, args=(user, course, room.code, decision, None))
     else:
         st.markdown("**A tie, or no votes: your call.**" if vote.total else "**Nobody voted: your call.**")
     st.caption("Or take another answer instead:" if majority else "Take an answer:")
     with st.container(horizontal=True):
-        for choice in (c for c in node.choices if c.id != majority):
-            st.button(f"Take {letter(node, choice.id)}", key=f"pick-{decision}-{choice.id}",
+        for choice in (c for c in shown if c.id != majority):
+            st.button(f"Take {letter(shown, choice.id)}", key=f"pick-{decision}-{choice.id}",
                       on_click=ws.advance_clicked, args=(user, course, room.code, decision, choice.id))
 
 
@@ -101,14 +104,19 @@ def debrief(run: ScenarioRun, participants: int) -> None:
         box(f"**{review.ending_title}** · {review.ending_outcome}\n\n{review.ending_debrief}")
     else:
         st.info("This room was closed before the conversation reached an ending.", icon="⏹️")
-    st.metric("The room's score (its answers' skill credit)", f"{review.score:.0f}%")
+    own, taken = st.columns(2)
+    own.metric("The room's answers (its majority at each decision)",
+               "no votes" if review.room_score is None else f"{review.room_score:.0f}%")
+    taken.metric("The path taken", f"{review.path_score:.0f}%",
+                 help="With the facilitator's picks, where the facilitator overrode the room or broke a tie.")
     st.plotly_chart(anger_curve(list(review.anger_curve), list(review.best_curve)),
                     config={"displayModeBar": False}, key="room-anger")
     for row in review.decisions:
-        taken = next(share for share in row.shares if share.taken)
-        how = "facilitator's pick" if row.overridden else "tie, facilitator's pick" if row.tie else "the room's vote"
-        st.markdown(f"{row.number}. **{taken.letter}** · {row.taken_say} ({taken.room_votes} of {row.room_votes} "
-                    f"votes, {how})")
+        taken_share = next(share for share in row.shares if share.taken)
+        how = "the facilitator overrode the room" if row.overridden else "a tie, the facilitator's pick" if row.tie \
+            else "the room's vote"
+        st.markdown(f"{row.number}. **{taken_share.letter}** · {row.taken_say} ({taken_share.room_votes} of "
+                    f"{row.room_votes} votes, {how})")
     if review.struggled:
         st.markdown("**The room struggled with:** " + ", ".join(s.name for s in review.struggled))
     link("rooms", "Open the room's summary and exports", icon="📋", room=room.code)

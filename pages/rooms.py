@@ -9,7 +9,7 @@ import streamlit as st
 
 from elearn.store import Role
 from elearn.store.rooms import room_summary, rooms_of, self_paced_split
-from elearn.workshop import MIN_SELF_PACED, review_room, summary_csv, summary_html
+from elearn.workshop import MIN_SELF_PACED, review_room, scores_line, summary_csv, summary_html
 from ui import workshop as ws
 from ui.auth import require
 from ui.course import current_course
@@ -35,7 +35,8 @@ def summary() -> None:
                f"{len(review.decisions)} decisions")
     if review.ending_title:
         (st.success if review.ending_successful else st.error)(
-            f"**{review.ending_title}** · {review.ending_outcome} · room score {review.score:.0f}%")
+            f"**{review.ending_title}** · {review.ending_outcome}\n\n{review.ending_debrief}")
+    st.markdown(scores_line(review))
     if not room.closed:
         link("present", "Back to the presenter view", icon="📽️", room=room.code)
     left, right = st.columns(2)
@@ -51,9 +52,9 @@ def summary() -> None:
     if review.struggled:
         for skill in review.struggled:
             revisit = f" · revisit *{skill.lesson}*" if skill.lesson else ""
-            st.markdown(f"- **{skill.name}**: the room's votes earned {skill.credit:.0%} of full credit{revisit}")
+            st.markdown(f"- **{skill.name}**: the room's answers earned {skill.credit:.0%} of full credit{revisit}")
     elif review.skills:
-        st.markdown("None: the room's votes earned at least 60% credit on every skill they touched.")
+        st.markdown("None: the room's own answers earned at least 60% credit on every skill they touched.")
     else:
         st.markdown("No decisions yet.")
 
@@ -62,7 +63,7 @@ def summary() -> None:
                f"least {MIN_SELF_PACED} learners answered it).")
     for row in review.decisions:
         with st.container(border=True):
-            note = " · the facilitator overrode the vote" if row.overridden else " · a tie" if row.tie else ""
+            note = " · **the facilitator overrode the room**" if row.overridden else " · a tie" if row.tie else ""
             st.markdown(f"**{row.number}.** “{row.customer}”{note}")
             st.dataframe(
                 [{"": s.letter, "Answer": s.say, "Room": s.room_share, "Self-paced": s.self_paced_share,

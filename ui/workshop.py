@@ -20,7 +20,7 @@ import segno
 import streamlit as st
 
 from elearn.catalogue import Course
-from elearn.engine import ScenarioRun, choose, from_json, start
+from elearn.engine import ScenarioRun, choose, from_json, new_seed, start
 from elearn.errors import ElearnError, StaleRunError
 from elearn.schema import Node, Scenario
 from elearn.store import Role, User
@@ -66,7 +66,8 @@ def room_run(course: Course, room: Room) -> ScenarioRun:
 
 
 def new_room(user: User, scenario: Scenario) -> Room:
-    run = start(scenario)
+    """Open a room whose run has a seed of its own: every screen of the room shows the choices in its order."""
+    run = start(scenario, new_seed())
     return open_room(current_store(), user, scenario_id=scenario.id, scenario_version=scenario.version,
                      run_json=run.to_json(), now=now())
 
@@ -131,7 +132,7 @@ def advance_clicked(user: User, course: Course, code: str, decision: int, overri
         node = run.node
         if node is None or state.room.decision != decision:
             raise ElearnError("The room has already moved on (another window acted first).")
-        choice_id = decide(verdict(node, state.split or {}), override)
+        choice_id = decide(verdict(run.choices_shown(node), state.split or {}), override)
         after = choose(run, choice_id)
         advance(current_store(), checked, code, decision=decision, node_id=node.id, choice_id=choice_id,
                 run_json=after.to_json(), finished=after.ended, now=now())
@@ -197,9 +198,10 @@ def customer_line(scenario: Scenario, node: Node, *, large: bool = True) -> None
     st.markdown(f"{'### ' if large else ''}**{scenario.persona.name}:** “{node.customer}”")
 
 
-def choice_list(node: Node, vote: Verdict | None = None) -> None:
+def choice_list(run: ScenarioRun, node: Node, vote: Verdict | None = None) -> None:
+    """The decision's answers with their letters, in the room's order (and the tallies once revealed)."""
     counts = dict(vote.split) if vote else {}
-    for index, choice in enumerate(node.choices):
+    for index, choice in enumerate(run.choices_shown(node)):
         tally = f" · **{counts[choice.id]}**" if vote else ""
         st.markdown(f"**{LETTERS[index]}** · {choice.say}{tally}")
 
@@ -213,18 +215,21 @@ def consequence(run: ScenarioRun, decided: RoomDecision | None) -> None:
         return
     how = "The room chose"
     if decided is not None and decided.overridden:
-        how = "The facilitator chose"
+        how = "The facilitator overrode the room and chose"
     elif decided is not None and decided.majority_choice_id is None:
         how = "The facilitator broke the tie with" if any(decided.votes.values()) else "The facilitator chose"
     ratings = {rating for _, rating in step.evidence}
     box = st.success if ratings == {"good"} else st.error if ratings == {"poor"} else st.warning
     reaction = f"\n\n*{choice.reaction}*" if choice.reaction else ""
-    box(f"{how} **{letter(node, choice.id)}**: {choice.say}{reaction}\n\n**Why:** {choice.feedback}")
+    note = f"\n\n**The customer's anger:** {choice.anger_note}" if choice.anger_note else ""
+    box(f"{how} **{letter(run.choices_shown(node), choice.id)}**: {choice.say}{reaction}\n\n"
+        f"**Why:** {choice.feedback}{note}")
 
 
-def split_chart(node: Node, vote: Verdict, *, height: int = 300) -> go.Figure:
-    """The revealed vote as big horizontal bars (A-D), the most-voted in a strong colour; no template."""
-    labels = [letter(node, choice_id) for choice_id, _ in vote.split]
+def split_chart(vote: Verdict, *, height: int = 300) -> go.Figure:
+    """The revealed vote as big horizontal bars (A-D, the split's order is the room's), the most-voted in a
+    strong colour; no template."""
+    labels = [LETTERS[index] for index in range(len(vote.split))]
     counts = [votes for _, votes in vote.split]
     total = vote.total or 1
     top = {vote.majority, *vote.tied}

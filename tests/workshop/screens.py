@@ -110,3 +110,15 @@ def tallies(page: Any) -> dict[str, int]:
         if match:
             found[match[1]] = int(match[2])
     return found
+
+
+def ballot_labels(page: Any, decision: int) -> list[str]:
+    """The phone's vote buttons for ``decision``, top to bottom, as their labels ("B · ...")."""
+    buttons = page.locator(f"[class*='st-key-vote-{decision}-'] button")
+    return [" ".join(str(text).split()) for text in buttons.all_inner_texts()]
+
+
+def projected_answers(page: Any) -> list[str]:
+    """The answers the projector lists, top to bottom, as "A · ..." (without a revealed tally)."""
+    lines = (" ".join(line.split()) for line in text_of(page).splitlines())
+    return [re.sub(r" · \d+$", "", line) for line in lines if re.match(r"^[A-D] · ", line)]

@@ -21,9 +21,11 @@ from tests.store.helpers import NOW, PASSWORD
 from .conftest import SCENARIO, SHORT, node_of
 from .screens import (
     Frames,
+    ballot_labels,
     join,
     new_page,
     press,
+    projected_answers,
     refresh_until_voting,
     sign_in,
     text_of,
@@ -104,6 +106,10 @@ def workshop(server: Server, browser: Any, presenter: Any, presenter_frames: Fra
         other = next(c.id for c in node.choices if c.id != choice_id)
         for index, phone in enumerate(phones):
             refresh_until_voting(phone, decision, {c.id for c in node.choices})
+            # The room has one order: each phone lists the answers with the projector's letters.
+            projected = projected_answers(presenter)
+            assert [line[0] for line in projected] == list("ABCD"[:len(node.choices)])
+            assert ballot_labels(phone, decision) == projected
             vote(phone, decision, other if index == 0 else choice_id)
         presenter.get_by_text("3 of 3").wait_for()
         if decision == 1:

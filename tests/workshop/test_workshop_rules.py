@@ -9,13 +9,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from elearn.engine import ScenarioRun, choose, start
+from elearn.graph import score_evidence
+from elearn.schema import credit_of
 from elearn.workshop import (
     MIN_SELF_PACED,
     TieUndecided,
     WorkshopError,
     decide,
+    letter,
     majority,
     review_room,
     safe_cell,
@@ -53,10 +58,18 @@ def test_majority_and_ties(counts: dict[str, int], winner: str | None, top: tupl
     assert tied(counts) == top
 
 
-def test_a_verdict_lists_every_choice_in_the_nodes_order() -> None:
-    vote = verdict(FIRST, {IDS[1]: 2, "not-a-choice": 9})
+def test_a_verdict_lists_every_choice_in_the_order_shown() -> None:
+    vote = verdict(FIRST.choices, {IDS[1]: 2, "not-a-choice": 9})
     assert vote.split == tuple((choice_id, 2 if choice_id == IDS[1] else 0) for choice_id in IDS)
     assert (vote.majority, vote.total, vote.is_tie) == (IDS[1], 2, False)
+    shown = start(SCENARIO, seed=3).choices_shown()
+    assert [choice_id for choice_id, _ in verdict(shown, {}).split] == [choice.id for choice in shown]
+
+
+def test_letters_follow_the_rooms_order_not_the_authored_one() -> None:
+    shown = start(SCENARIO, seed=3).choices_shown()
+    assert [letter(shown, choice.id) for choice in shown] == list("ABCD"[:len(shown)])
+    assert letter(shown, "not-a-choice") == "?"
 
 
 @pytest.mark.parametrize(("counts", "override", "expected"), [
@@ -68,7 +81,7 @@ def test_a_verdict_lists_every_choice_in_the_nodes_order() -> None:
 def test_the_room_takes_the_majority_unless_the_facilitator_picks(
     counts: dict[int, int], override: int | None, expected: int,
 ) -> None:
-    vote = verdict(FIRST, {IDS[i]: n for i, n in counts.items()})
+    vote = verdict(FIRST.choices, {IDS[i]: n for i, n in counts.items()})
     assert decide(vote, None if override is None else IDS[override]) == IDS[expected]
 
 
@@ -78,13 +91,13 @@ def test_the_room_takes_the_majority_unless_the_facilitator_picks(
 ])
 def test_a_tie_needs_the_facilitator(counts: dict[int, int], message: str) -> None:
     with pytest.raises(TieUndecided) as undecided:
-        decide(verdict(FIRST, {IDS[i]: n for i, n in counts.items()}))
+        decide(verdict(FIRST.choices, {IDS[i]: n for i, n in counts.items()}))
     assert str(undecided.value) == message
 
 
 def test_an_override_must_be_a_choice_here() -> None:
     with pytest.raises(WorkshopError, match="'nope' is not one of the choices"):
-        decide(verdict(FIRST, {}), "nope")
+        decide(verdict(FIRST.choices, {}), "nope")
 
 
 def played(votes_per_step: list[dict[str, int]]) -> tuple[ScenarioRun, list[Decided]]:
@@ -122,7 +135,7 @@ def test_self_paced_learners_are_shown_only_when_there_are_enough() -> None:
     assert shares[choice_id] == pytest.approx(0.5 if choice_id != IDS[-1] else 1.0)
 
 
-def test_the_skills_the_room_struggled_with_come_from_its_votes() -> None:
+def test_the_skills_the_room_struggled_with_come_from_its_own_answers() -> None:
     worst = min(FIRST.choices, key=lambda c: sum(1 for r in c.evidence.values() if r == "good"))
     best = max(FIRST.choices, key=lambda c: sum(1 for r in c.evidence.values() if r == "good"))
     run = choose(start(SCENARIO), best.id)
@@ -134,6 +147,42 @@ def test_the_skills_the_room_struggled_with_come_from_its_votes() -> None:
     assert poor_skills <= {s.name for s in review.struggled}
     assert all(s.lesson for s in review.struggled)
     assert [s.credit for s in review.skills] == sorted(s.credit for s in review.skills)
+    # The path taken was the facilitator's: it scores apart from the room's own answers.
+    assert review.overrides == 1
+    assert review.path_score == run.score
+    assert review.room_score == score_evidence(list(worst.evidence.values()))
+
+
+def test_the_rooms_score_is_its_majority_beside_the_path_taken() -> None:
+    best = FIRST.best_choice
+    worst = min(FIRST.choices, key=credit_of)
+    run = choose(start(SCENARIO), best.id)
+    split = Decided(1, FIRST.id, best.id, best.id, False, {best.id: 6, worst.id: 5})
+    review = review_room(COURSE, run, [split], participants=11)
+    assert review.room_score == review.path_score == run.score
+    assert review.overrides == 0
+    tie = Decided(1, FIRST.id, best.id, None, False, {best.id: 2, worst.id: 2})
+    shared = review_room(COURSE, run, [tie], participants=4)
+    ratings = [*best.evidence.values(), *worst.evidence.values()]
+    assert shared.room_score == pytest.approx(score_evidence(ratings), abs=0.1)  # each tied answer counts half
+    silent = review_room(COURSE, run, [Decided(1, FIRST.id, best.id, None, False, {})], participants=4)
+    assert silent.room_score is None
+    assert silent.skills == ()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=6), min_size=len(IDS), max_size=len(IDS)))
+def test_the_room_never_scores_100_while_struggling(counts: list[int]) -> None:
+    votes = {choice_id: n for choice_id, n in zip(IDS, counts, strict=True) if n}
+    top = majority(votes)
+    taken = top or IDS[0]
+    review = review_room(COURSE, choose(start(SCENARIO), taken),
+                         [Decided(1, FIRST.id, taken, top, False, votes)], participants=sum(counts))
+    if review.room_score == 100:
+        assert not review.struggled
+    if review.struggled:
+        assert review.room_score is not None
+        assert review.room_score < 100
 
 
 @pytest.mark.parametrize(("value", "cell"), [
