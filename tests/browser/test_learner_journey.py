@@ -118,7 +118,7 @@ def journey(server: Server, context: object, page: object) -> None:
             shot(page, "05-scenario-feedback")
             page.reload()
             wait_for_choices(page, BEST[2][0])  # resumed exactly where we were
-    page.get_by_text("The best path").wait_for()
+    page.get_by_role("heading", name="Where it turned").wait_for()
     page.locator("[data-testid='stPlotlyChart']").first.wait_for()
     shot(page, "06-debrief")
 
