@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from elearn.cues import cue_warnings
 from elearn.endings import ending_problems
 from elearn.errors import Problem, did_you_mean
 from elearn.graph import ScenarioAnalysis, analyse, reachability_problems, structure_problems
@@ -56,6 +57,8 @@ class Course:
     problems: tuple[Problem, ...] = ()
     skipped: tuple[str, ...] = ()
     """Files (or ``file#entry``) left out because of their own problems."""
+    warnings: tuple[Problem, ...] = ()
+    """Give-away cues (``elearn.cues``): reported to authors, never skip content, not in ``problems``."""
     _lessons_by_id: dict[str, Lesson] = field(default_factory=dict, repr=False, compare=False)
     _scenarios_by_id: dict[str, Scenario] = field(default_factory=dict, repr=False, compare=False)
 
@@ -112,6 +115,7 @@ def load_course(directory: Path | str) -> Course:
         directory=root, skills=skills, sources=sources, lessons=tuple(lesson_list), scenarios=tuple(scenario_list),
         analyses={s.id: analyse(s) for s in scenario_list}, files={s.id: doc.file for s, doc in scenarios},
         problems=tuple(sorted(problems)), skipped=tuple(skipped),
+        warnings=tuple(sorted(w for scenario, doc in scenarios for w in cue_warnings(scenario, doc))),
     )
 
 

@@ -1,7 +1,9 @@
-"""The command line: ``python -m elearn check [COURSE_DIR] [--json] [--simulate N --seed S]``.
+"""The command line: ``python -m elearn check [COURSE_DIR] [--json] [--strict] [--simulate N --seed S]``.
 
 Exit codes: 0 when the course has no problems, 1 when it has some, 2 for a wrong command
-line. Bad content never produces a traceback; it produces problems.
+line. Bad content never produces a traceback; it produces problems. Warnings (the give-away
+cues of ``elearn.cues``) are printed but leave the exit code at 0, unless ``--strict`` makes
+them errors.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from pathlib import Path
 from typing import TextIO
 
 from elearn.catalogue import Course, load_course
+from elearn.lazy_learners import lazy_learners
+from elearn.passing import PassRule
 from elearn.report import course_summary
 from elearn.simulate import simulate_course
 
@@ -36,8 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("course_dir", nargs="?", type=Path, default=None,
                        help=f"the folder holding content/ and quizzes/ (default: ${COURSE_DIR_ENV} or this repository)")
     check.add_argument("--json", action="store_true", help="print a machine-readable summary instead of text")
+    check.add_argument("--strict", action="store_true",
+                       help="treat warnings (give-away cues) as errors: exit 1 if there are any")
     check.add_argument("--simulate", type=int, metavar="N", default=0,
-                       help="random-walk every scenario N times and report how often each ending is reached")
+                       help="random-walk every scenario N times and report how often each ending is reached; "
+                            "also play the lazy learners (first answer shown: N walks)")
     check.add_argument("--seed", type=int, default=0, help="random seed for --simulate (same seed, same walks)")
 
     db = commands.add_parser("db", help="the progress database").add_subparsers(dest="db_command", required=True)
@@ -73,7 +80,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             print("--simulate needs a number of walks of 0 or more.", file=sys.stderr)
             return 2
         course = load_course(args.course_dir or default_course_dir())
-        return _check(course, args.json, args.simulate, args.seed, out)
+        return _check(course, args.json, args.strict, args.simulate, args.seed, out)
     from elearn.admin_cli import run_admin, run_db  # the store is only imported when needed
 
     if args.command == "db":
@@ -87,28 +94,45 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     return 2  # pragma: no cover - argparse rejects unknown commands
 
 
-def _check(course: Course, as_json: bool, walks: int, seed: int, out: TextIO) -> int:
+def _check(course: Course, as_json: bool, strict: bool, walks: int, seed: int, out: TextIO) -> int:
     simulation = simulate_course(course, walks, seed) if walks else None
+    lazy = lazy_learners(course.scenarios, walks, seed) if walks else None
+    failed = bool(course.problems) or (strict and bool(course.warnings))
     if as_json:
         summary = course_summary(course)
-        if simulation is not None:
-            summary["simulation"] = {"walks": walks, "seed": seed,
-                                     "scenarios": {sid: result.as_dict() for sid, result in simulation.items()}}
+        summary["strict"] = strict
+        summary["ok"] = not failed
+        if simulation is not None and lazy is not None:
+            summary["simulation"] = {
+                "walks": walks, "seed": seed,
+                "scenarios": {sid: result.as_dict() for sid, result in simulation.items()},
+                "lazy_learners": {"pass_threshold": PassRule().threshold,
+                                  **{strategy.strategy.id: strategy.as_dict() for strategy in lazy}},
+            }
         json.dump(summary, out, indent=2)
         out.write("\n")
-        return 0 if course.ok else 1
+        return 1 if failed else 0
     for problem in course.problems:
         print(problem, file=out)
-    if simulation is not None:
+    for warning in course.warnings:
+        print(warning if strict else f"warning: {warning}", file=out)
+    if simulation is not None and lazy is not None:
         print(f"\nSimulation: {walks} random walks per scenario, seed {seed}", file=out)
         for scenario_id, result in simulation.items():
             print(f"  {scenario_id}: {result.describe()}", file=out)
-    status = "OK" if course.ok else _count(len(course.problems), "problem")
+        print(f"\nLazy learners (passed: a successful ending and a score of at least {PassRule().threshold:g}%; "
+              f"first answer shown: {walks} walks per scenario, seed {seed})", file=out)
+        for strategy in lazy:
+            print(f"  {strategy.describe()}", file=out)
+    errors = len(course.problems) + (len(course.warnings) if strict else 0)
+    status = _count(errors, "problem") if errors else "OK"
+    if course.warnings and not strict:
+        status += f" with {_count(len(course.warnings), 'warning')}"
     skipped = f", {_count(len(course.skipped), 'file')} skipped" if course.skipped else ""
     print(f"{status}: {_count(len(course.skills), 'skill')}, {_count(len(course.lessons), 'lesson')}, "
           f"{_count(len(course.scenarios), 'scenario')} ({_count(len(course.capstones), 'capstone')}){skipped} "
           f"in {course.directory}", file=out)
-    return 0 if course.ok else 1
+    return 1 if failed else 0
 
 
 def _count(n: int, noun: str) -> str:

@@ -169,14 +169,17 @@ def new_seed() -> int:
 def display_order(node: Node, seed: int) -> tuple[Choice, ...]:
     """``node``'s choices in the order ``seed`` gives, with ``pin: last`` options kept at the end.
 
-    Deterministic: the same seed and node always give the same order. The node's possible orders
-    are listed once in a shuffled sequence of its own and the seed picks one, so two seeds that
-    differ by less than the number of orders (24 for four choices) always show different orders.
+    Deterministic: the same seed and node always give the same order. Seeds come in blocks of as
+    many seeds as the node has orders (24 for four choices): within a block each seed shows a
+    different order, so attempts whose seeds are neighbours (consecutive attempt ids) never share
+    one; each block lists the orders in a sequence of its own, so orders at different decisions
+    of one attempt are not tied to each other.
     """
     free = [choice for choice in node.choices if choice.pin != "last"]
     orders = list(itertools.permutations(free))
-    random.Random(node.id).shuffle(orders)  # noqa: S311 - an order to show, not a secret
-    return (*orders[seed % len(orders)], *(choice for choice in node.choices if choice.pin == "last"))
+    block, offset = divmod(seed, len(orders))
+    random.Random(f"{block}:{node.id}").shuffle(orders)  # noqa: S311 - an order to show, not a secret
+    return (*orders[offset], *(choice for choice in node.choices if choice.pin == "last"))
 
 
 def choose(run: ScenarioRun, choice_id: str) -> ScenarioRun:

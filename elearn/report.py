@@ -6,10 +6,12 @@ from collections import Counter
 from typing import Any
 
 from elearn.catalogue import Course
+from elearn.cues import scenario_cues, sum_cues
 
 
 def course_summary(course: Course) -> dict[str, Any]:
-    """The course as plain JSON-ready data: problems, lessons, scenario figures and skill coverage."""
+    """The course as plain JSON-ready data: problems, warnings, lessons, scenario figures (with their
+    give-away cues), skill coverage and the course-wide cue figures (pooled over every decision)."""
     scenarios = []
     for scenario in course.scenarios:
         analysis = course.analyses[scenario.id]
@@ -26,12 +28,14 @@ def course_summary(course: Course) -> dict[str, Any]:
             "best_score": analysis.max_score, "min_score": analysis.min_score, "max_score": analysis.max_score,
             "best_ending": analysis.best.ending_id, "best_outcome": best_ending.outcome if best_ending else None,
             "worst_ending": analysis.worst.ending_id, "worst_outcome": worst_ending.outcome if worst_ending else None,
-            "skills": list(analysis.skills),
+            "skills": list(analysis.skills), "cues": scenario_cues(scenario).as_dict(),
         })
     return {
         "ok": course.ok,
         "problems": [{"file": p.file, "line": p.line, "column": p.column, "rule": p.rule, "message": p.message,
                       "hint": p.hint} for p in course.problems],
+        "warnings": [{"file": w.file, "line": w.line, "column": w.column, "rule": w.rule, "message": w.message,
+                      "hint": w.hint} for w in course.warnings],
         "skipped": list(course.skipped),
         "counts": {"skills": len(course.skills), "lessons": len(course.lessons), "scenarios": len(course.scenarios),
                    "capstones": len(course.capstones)},
@@ -41,6 +45,7 @@ def course_summary(course: Course) -> dict[str, Any]:
                     for lesson in course.lessons],
         "scenarios": scenarios,
         "coverage": skill_coverage(course),
+        "cues": sum_cues(scenario_cues(s) for s in course.scenarios).as_dict(),
     }
 
 

@@ -194,10 +194,12 @@ def test_the_same_seed_always_gives_the_same_order() -> None:
     assert sorted(c.id for c in display_order(node, 7)) == ["a", "b", "c", "d"]
 
 
-def test_seeds_within_one_cycle_of_orders_never_share_an_order() -> None:
+def test_seeds_within_one_block_of_orders_never_share_an_order() -> None:
     node = _node(["a", "b", "c", "d"])
-    orders = {tuple(c.id for c in display_order(node, seed)) for seed in range(100, 124)}
-    assert len(orders) == 24  # every one of the 4! orders, once each
+    for block in (0, 1, 7):
+        orders = {tuple(c.id for c in display_order(node, seed)) for seed in range(24 * block, 24 * block + 24)}
+        assert len(orders) == 24  # every one of the 4! orders, once each
+    assert display_order(node, 1) != display_order(node, 2)  # the first two attempts of a new course
 
 
 def test_orders_spread_the_first_authored_choice_over_every_place() -> None:
@@ -210,7 +212,13 @@ def test_a_pinned_choice_stays_last_whatever_the_seed() -> None:
     node = _node(["a", "say-nothing", "b", "c"], pinned="say-nothing")
     for seed in range(30):
         assert display_order(node, seed)[-1].id == "say-nothing"
-    assert len({tuple(c.id for c in display_order(node, seed)) for seed in range(6)}) == 6
+    assert len({tuple(c.id for c in display_order(node, seed)) for seed in range(6)}) == 6  # 3! orders
+
+
+def test_two_decisions_of_one_attempt_are_ordered_independently() -> None:
+    first, second = _node(["a", "b", "c"]), _node(["a", "b", "c"]).model_copy(update={"id": "m"})
+    pairs = Counter((display_order(first, seed)[0].id, display_order(second, seed)[0].id) for seed in range(600))
+    assert len(pairs) == 9  # every combination of first answers occurs, not just three
 
 
 def test_the_run_keeps_its_order_through_answers_rewinds_and_json(outage: Scenario) -> None:

@@ -42,7 +42,8 @@ def test_the_feedback_explains_an_anger_move_when_the_author_did() -> None:
 
 def test_a_good_ending_with_a_low_score_is_not_called_a_pass() -> None:
     at = play("policy", "transfer")  # poor + partial, then good: 50%, below the 70% pass mark
-    [box] = [w.value for w in at.warning if w.value.startswith("**") and not w.value.startswith("**Why")]  # the ending, not the last feedback
+    # The ending, not the last answer's feedback:
+    [box] = [w.value for w in at.warning if w.value.startswith("**") and not w.value.startswith("**Why")]
     assert box.startswith("**Handed over** · Escalated properly, with costly mistakes")
     assert [m.value for m in at.metric] == ["50%"]
 
