@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from elearn.cues import cue_warnings
+from elearn.cues import cheap_success_warnings, cue_warnings
 from elearn.endings import ending_problems
 from elearn.errors import Problem, did_you_mean
 from elearn.graph import ScenarioAnalysis, analyse, reachability_problems, structure_problems
@@ -111,11 +111,13 @@ def load_course(directory: Path | str) -> Course:
         (scenario for scenario, _ in scenarios),
         key=lambda s: (s.capstone, min((order.get(lid, len(order)) for lid in s.lessons), default=0), s.id),
     )
+    analyses = {s.id: analyse(s) for s in scenario_list}
     return Course(
         directory=root, skills=skills, sources=sources, lessons=tuple(lesson_list), scenarios=tuple(scenario_list),
-        analyses={s.id: analyse(s) for s in scenario_list}, files={s.id: doc.file for s, doc in scenarios},
+        analyses=analyses, files={s.id: doc.file for s, doc in scenarios},
         problems=tuple(sorted(problems)), skipped=tuple(skipped),
-        warnings=tuple(sorted(w for scenario, doc in scenarios for w in cue_warnings(scenario, doc))),
+        warnings=tuple(sorted(w for scenario, doc in scenarios for w in [
+            *cue_warnings(scenario, doc), *cheap_success_warnings(scenario, analyses[scenario.id], doc)])),
     )
 
 

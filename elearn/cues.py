@@ -40,6 +40,7 @@ from itertools import zip_longest
 from typing import Any
 
 from elearn.errors import Problem
+from elearn.graph import ScenarioAnalysis
 from elearn.schema import RATING_CREDIT, Choice, Node, Scenario
 from elearn.yamlsource import YamlDocument
 
@@ -224,3 +225,26 @@ def cue_warnings(scenario: Scenario, doc: YamlDocument) -> list[Problem]:
             f"{poor:.1f}{times}; above {float(LENGTH_RATIO_LIMIT):g} times, length gives the answer away.",
             f"Write poor answers as fully as good ones: a real mistake sounds reasonable. {_SEE_DOCS}"))
     return problems
+
+
+SUCCESS_SCORE_FLOOR = 50.0
+"""No path that reaches a successful ending may score below this (percent)."""
+
+
+def cheap_success_warnings(scenario: Scenario, analysis: ScenarioAnalysis, doc: YamlDocument) -> list[Problem]:
+    """A warning when some path reaches a successful ending with a score under ``SUCCESS_SCORE_FLOOR``.
+
+    Such a path tells a learner that poor answers lead to a good outcome, and the score's verdict
+    ("costly mistakes") then contradicts the ending's. Located at the ending's id.
+    """
+    low = analysis.lowest_success
+    if low is None or low.score >= SUCCESS_SCORE_FLOOR:
+        return []
+    index = next(i for i, ending in enumerate(scenario.endings) if ending.id == low.ending_id)
+    shown = " → ".join(f"'{step.choice_id}'" for step in low.steps[:8]) + (" → …" if len(low.steps) > 8 else "")
+    return [doc.problem(
+        ("endings", index, "id"), "cue-cheap-success",
+        f"The path {shown} reaches the successful ending '{low.ending_id}' with a score of {low.score:g}%; below "
+        f"{SUCCESS_SCORE_FLOOR:g}% poor answers still lead to a good outcome.",
+        "Route the poor answers on that path towards a worse ending, or split the ending so the debrief is true to "
+        f"the path (see docs/authoring.md, \"Endings true to the path\").")]

@@ -26,6 +26,9 @@ def course_summary(course: Course) -> dict[str, Any]:
             "best_path": [step.choice_id for step in analysis.best.steps],
             "best_path_nodes": [step.node_id for step in analysis.best.steps],
             "best_score": analysis.max_score, "min_score": analysis.min_score, "max_score": analysis.max_score,
+            "lowest_success_score": analysis.lowest_success.score if analysis.lowest_success else None,
+            "lowest_success_path": [step.choice_id for step in analysis.lowest_success.steps]
+            if analysis.lowest_success else None,
             "best_ending": analysis.best.ending_id, "best_outcome": best_ending.outcome if best_ending else None,
             "worst_ending": analysis.worst.ending_id, "worst_outcome": worst_ending.outcome if worst_ending else None,
             "skills": list(analysis.skills), "cues": scenario_cues(scenario).as_dict(),

@@ -39,6 +39,10 @@ CASES = [
     ("cue-length-ratio", "quizzes/mini.yaml:1:5: All-good answers average 6.0 words and all-poor answers 2.0 (3.00 "
      "times as long); above 1.5 times, length gives the answer away. Write poor answers as fully as good ones: a real "
      f"mistake sounds reasonable. {HINT}"),
+    ("cue-cheap-success", "quizzes/mini.yaml:65:9: The path 'system' → 'wait' → 'check' reaches the successful "
+     "ending 'done' with a score of 33.3%; below 50% poor answers still lead to a good outcome. Route the poor answers "
+     "on that path towards a worse ending, or split the ending so the debrief is true to the path (see "
+     "docs/authoring.md, \"Endings true to the path\")."),
 ]
 
 
