@@ -33,6 +33,8 @@ SKILLS_FILE = "content/skills.yaml"
 SOURCES_FILE = "content/sources.yaml"
 LESSON_GLOB = "content/*.md"
 SCENARIO_GLOBS = ("quizzes/*.yaml", "quizzes/*.yml")
+JOB_AID_FILE = "content/aids/job-aid.md"
+"""The course on one printable page (optional): shown as it is, never parsed as a lesson."""
 
 EntryT = TypeVar("EntryT", bound=Skill | Source)
 
@@ -57,6 +59,8 @@ class Course:
     problems: tuple[Problem, ...] = ()
     skipped: tuple[str, ...] = ()
     """Files (or ``file#entry``) left out because of their own problems."""
+    job_aid: str | None = None
+    """The Markdown of ``content/aids/job-aid.md``, or None if the course has none (or it is unreadable)."""
     warnings: tuple[Problem, ...] = ()
     """Give-away cues (``elearn.cues``): reported to authors, never skip content, not in ``problems``."""
     _lessons_by_id: dict[str, Lesson] = field(default_factory=dict, repr=False, compare=False)
@@ -112,10 +116,11 @@ def load_course(directory: Path | str) -> Course:
         key=lambda s: (s.capstone, min((order.get(lid, len(order)) for lid in s.lessons), default=0), s.id),
     )
     analyses = {s.id: analyse(s) for s in scenario_list}
+    job_aid = _read(root, JOB_AID_FILE, problems) if (root / JOB_AID_FILE).exists() else None
     return Course(
         directory=root, skills=skills, sources=sources, lessons=tuple(lesson_list), scenarios=tuple(scenario_list),
         analyses=analyses, files={s.id: doc.file for s, doc in scenarios},
-        problems=tuple(sorted(problems)), skipped=tuple(skipped),
+        problems=tuple(sorted(problems)), skipped=tuple(skipped), job_aid=job_aid,
         warnings=tuple(sorted(w for scenario, doc in scenarios for w in [
             *cue_warnings(scenario, doc), *cheap_success_warnings(scenario, analyses[scenario.id], doc)])),
     )

@@ -247,4 +247,4 @@ def cheap_success_warnings(scenario: Scenario, analysis: ScenarioAnalysis, doc: 
         f"The path {shown} reaches the successful ending '{low.ending_id}' with a score of {low.score:g}%; below "
         f"{SUCCESS_SCORE_FLOOR:g}% poor answers still lead to a good outcome.",
         "Route the poor answers on that path towards a worse ending, or split the ending so the debrief is true to "
-        f"the path (see docs/authoring.md, \"Endings true to the path\").")]
+        "the path (see docs/authoring.md, \"Endings true to the path\").")]

@@ -8,6 +8,7 @@ import streamlit as st
 from elearn.journey import completion, continue_where_left_off, modules, recommended, skill_masteries
 from elearn.schema import CHANNEL_LABELS, OUTCOME_LABELS
 from ui.course import current_course
+from ui.nav import link
 from ui.session import learner, link_lesson, link_scenario, my_progress, status_badge
 from ui.text import md_escape
 
@@ -43,6 +44,8 @@ with right, st.container(border=True):
             link_lesson(advice.lesson.id, advice.lesson.title)
         if advice.scenario is not None:
             link_scenario(advice.scenario.id, advice.scenario.title)
+
+link("job_aid", "The course on one page: the job aid, to print and keep by your desk", icon="🧾")
 
 st.subheader("Modules")
 for number, module in enumerate(course_modules, start=1):

@@ -32,6 +32,7 @@ SPECS: dict[str, PageSpec] = {
     "lesson": PageSpec("Lesson", "📖", hidden=True),
     "scenario": PageSpec("Practice", "💬", hidden=True),
     "skills": PageSpec("My skills", "📈"),
+    "job_aid": PageSpec("Job aid", "🧾"),
     "dashboard": PageSpec("Team progress", "📋"),
     "learner": PageSpec("Learner", "👤", hidden=True),
     "people": PageSpec("Teams and people", "🗂️"),
@@ -43,7 +44,7 @@ SPECS: dict[str, PageSpec] = {
 
 # (section title, role that unlocks it, page names). The first page a user can see is their default.
 SECTIONS: list[tuple[str, Role, list[str]]] = [
-    ("Learn", Role.LEARNER, ["home", "lesson", "scenario", "skills"]),
+    ("Learn", Role.LEARNER, ["home", "lesson", "scenario", "skills", "job_aid"]),
     ("Manage", Role.MANAGER, ["dashboard", "learner"]),
     ("Manage", Role.ADMIN, ["dashboard", "learner", "people"]),
     ("Workshops", Role.FACILITATOR, ["rooms", "present"]),

@@ -253,3 +253,13 @@ def _admin_view(store: object):
 
     return create_admin(store, f"auditor{datetime.now(UTC).timestamp():.0f}", PASSWORD + "x",  # type: ignore[arg-type]
                         datetime.now(UTC))
+
+
+def test_the_job_aid_is_linked_from_home_and_offers_a_printable_page() -> None:
+    at = sign_up("ana")
+    assert any(link.proto.page.endswith("job_aid") or "job_aid" in str(link.proto)
+               for link in at.get("page_link")), "the home page links the job aid"
+    open_page(at, "job_aid")
+    assert not at.exception
+    assert "The boundary sequence" in texts(at)
+    assert [b.proto.label for b in at.get("download_button")] == ["Download a printable page (HTML)"]
