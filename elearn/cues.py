@@ -41,7 +41,7 @@ from typing import Any
 
 from elearn.errors import Problem
 from elearn.graph import ScenarioAnalysis
-from elearn.schema import RATING_CREDIT, Choice, Node, Scenario
+from elearn.schema import Choice, Node, Scenario, credit_of
 from elearn.yamlsource import YamlDocument
 
 LONGEST_LIMIT = 40
@@ -62,15 +62,9 @@ def word_count(text: str) -> int:
     return len(_WORD.findall(text))
 
 
-def credit(choice: Choice) -> float:
-    """The mean credit of the choice's evidence ratings (good 1, partial 0.5, poor 0)."""
-    ratings = list(choice.evidence.values())
-    return sum(RATING_CREDIT[r] for r in ratings) / len(ratings)
-
-
 def best_answers(node: Node) -> tuple[Choice, ...]:
     """The choices with the highest credit at ``node``; empty if every choice earns the same."""
-    credits = [credit(choice) for choice in node.choices]
+    credits = [credit_of(choice) for choice in node.choices]
     top = max(credits)
     if min(credits) == top:
         return ()
