@@ -12,6 +12,10 @@ Pure functions over what ``elearn.store.analytics`` aggregated in the database. 
 - **overdue**: not complete and the due date has passed; **in progress**: something asked for
   is done or started; else **not started**.
 - **at risk**: not complete, not overdue, and due within ``AT_RISK_DAYS`` days.
+- **passed** (the pass rule of ``elearn.passing``, injected as a ``PassRule``): a scenario is
+  passed once some attempt reached a successful ending with a first-attempt score at or above
+  the threshold; a finished scenario that was not is only completed. The course is passed when
+  what was asked is complete and every scenario asked for was passed.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from datetime import UTC, date, datetime, timedelta
 from elearn.catalogue import Course
 from elearn.lessons import Lesson
 from elearn.mastery import MIN_OBSERVATIONS, SkillMastery, _Tally
+from elearn.passing import PassRule
 from elearn.schema import Scenario
 from elearn.store.analytics import STARTED_ONLY, ChoiceFlow, LearnerFacts, SkillEvidence
 from elearn.store.assignments import Assignment
@@ -64,20 +69,25 @@ class CompletionRow:
     last_activity: datetime | None
     minutes_spent: int
     scenarios_completed: int
-    scenarios_ended_well: int
+    scenarios_passed: int
+    """Scenarios passed under the pass rule (of every scenario in the course)."""
+    course_passed: bool
+    """What was asked is complete (``completed_at`` is set) and every scenario asked for was passed."""
     mean_best_score: float | None
     weakest: tuple[str, ...]
     """Names of the learner's weakest measured skills, weakest first."""
     completed_at: datetime | None
     expires_at: datetime | None
     required_scenarios: tuple[str, ...] = ()
-    """The scenarios asked of this learner (for the course "passed" rule of the xAPI export)."""
+    """The scenarios asked of this learner."""
 
 
 @dataclass(frozen=True)
 class Summary:
     learners: int
     completed: int
+    passed: int
+    """Completed learners (in date, not expired) whose course is also passed."""
     in_progress: int
     not_started: int
     overdue: int
@@ -87,6 +97,10 @@ class Summary:
     @property
     def completion_rate(self) -> float:
         return self.completed / self.learners if self.learners else 0.0
+
+    @property
+    def pass_rate(self) -> float:
+        return self.passed / self.learners if self.learners else 0.0
 
 
 @dataclass(frozen=True)
@@ -152,8 +166,11 @@ def completion_rows(
     assignments: Mapping[int, Assignment],
     masteries: Mapping[int, Mapping[str, SkillMastery]],
     now: datetime,
+    *,
+    pass_rule: PassRule,
 ) -> list[CompletionRow]:
-    """The completion table: one row per learner, in the order of ``facts``."""
+    """The completion table: one row per learner, in the order of ``facts``; "passed" as
+    ``pass_rule`` says (the caller reads the course's threshold setting)."""
     whole = requirement(course)
     required: dict[tuple[str, ...], Requirement] = {(): whole}
     minutes = {lesson.id: lesson.meta.minutes for lesson in course.lessons}
@@ -164,7 +181,8 @@ def completion_rows(
         modules = assignment.modules if assignment else ()
         if modules not in required:
             required[modules] = requirement(course, modules)
-        rows.append(_row(fact, assignment, required[modules], masteries.get(fact.user_id, {}), minutes, names, now))
+        rows.append(_row(fact, assignment, required[modules], masteries.get(fact.user_id, {}), minutes, names, now,
+                         pass_rule))
     return rows
 
 
@@ -176,6 +194,7 @@ def _row(
     minutes: Mapping[str, int],
     names: Mapping[str, str],
     now: datetime,
+    pass_rule: PassRule,
 ) -> CompletionRow:
     lesson_times = [fact.lessons_done[lid] for lid in asked.lessons if lid in fact.lessons_done]
     finishes = [fact.scenario_finished.get(sid) for sid in asked.scenarios]
@@ -199,13 +218,15 @@ def _row(
     weakest = sorted((m for m in mastery.values() if m.enough_evidence and m.band != "proficient"),
                      key=lambda m: (m.mastery, m.skill))[:WEAKEST_SHOWN]
     reading = sum(minutes.get(lid, 0) for lid in fact.lessons_done)
+    passed = {sid for sid, score in fact.best_success_score.items() if pass_rule.clears(score)}
     return CompletionRow(
         user_id=fact.user_id, name=fact.display_name, username=fact.username, team_id=fact.team_id,
         team=fact.team_name or "", status=status, share_done=done / asked.items if asked.items else 1.0,
         assigned_at=assignment.assigned_at if assignment else None, due_at=due,
         days_overdue=(now - due).days if status == OVERDUE and due is not None else 0, at_risk=at_risk,
         last_activity=fact.last_activity, minutes_spent=fact.seconds_in_scenarios // 60 + reading,
-        scenarios_completed=fact.scenarios_finished, scenarios_ended_well=fact.scenarios_ended_well,
+        scenarios_completed=fact.scenarios_finished, scenarios_passed=len(passed),
+        course_passed=completed_at is not None and passed.issuperset(asked.scenarios),
         mean_best_score=fact.mean_best_score, weakest=tuple(names.get(m.skill, m.skill) for m in weakest),
         completed_at=completed_at, expires_at=expires_at, required_scenarios=asked.scenarios,
     )
@@ -213,12 +234,13 @@ def _row(
 
 def summary(rows: Iterable[CompletionRow]) -> Summary:
     counts = dict.fromkeys(STATUSES, 0)
-    learners = at_risk = 0
+    learners = at_risk = passed = 0
     for row in rows:
         learners += 1
         counts[row.status] += 1
         at_risk += row.at_risk
-    return Summary(learners=learners, completed=counts[COMPLETED], in_progress=counts[IN_PROGRESS],
+        passed += row.status == COMPLETED and row.course_passed
+    return Summary(learners=learners, completed=counts[COMPLETED], passed=passed, in_progress=counts[IN_PROGRESS],
                    not_started=counts[NOT_STARTED], overdue=counts[OVERDUE], expired=counts[EXPIRED], at_risk=at_risk)
 
 

@@ -7,8 +7,13 @@ told never to turn strings into formulas, links or numbers, and writes every tex
 ``write_string``.
 
 The xAPI export follows xAPI 1.0.3: one "answered" statement per choice event (the choice id is
-``result.response``), "completed" (and "passed" for a good ending) per finished scenario
-attempt, "completed" (and "passed") per learner who completed the course. Activity ids are
+``result.response``, the choice's words its ``description`` in the decision's definition and
+the ``choice-text`` result extension: never a letter or a place in a list, since every attempt
+shows the choices in its own order), "completed" per finished scenario attempt and "passed" as
+well only when the pass rule (``elearn.passing``) says so (a successful ending *and* a
+first-attempt score at or above the threshold; ``result.success`` says the same), "completed"
+per learner who completed the course and "passed" only if every scenario asked of them was
+passed under the rule. Activity ids are
 stable IRIs under the app's home page; statement ids are UUIDs derived from what they record, so
 exporting twice gives the same ids and an LRS can drop repeats. The learner is an account on
 the app's home page, named by their username.
@@ -31,7 +36,7 @@ import xlsxwriter
 
 from elearn.catalogue import Course
 from elearn.dashboard import CompletionRow
-from elearn.schema import SUCCESSFUL_OUTCOMES
+from elearn.passing import PassRule
 from elearn.store.analytics import ExportEvent, FinishedAttempt
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -48,8 +53,11 @@ ACTIVITY_TYPES = {
 }
 
 COLUMNS = ("Name", "Username", "Team", "Status", "% complete", "Assigned", "Due", "Days overdue", "At risk",
-           "Last activity", "Time spent (min)", "Scenarios completed", "Scenarios ended well",
+           "Last activity", "Time spent (min)", "Scenarios completed", "Scenarios passed", "Course passed",
            "Mean best score (%)", "Weakest skills")
+"""The completion table's columns. "Scenarios passed" and "Course passed" follow the pass rule the
+rows were made with (``completion_rows``): a finished scenario below the threshold is completed,
+not passed."""
 
 
 def inert(text: str) -> str:
@@ -65,7 +73,7 @@ def table_values(row: CompletionRow) -> list[Cell]:
     return [
         row.name, row.username, row.team, row.status, round(100 * row.share_done), _day(row.assigned_at),
         _day(row.due_at), row.days_overdue, "yes" if row.at_risk else "no", row.last_activity, row.minutes_spent,
-        row.scenarios_completed, row.scenarios_ended_well,
+        row.scenarios_completed, row.scenarios_passed, "yes" if row.course_passed else "no",
         round(row.mean_best_score, 1) if row.mean_best_score is not None else None, ", ".join(row.weakest),
     ]
 
@@ -107,7 +115,7 @@ def completion_xlsx(rows: Iterable[CompletionRow], *, title: str = "Completion")
             else:
                 sheet.write_number(count, column, value)
     sheet.autofilter(0, 0, max(count, 1), len(COLUMNS) - 1)
-    for column, width in enumerate((24, 18, 22, 12, 10, 11, 11, 12, 8, 16, 15, 18, 19, 18, 40)):
+    for column, width in enumerate((24, 18, 22, 12, 10, 11, 11, 12, 8, 16, 15, 18, 16, 13, 18, 40)):
         sheet.set_column(column, column, width)
     book.close()
     return buffer.getvalue()
@@ -115,10 +123,12 @@ def completion_xlsx(rows: Iterable[CompletionRow], *, title: str = "Completion")
 
 @dataclass(frozen=True)
 class XapiSource:
-    """What the statements are built from: the course (for names and choices) and the app's home page."""
+    """What the statements are built from: the course (for names and choices), the app's home page,
+    and the pass rule that decides "passed" (the caller reads the threshold setting)."""
 
     course: Course
     home_page: str
+    pass_rule: PassRule
 
     @cached_property
     def base(self) -> str:
@@ -156,8 +166,9 @@ _URL_NAMESPACE = uuid.NAMESPACE_URL.bytes
 
 def answered(source: XapiSource, event: ExportEvent, *, define: bool = True) -> dict[str, Any]:
     """The "answered" statement of one choice: the decision as a choice interaction, the choice id as
-    response. ``define=False`` leaves out the decision's name and choices (an LRS keeps an
-    activity's definition from the first statement that carries it; ``statements`` sends it once)."""
+    response and its words as the ``choice-text`` extension. ``define=False`` leaves out the
+    decision's name and choices (an LRS keeps an activity's definition from the first statement
+    that carries it; ``statements`` sends it once)."""
     scenario = source.course.scenario(event.scenario_id)
     node = scenario.node(event.node_id) if scenario else None
     choice = node.choice(event.choice_id) if node else None
@@ -165,6 +176,7 @@ def answered(source: XapiSource, event: ExportEvent, *, define: bool = True) -> 
     if define and scenario is not None and node is not None:
         number = next(i for i, n in enumerate(scenario.nodes, start=1) if n.id == node.id)
         definition["name"] = {"en-US": f"{scenario.title}: decision {number}"}
+        definition["description"] = {"en-US": node.customer}
         definition["choices"] = [{"id": c.id, "description": {"en-US": c.say}} for c in node.choices]
     result: dict[str, Any] = {
         "response": event.choice_id,
@@ -173,6 +185,7 @@ def answered(source: XapiSource, event: ExportEvent, *, define: bool = True) -> 
     }
     if choice is not None:
         result["success"] = set(choice.evidence.values()) == {"good"}
+        result["extensions"][source.extension("choice-text")] = choice.say
         result["extensions"][source.extension("skill-ratings")] = dict(choice.evidence)
     return {
         "id": source.statement_id(f"answered/{event.event_key}"),
@@ -188,9 +201,15 @@ def answered(source: XapiSource, event: ExportEvent, *, define: bool = True) -> 
 
 
 def scenario_finished(source: XapiSource, attempt: FinishedAttempt) -> list[dict[str, Any]]:
-    """"completed" for a finished attempt, and "passed" as well when it reached a good ending."""
+    """"completed" for a finished attempt, and "passed" as well when the pass rule says so.
+
+    ``result.success`` is the pass rule's verdict, so a good ending reached with a score below the
+    threshold is completed, unsuccessful, and labelled so in the ``outcome-label`` extension
+    ("Resolved, with costly mistakes"); the threshold travels as the ``pass-threshold`` context
+    extension (a percentage)."""
     scenario = source.course.scenario(attempt.scenario_id)
-    passed = attempt.outcome in SUCCESSFUL_OUTCOMES
+    rule = source.pass_rule
+    passed = rule.passed(attempt.outcome, attempt.score)
     activity: dict[str, Any] = {"objectType": "Activity", "id": source.scenario_iri(attempt.scenario_id),
                                 "definition": {"type": ACTIVITY_TYPES["scenario"]}}
     if scenario is not None:
@@ -199,10 +218,12 @@ def scenario_finished(source: XapiSource, attempt: FinishedAttempt) -> list[dict
         "completion": True, "success": passed,
         "score": {"scaled": round(attempt.score / 100, 4), "raw": round(attempt.score, 2), "min": 0, "max": 100},
         "duration": _duration(attempt.finished_at - attempt.started_at),
-        "extensions": {source.extension("ending"): attempt.ending_id, source.extension("outcome"): attempt.outcome},
+        "extensions": {source.extension("ending"): attempt.ending_id, source.extension("outcome"): attempt.outcome,
+                       source.extension("outcome-label"): rule.label(attempt.outcome, attempt.score)},
     }
     context = _context(source, attempt.scenario_id, attempt.id, attempt.attempt_number, attempt.scenario_version)
     context["contextActivities"].pop("parent")
+    context["extensions"][source.extension("pass-threshold")] = rule.threshold
     statements = [{
         "id": source.statement_id(f"attempt/{attempt.id}/completed"), "actor": source.actor(attempt.username),
         "verb": _verb("completed"), "object": activity, "result": result, "context": context,
@@ -214,19 +235,20 @@ def scenario_finished(source: XapiSource, attempt: FinishedAttempt) -> list[dict
     return statements
 
 
-def course_finished(source: XapiSource, row: CompletionRow, passed_scenarios: Sequence[str]) -> list[dict[str, Any]]:
-    """"completed" for a learner who completed what was asked of them, and "passed" if they reached
-    a good ending in every scenario asked for (``passed_scenarios`` are those they did)."""
+def course_finished(source: XapiSource, row: CompletionRow) -> list[dict[str, Any]]:
+    """"completed" for a learner who completed what was asked of them, and "passed" as well if they
+    passed every scenario asked for under the pass rule (``row.course_passed``)."""
     if row.completed_at is None:
         return []
-    passed = set(row.required_scenarios) <= set(passed_scenarios)
+    passed = row.course_passed
     when = row.completed_at.isoformat()
     base = {
         "actor": source.actor(row.username),
         "object": {"objectType": "Activity", "id": source.course_iri(),
                    "definition": {"type": ACTIVITY_TYPES["course"], "name": {"en-US": "Calm under fire"}}},
         "result": {"completion": True, "success": passed},
-        "context": {"platform": "Calm under fire", "language": "en-US"},
+        "context": {"platform": "Calm under fire", "language": "en-US",
+                    "extensions": {source.extension("pass-threshold"): source.pass_rule.threshold}},
         "timestamp": _timestamp(row.completed_at),
     }
     statements = [{**base, "id": source.statement_id(f"course/{row.username}/{when}/completed"),
@@ -239,14 +261,14 @@ def course_finished(source: XapiSource, row: CompletionRow, passed_scenarios: Se
 
 def statements(source: XapiSource, rows: Sequence[CompletionRow], attempts: Iterable[FinishedAttempt],
                event_batches: Iterable[Sequence[ExportEvent]]) -> Iterator[dict[str, Any]]:
-    """Every statement for ``rows``' learners: their answers, finished attempts, course completions."""
-    passed: dict[str, list[str]] = {}
+    """Every statement for ``rows``' learners: their answers, finished attempts, course completions.
+
+    ``rows`` should be made with the same pass rule as ``source`` (``completion_rows(...,
+    pass_rule=source.pass_rule)``), so a course's "passed" agrees with its scenarios'."""
     for attempt in attempts:
         yield from scenario_finished(source, attempt)
-        if attempt.outcome in SUCCESSFUL_OUTCOMES:
-            passed.setdefault(attempt.username, []).append(attempt.scenario_id)
     for row in rows:
-        yield from course_finished(source, row, passed.get(row.username, ()))
+        yield from course_finished(source, row)
     defined: set[tuple[str, str]] = set()
     for batch in event_batches:
         for event in batch:

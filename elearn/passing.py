@@ -11,14 +11,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from elearn.errors import ElearnError
 from elearn.schema import OUTCOME_LABELS, SUCCESSFUL_OUTCOMES
 
 DEFAULT_PASS_THRESHOLD = 70.0
 """Percent of full first-attempt credit a successful attempt needs to count as passed."""
 
 
-class PassThresholdError(ValueError):
-    """The configured threshold is not a percentage; the message names the setting and the value."""
+class PassThresholdError(ElearnError, ValueError):
+    """The configured threshold is not a percentage; the message names the setting and the value.
+
+    An ``ElearnError``, so a page shows the message (``ui.errors.run_guarded``) instead of a
+    generic failure."""
 
 
 @dataclass(frozen=True)
@@ -28,7 +32,11 @@ class PassRule:
     threshold: float = DEFAULT_PASS_THRESHOLD
 
     def passed(self, outcome: str | None, score: float | None) -> bool:
-        return outcome in SUCCESSFUL_OUTCOMES and score is not None and score >= self.threshold
+        return outcome in SUCCESSFUL_OUTCOMES and self.clears(score)
+
+    def clears(self, score: float | None) -> bool:
+        """``score`` is at or above the threshold: what a successful ending still needs to pass."""
+        return score is not None and score >= self.threshold
 
     def costly(self, outcome: str | None, score: float | None) -> bool:
         """A successful ending reached with a score below the threshold."""

@@ -17,7 +17,7 @@ from elearn.dashboard import (
 )
 from elearn.team_charts import decision_bars, paths_sankey, skills_heatmap
 from ui import manage
-from ui.course import current_course
+from ui.course import current_course, pass_rule
 
 HEATMAP_ROWS = 40
 VIEWS = ["Completion", "Team skills", "Answers", "Exports", "Assign"]
@@ -27,7 +27,7 @@ STATUS_ICONS = {"not started": "⚪ not started", "in progress": "🟡 in progre
 viewer = manage.require_manager()
 st.set_page_config(layout="wide")
 course = current_course()
-board = manage.dashboard_data(viewer, course)
+board = manage.dashboard_data(viewer, course, pass_rule())
 
 st.title("Team progress")
 heading, refresh = st.columns([5, 1])
@@ -44,13 +44,15 @@ filters = manage.filter_controls(board.teams)
 for problem in filter_problems(filters):
     st.warning(problem, icon="📅")
 rows = apply_filters(board.rows, filters)
-manage.summary_figures(summary(rows))
+manage.summary_figures(summary(rows), board.pass_rule)
 view = st.segmented_control("View", VIEWS, default="Completion", key="view", label_visibility="collapsed") \
     or "Completion"
 
 if view == "Completion":
     if not rows:
         st.info("No learner matches these filters.", icon="🔎")
+    st.caption(f"Passed: {manage.pass_rule_words(board.pass_rule)}. A scenario finished below that is completed, "
+               "not passed; the course is passed when every scenario asked for is.")
     st.dataframe(
         {
             "Learner": [row.name for row in rows],
@@ -63,7 +65,8 @@ if view == "Completion":
             "Last activity": [row.last_activity for row in rows],
             "Minutes": [row.minutes_spent for row in rows],
             "Scenarios": [row.scenarios_completed for row in rows],
-            "Ended well": [row.scenarios_ended_well for row in rows],
+            "Passed": [row.scenarios_passed for row in rows],
+            "Course passed": ["yes" if row.course_passed else "no" for row in rows],
             "Best score": [row.mean_best_score for row in rows],
             "Weakest skills": [", ".join(row.weakest) for row in rows],
             "Details": [f"learner?user={row.user_id}" for row in rows],
@@ -74,6 +77,7 @@ if view == "Completion":
             "Last activity": st.column_config.DatetimeColumn("Last activity", format="YYYY-MM-DD HH:mm"),
             "Minutes": st.column_config.NumberColumn("Time spent (min)"),
             "Scenarios": st.column_config.NumberColumn("Scenarios done"),
+            "Passed": st.column_config.NumberColumn("Scenarios passed"),
             "Best score": st.column_config.NumberColumn("Mean best score", format="%.0f%%"),
             "Details": st.column_config.LinkColumn("Details", display_text="Open ›"),
         },

@@ -7,10 +7,9 @@ import streamlit as st
 
 from elearn.charts import skills_chart
 from elearn.journey import completion, modules, skill_masteries
-from elearn.schema import OUTCOME_LABELS
 from elearn.store import AccessDenied, NotFound, events_for, progress_for, visible_teams
 from ui import manage
-from ui.course import current_course
+from ui.course import current_course, pass_rule
 from ui.nav import link
 from ui.store import current_store
 from ui.text import md_escape
@@ -20,6 +19,7 @@ RATINGS = {"good": "✅ good", "partial": "🟡 partly", "poor": "❌ poor"}
 viewer = manage.require_manager()
 st.set_page_config(layout="wide")
 course = current_course()
+rule = pass_rule()
 store = current_store()
 raw = st.query_params.get("user", "")
 try:
@@ -59,11 +59,14 @@ st.subheader("Scenario attempts")
 if not progress.attempts:
     st.info("No scenario attempts yet.", icon="💬")
 else:
+    st.caption(f"Passed: {manage.pass_rule_words(rule)}. A successful ending with a lower score shows as "
+               "\"with costly mistakes\": completed, not passed.")
     st.dataframe(
         [{"Scenario": titles.get(a.scenario_id, a.scenario_id), "Attempt": a.attempt_number,
           "Started": a.started_at, "Finished": a.finished_at,
           "Ending": ending_title(a.scenario_id, a.ending_id),
-          "Outcome": OUTCOME_LABELS.get(a.outcome or "", ""), "Score": a.score}
+          "Outcome": rule.label(a.outcome, a.score) if not a.in_progress else "In progress", "Score": a.score,
+          "Passed": "" if a.in_progress else "yes" if rule.passed(a.outcome, a.score) else "no"}
          for a in reversed(progress.attempts)],
         hide_index=True,
         column_config={"Score": st.column_config.NumberColumn(format="%.0f%%"),

@@ -32,6 +32,7 @@ from elearn.dashboard import (
 from elearn.errors import ElearnError
 from elearn.exports import XapiSource, completion_csv, completion_xlsx, statements, write_json_array
 from elearn.mastery import SkillMastery
+from elearn.passing import PassRule
 from elearn.roster import PersonRow
 from elearn.store import Role, Team, User, add_team_manager, add_user, visible_teams
 from elearn.store.analytics import (
@@ -59,8 +60,8 @@ from ui.text import md_escape
 
 CACHE_SECONDS = 120
 XAPI_MAX_EVENTS = 50_000
-"""Above this many choice events the xAPI export asks for a narrower filter: at about 1.4 kB a
-statement, the file would pass ~90 MB, held in memory until downloaded."""
+"""Above this many choice events the xAPI export asks for a narrower filter: at about 1.5 kB a
+statement (the answer's words included), the file would pass ~75 MB, held in memory until downloaded."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,8 @@ class DashboardData:
     fingerprint: tuple[object, ...]
     """The key it was cached under (``fingerprint(viewer)``): the run's other cached reads (answers,
     exports) reuse it instead of asking the database for it again."""
+    pass_rule: PassRule
+    """The rule the rows' "passed" figures follow; the exports use the same one."""
 
 
 def require_manager() -> User:
@@ -87,14 +90,17 @@ def fingerprint(viewer: User) -> tuple[object, ...]:
     return (store.engine.url.render_as_string(hide_password=True), *scope_fingerprint(store, viewer))
 
 
-def dashboard_data(viewer: User, course: Course) -> DashboardData:
-    """The viewer's completion rows and skill masteries (aggregated in the database, then cached)."""
-    return _dashboard(viewer, fingerprint(viewer), str(course.directory), course)
+def dashboard_data(viewer: User, course: Course, pass_rule: PassRule) -> DashboardData:
+    """The viewer's completion rows and skill masteries (aggregated in the database, then cached);
+    "passed" as ``pass_rule`` says (``ui.course.pass_rule()``)."""
+    return _dashboard(viewer, fingerprint(viewer), str(course.directory), course, pass_rule.threshold)
 
 
 @st.cache_resource(ttl=CACHE_SECONDS, max_entries=16, show_spinner="Adding up everyone's progress…",
                    refresh_mode="background")
-def _dashboard(_viewer: User, key: tuple[object, ...], course_dir: str, _course: Course) -> DashboardData:
+def _dashboard(_viewer: User, key: tuple[object, ...], course_dir: str, _course: Course,
+               threshold: float) -> DashboardData:
+    rule = PassRule(threshold)
     store = current_store()
     lessons = [lesson.id for lesson in _course.lessons]
     scenarios = [scenario.id for scenario in _course.scenarios]
@@ -102,9 +108,9 @@ def _dashboard(_viewer: User, key: tuple[object, ...], course_dir: str, _course:
     masteries = masteries_from(skill_evidence(store, _viewer), _course.skills)
     assigned = current_assignments(visible_assignments(store, _viewer), ((f.user_id, f.team_id) for f in facts))
     moment = now()
-    rows = completion_rows(_course, facts, assigned, masteries, moment)
+    rows = completion_rows(_course, facts, assigned, masteries, moment, pass_rule=rule)
     return DashboardData(rows=tuple(rows), masteries=masteries, teams=visible_teams(store, _viewer), loaded_at=moment,
-                         fingerprint=key)
+                         fingerprint=key, pass_rule=rule)
 
 
 def flows(viewer: User, board: DashboardData, scenario_id: str, team_ids: frozenset[int]) -> tuple[ChoiceFlow, ...]:
@@ -126,7 +132,7 @@ def forget_cached() -> None:
 
 def refresh(viewer: User, course: Course, board: DashboardData) -> None:
     """Drop this viewer's cached dashboard, so the next run reads the database afresh."""
-    _dashboard.clear(viewer, board.fingerprint, str(course.directory), course)
+    _dashboard.clear(viewer, board.fingerprint, str(course.directory), course, board.pass_rule.threshold)
 
 
 def filter_controls(teams: Sequence[Team]) -> Filters:
@@ -146,13 +152,21 @@ def filter_controls(teams: Sequence[Team]) -> Filters:
                    overdue_only=overdue, search=search)
 
 
-def summary_figures(figures: Summary) -> None:
-    columns = st.columns(5)
+def pass_rule_words(rule: PassRule) -> str:
+    """What "passed" means, for captions and help texts."""
+    return f"a successful ending with a first-attempt score of at least {rule.threshold:g}%"
+
+
+def summary_figures(figures: Summary, rule: PassRule) -> None:
+    columns = st.columns(6)
     columns[0].metric("Learners", f"{figures.learners:,}")
     columns[1].metric("Completion rate", f"{figures.completion_rate:.0%}", help="Completed, of the learners shown.")
-    columns[2].metric("Overdue", f"{figures.overdue:,}", help="Not complete and past the due date.")
-    columns[3].metric("At risk", f"{figures.at_risk:,}", help="Not complete and due within 14 days.")
-    columns[4].metric("Expired", f"{figures.expired:,}", help="Completed, but the recertification period has passed.")
+    columns[2].metric("Pass rate", f"{figures.pass_rate:.0%}",
+                      help=f"Completed and passed every scenario asked ({pass_rule_words(rule)}), of the learners "
+                           "shown.")
+    columns[3].metric("Overdue", f"{figures.overdue:,}", help="Not complete and past the due date.")
+    columns[4].metric("At risk", f"{figures.at_risk:,}", help="Not complete and due within 14 days.")
+    columns[5].metric("Expired", f"{figures.expired:,}", help="Completed, but the recertification period has passed.")
 
 
 def home_page() -> str:
@@ -187,7 +201,7 @@ def export_panel(viewer: User, course: Course, board: DashboardData, rows: Seque
         with st.container(border=True):
             if st.button(f"Prepare {label}", key=f"prepare-{kind}", disabled=not rows):
                 with st.status(f"Preparing {label} for {len(rows):,} learners…") as status:
-                    data = _make(kind, viewer, course, rows, status.write)
+                    data = _make(kind, viewer, course, board.pass_rule, rows, status.write)
                     if data is None:
                         status.update(label=f"{label}: too large", state="error")
                     else:
@@ -200,7 +214,7 @@ def export_panel(viewer: User, course: Course, board: DashboardData, rows: Seque
                                    icon="⬇️", key=f"download-{kind}")
 
 
-def _make(kind: str, viewer: User, course: Course, rows: Sequence[CompletionRow],
+def _make(kind: str, viewer: User, course: Course, rule: PassRule, rows: Sequence[CompletionRow],
           say: Callable[[str], object]) -> bytes | None:
     if kind == "csv":
         return completion_csv(rows)
@@ -224,7 +238,7 @@ def _make(kind: str, viewer: User, course: Course, rows: Sequence[CompletionRow]
             yield batch
 
     out = io.StringIO()
-    source = XapiSource(course=course, home_page=home_page())
+    source = XapiSource(course=course, home_page=home_page(), pass_rule=rule)
     count = write_json_array(out, statements(source, rows, finished_attempts(store, viewer, user_ids), batches()))
     bar.progress(1.0, text=f"{count:,} statements written.")
     return out.getvalue().encode("utf-8")

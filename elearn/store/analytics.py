@@ -49,7 +49,10 @@ class LearnerFacts:
 
     ``lessons_done`` maps a lesson id to when it was first marked done; ``scenario_finished``
     maps each attempted scenario to the Unix time of its latest finish (``STARTED_ONLY`` if it
-    was started but never finished).
+    was started but never finished); ``best_success_score`` maps each scenario that some
+    attempt finished at a successful ending to the best first-attempt score among those
+    attempts (the pass rule, ``elearn.passing``, decides from it whether the scenario was passed:
+    the store holds no threshold).
     """
 
     user_id: int
@@ -59,8 +62,8 @@ class LearnerFacts:
     team_name: str | None
     lessons_done: dict[str, int]
     scenario_finished: dict[str, int]
+    best_success_score: dict[str, float]
     scenarios_finished: int
-    scenarios_ended_well: int
     mean_best_score: float | None
     last_activity: datetime | None
     seconds_in_scenarios: int
@@ -144,7 +147,8 @@ def learner_facts(
                 AttemptRow.scenario_id.label("scenario_id"),
                 func.max(epoch(AttemptRow.finished_at)).label("last_finished"),
                 func.max(AttemptRow.score).label("best_score"),
-                func.max(case((AttemptRow.outcome.in_(sorted(SUCCESSFUL_OUTCOMES)), 1), else_=0)).label("ended_well"),
+                func.max(case((AttemptRow.outcome.in_(sorted(SUCCESSFUL_OUTCOMES)), AttemptRow.score)))
+                .label("best_success"),
                 func.max(updated).label("last_update"),
                 func.sum(case((duration > ATTEMPT_TIME_CAP_SECONDS, ATTEMPT_TIME_CAP_SECONDS), else_=duration))
                 .label("seconds"),
@@ -159,8 +163,9 @@ def learner_facts(
                 s.user_id,
                 *(func.max(case((s.scenario_id == literal(sid), func.coalesce(s.last_finished, STARTED_ONLY))))
                   .label(f"s{index}") for index, sid in enumerate(scenarios)),
+                *(func.max(case((s.scenario_id == literal(sid), s.best_success))).label(f"b{index}")
+                  for index, sid in enumerate(scenarios)),
                 func.count(s.last_finished).label("finished"),
-                func.sum(case((s.last_finished.is_not(None), s.ended_well), else_=0)).label("ended_well"),
                 func.avg(s.best_score).label("mean_best"),
                 func.max(s.last_update).label("last_update"),
                 func.sum(s.seconds).label("seconds"),
@@ -184,8 +189,9 @@ def learner_facts(
         query = (
             select(
                 UserRow.id, UserRow.username, UserRow.display_name, UserRow.team_id, TeamRow.name,
-                a.finished, a.ended_well, a.mean_best, a.last_update, a.seconds, ld.last_lesson,
+                a.finished, a.mean_best, a.last_update, a.seconds, ld.last_lesson,
                 *(a[f"s{index}"] for index in range(len(scenarios))),
+                *(a[f"b{index}"] for index in range(len(scenarios))),
                 *(ld[f"l{index}"] for index in range(len(lessons))),
             )
             .join(UserRoleRow, and_(UserRoleRow.user_id == UserRow.id, UserRoleRow.role == Role.LEARNER.value))
@@ -345,18 +351,20 @@ def scope_fingerprint(store: Store, viewer: Viewer) -> tuple[int, ...]:
 
 
 def _facts(row: Sequence[Any], lessons: Sequence[str], scenarios: Sequence[str]) -> LearnerFacts:
-    first = 11
+    first = 10
     finishes = row[first:first + len(scenarios)]
-    lesson_times = row[first + len(scenarios):]
-    last = max((int(t) for t in (row[8], row[10]) if t is not None), default=None)
+    best_success = row[first + len(scenarios):first + 2 * len(scenarios)]
+    lesson_times = row[first + 2 * len(scenarios):]
+    last = max((int(t) for t in (row[7], row[9]) if t is not None), default=None)
     return LearnerFacts(
         user_id=row[0], username=row[1], display_name=row[2], team_id=row[3], team_name=row[4],
         scenario_finished={sid: int(t) for sid, t in zip(scenarios, finishes, strict=True) if t is not None},
+        best_success_score={sid: float(v) for sid, v in zip(scenarios, best_success, strict=True) if v is not None},
         lessons_done={lid: int(t) for lid, t in zip(lessons, lesson_times, strict=True) if t is not None},
-        scenarios_finished=int(row[5] or 0), scenarios_ended_well=int(row[6] or 0),
-        mean_best_score=float(row[7]) if row[7] is not None else None,
+        scenarios_finished=int(row[5] or 0),
+        mean_best_score=float(row[6]) if row[6] is not None else None,
         last_activity=datetime.fromtimestamp(last, UTC) if last is not None else None,
-        seconds_in_scenarios=int(row[9] or 0),
+        seconds_in_scenarios=int(row[8] or 0),
     )
 
 

@@ -27,6 +27,7 @@ from elearn.dashboard import (
     weakest_first,
 )
 from elearn.mastery import SkillMastery, estimate
+from elearn.passing import PassRule
 from elearn.store.analytics import STARTED_ONLY, ChoiceFlow, LearnerFacts, SkillEvidence
 from elearn.store.assignments import Assignment
 
@@ -43,17 +44,20 @@ def ago(days: float) -> int:
 
 
 def fact(lessons: dict[str, int] | None = None, finished: dict[str, int] | None = None, *, user_id: int = 1,
-         name: str = "Ana Pereira", username: str = "ana", team_id: int | None = 1) -> LearnerFacts:
+         name: str = "Ana Pereira", username: str = "ana", team_id: int | None = 1,
+         best_success: dict[str, float] | None = None) -> LearnerFacts:
     return LearnerFacts(user_id=user_id, username=username, display_name=name, team_id=team_id, team_name="Team A",
-                        lessons_done=lessons or {}, scenario_finished=finished or {}, scenarios_finished=0,
-                        scenarios_ended_well=0, mean_best_score=None, last_activity=None, seconds_in_scenarios=0)
+                        lessons_done=lessons or {}, scenario_finished=finished or {},
+                        best_success_score=best_success or {}, scenarios_finished=len(finished or {}),
+                        mean_best_score=None, last_activity=None, seconds_in_scenarios=0)
 
 
-def everything(days_ago: float, oldest_scenario_days_ago: float | None = None) -> LearnerFacts:
+def everything(days_ago: float, oldest_scenario_days_ago: float | None = None, *,
+               best_success: dict[str, float] | None = None) -> LearnerFacts:
     finished = {sid: ago(days_ago) for sid in WHOLE.scenarios}
     if oldest_scenario_days_ago is not None:
         finished[WHOLE.scenarios[0]] = ago(oldest_scenario_days_ago)
-    return fact({lid: ago(days_ago) for lid in WHOLE.lessons}, finished)
+    return fact({lid: ago(days_ago) for lid in WHOLE.lessons}, finished, best_success=best_success)
 
 
 def assignment(due_in_days: float | None, *, modules: tuple[str, ...] = (), recertify: int | None = None
@@ -66,9 +70,9 @@ def assignment(due_in_days: float | None, *, modules: tuple[str, ...] = (), rece
 
 
 def row_for(learner: LearnerFacts, given: Assignment | None,
-            masteries: dict[str, SkillMastery] | None = None) -> CompletionRow:
+            masteries: dict[str, SkillMastery] | None = None, *, rule: PassRule | None = None) -> CompletionRow:
     [row] = completion_rows(COURSE, [learner], {learner.user_id: given} if given else {},
-                            {learner.user_id: masteries or {}}, NOW)
+                            {learner.user_id: masteries or {}}, NOW, pass_rule=rule or PassRule())
     return row
 
 
@@ -112,6 +116,54 @@ def test_completion_and_expiry_times() -> None:
     assert row.completed_at == datetime.fromtimestamp(ago(10), UTC)
     assert row.expires_at == datetime.fromtimestamp(ago(20), UTC) + timedelta(days=90)
     assert row_for(everything(10), assignment(30)).expires_at is None
+
+
+ALL_AT = dict.fromkeys(WHOLE.scenarios, 90.0)
+MODULE_ONLY = dict.fromkeys(FIRST_MODULE.scenarios, 80.0)
+
+
+@pytest.mark.parametrize(("learner", "given", "threshold", "scenarios_passed", "course_passed"), [
+    # A successful ending at 60% is completed, not passed; at 80% it is passed.
+    (fact(finished={WHOLE.scenarios[0]: ago(1)}, best_success={WHOLE.scenarios[0]: 60.0}), None, 70, 0, False),
+    (fact(finished={WHOLE.scenarios[0]: ago(1)}, best_success={WHOLE.scenarios[0]: 80.0}), None, 70, 1, False),
+    (fact(finished={WHOLE.scenarios[0]: ago(1)}, best_success={WHOLE.scenarios[0]: 70.0}), None, 70, 1, False),
+    (fact(finished={WHOLE.scenarios[0]: ago(1)}, best_success={WHOLE.scenarios[0]: 60.0}), None, 55, 1, False),
+    (fact(finished={WHOLE.scenarios[0]: ago(1)}, best_success={WHOLE.scenarios[0]: 80.0}), None, 85, 0, False),
+    # Finished without a successful ending: nothing in best_success, nothing passed.
+    (fact(finished={WHOLE.scenarios[0]: ago(1)}), None, 0, 0, False),
+    # The whole course done: passed only if every scenario asked for was.
+    (everything(2, best_success=ALL_AT), None, 70, len(WHOLE.scenarios), True),
+    (everything(2, best_success={**ALL_AT, WHOLE.scenarios[-1]: 69.9}), None, 70, len(WHOLE.scenarios) - 1, False),
+    (everything(2, best_success={**ALL_AT, WHOLE.scenarios[-1]: 69.9}), None, 60, len(WHOLE.scenarios), True),
+    (everything(2, best_success={k: v for k, v in ALL_AT.items() if k != WHOLE.scenarios[0]}), None, 70,
+     len(WHOLE.scenarios) - 1, False),
+    (everything(2), None, 0, 0, False),
+    # A module assignment asks only its own scenarios; an incomplete course is never passed.
+    (fact({FIRST_LESSON.id: ago(5)}, dict.fromkeys(FIRST_MODULE.scenarios, ago(4)), best_success=MODULE_ONLY),
+     assignment(30, modules=(FIRST_LESSON.id,)), 70, len(FIRST_MODULE.scenarios), True),
+    (fact({FIRST_LESSON.id: ago(5)}, dict.fromkeys(FIRST_MODULE.scenarios, ago(4)), best_success=MODULE_ONLY),
+     assignment(30, modules=(FIRST_LESSON.id,)), 81, 0, False),
+    (fact({FIRST_LESSON.id: ago(5)}, dict.fromkeys(FIRST_MODULE.scenarios, ago(4)), best_success=MODULE_ONLY),
+     assignment(30), 70, len(FIRST_MODULE.scenarios), False),
+])
+def test_the_pass_rule_decides_scenarios_and_course_passed(learner: LearnerFacts, given: Assignment | None,
+                                                          threshold: float, scenarios_passed: int,
+                                                          course_passed: bool) -> None:
+    row = row_for(learner, given, rule=PassRule(threshold))
+    assert (row.scenarios_passed, row.course_passed) == (scenarios_passed, course_passed)
+    assert row.scenarios_completed == len(learner.scenario_finished)
+
+
+def test_the_summary_counts_passed_learners_in_date_only() -> None:
+    passed = row_for(everything(3, best_success=ALL_AT), assignment(40))
+    costly = row_for(everything(3, best_success=dict.fromkeys(WHOLE.scenarios, 50.0)), assignment(40))
+    lapsed = row_for(everything(100, best_success=ALL_AT), assignment(30, recertify=90))
+    assert (passed.status, costly.status, lapsed.status) == (COMPLETED, COMPLETED, EXPIRED)
+    assert (passed.course_passed, costly.course_passed, lapsed.course_passed) == (True, False, True)
+    figures = summary([passed, costly, lapsed, row_for(fact(), None)])
+    assert (figures.completed, figures.passed) == (2, 1)
+    assert figures.pass_rate == pytest.approx(0.25)
+    assert summary([]).pass_rate == 0.0
 
 
 def test_requirement_of_modules_follows_the_course_order() -> None:
@@ -191,7 +243,7 @@ def test_a_backwards_due_range_is_explained() -> None:
 def test_summary_figures() -> None:
     figures = summary(rows_for_filters())
     assert (figures.learners, figures.completed, figures.overdue, figures.not_started, figures.in_progress,
-            figures.at_risk, figures.expired) == (5, 1, 1, 2, 1, 1, 0)
+            figures.at_risk, figures.expired, figures.passed) == (5, 1, 1, 2, 1, 1, 0, 0)
     assert figures.completion_rate == pytest.approx(0.2)
     assert summary([]).completion_rate == 0.0
 

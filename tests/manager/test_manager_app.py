@@ -18,13 +18,23 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from elearn.store import Store, User, open_store, start_session, upgrade, visible_teams, visible_users
+from elearn.passing import PassRule
+from elearn.store import (
+    Store,
+    User,
+    open_store,
+    progress_for,
+    start_session,
+    upgrade,
+    visible_teams,
+    visible_users,
+)
 from elearn.store.assignments import assign, visible_assignments
 from tests.conftest import REPO
 from tests.store.conftest import build_world
 from tests.store.helpers import FAST_HASHER, World
 
-from .conftest import COURSE, Clock, play
+from .conftest import COURSE, Clock, finish_at, play
 
 VIEWS = ["Completion", "Team skills", "Answers", "Exports", "Assign"]
 SECTIONS = ["Teams", "Move people", "Upload people", "Assign"]
@@ -101,7 +111,8 @@ def test_every_dashboard_view_renders(app: App, role: str, view: str) -> None:
     at = show(open_page(signed_in(app, getattr(app.world, role)), "dashboard"), view)
     assert [t.value for t in at.title] == ["Team progress"]
     assert not at.error, [e.value for e in at.error]
-    assert [m.label for m in at.metric] == ["Learners", "Completion rate", "Overdue", "At risk", "Expired"]
+    assert [m.label for m in at.metric] == ["Learners", "Completion rate", "Pass rate", "Overdue", "At risk",
+                                            "Expired"]
 
 
 def test_the_completion_table_and_summary(app: App) -> None:
@@ -112,7 +123,8 @@ def test_the_completion_table_and_summary(app: App) -> None:
     assert all(status.startswith("🟡 in progress · at risk") for status in table["Status"])
     assert sorted(table["Details"]) == sorted(f"learner?user={u.id}" for u in (app.world.ana, app.world.abe))
     figures = {m.label: m.value for m in at.metric}
-    assert figures == {"Learners": "2", "Completion rate": "0%", "Overdue": "0", "At risk": "2", "Expired": "0"}
+    assert figures == {"Learners": "2", "Completion rate": "0%", "Pass rate": "0%", "Overdue": "0", "At risk": "2",
+                       "Expired": "0"}
 
 
 def test_filters_narrow_the_table(app: App) -> None:
@@ -138,8 +150,59 @@ def test_learner_drill_down(app: App) -> None:
     decisions = at.dataframe[-1].value
     assert len(decisions) > 0
     assert set(decisions["Scenario"]) == {COURSE.scenarios[0].title}
+    # Each decision names the answer by its words (stored by id), never by a letter or place.
+    assert set(decisions["Answer"]) <= {c.say for node in COURSE.scenarios[0].nodes for c in node.choices}
     attempts = at.dataframe[0].value
     assert list(attempts["Scenario"]) == [COURSE.scenarios[0].title]
+
+
+def passed_by_the_rule(app: App, user: User, threshold: float) -> int:
+    rule = PassRule(threshold)
+    attempts = progress_for(app.store, app.world.admin, user.id).attempts
+    return len({a.scenario_id for a in attempts if rule.passed(a.outcome, a.score)})
+
+
+def test_the_pass_threshold_setting_decides_what_the_table_counts_as_passed(app: App,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    finish_at(app.store, app.world.ana, COURSE.scenarios[1], 60.0, Clock(datetime.now(UTC) - timedelta(hours=2)))
+    seen = {}
+    for threshold in ("", "55"):
+        monkeypatch.setenv("ELEARN_PASS_THRESHOLD", threshold)
+        at = open_page(signed_in(app, app.world.manager), "dashboard")
+        table = at.dataframe[0].value
+        seen[threshold] = dict(zip(table["Learner"], table["Passed"], strict=True))
+        assert set(table["Course passed"]) == {"no"}
+        assert any(f"first-attempt score of at least {threshold or 70}%" in c.value for c in at.caption)
+    assert seen[""] == {"Ana": passed_by_the_rule(app, app.world.ana, 70),
+                        "Abe": passed_by_the_rule(app, app.world.abe, 70)}
+    assert seen["55"] == {"Ana": passed_by_the_rule(app, app.world.ana, 55),
+                          "Abe": passed_by_the_rule(app, app.world.abe, 55)}
+    assert seen["55"]["Ana"] == seen[""]["Ana"] + 1  # the 60% success counts only under the lower bar
+
+
+def test_the_drill_down_says_when_a_success_came_with_costly_mistakes(app: App) -> None:
+    finish_at(app.store, app.world.ana, COURSE.scenarios[1], 60.0, Clock(datetime.now(UTC) - timedelta(hours=2)))
+    at = open_page(signed_in(app, app.world.manager), "learner", user=str(app.world.ana.id))
+    attempts = at.dataframe[0].value
+    costly = attempts[attempts["Scenario"] == COURSE.scenarios[1].title]
+    assert list(costly["Outcome"]) == ["Resolved, with costly mistakes"]
+    assert list(costly["Passed"]) == ["no"]
+    rule = PassRule()
+    played = progress_for(app.store, app.world.admin, app.world.ana.id).attempts
+    first = next(a for a in played if a.scenario_id == COURSE.scenarios[0].id)
+    other = attempts[attempts["Scenario"] == COURSE.scenarios[0].title]
+    assert list(other["Outcome"]) == [rule.label(first.outcome, first.score)]
+    assert list(other["Passed"]) == ["yes" if rule.passed(first.outcome, first.score) else "no"]
+
+
+@pytest.mark.parametrize("page", ["dashboard", "learner"])
+def test_a_malformed_pass_threshold_is_reported_naming_the_setting(app: App, monkeypatch: pytest.MonkeyPatch,
+                                                                   page: str) -> None:
+    monkeypatch.setenv("ELEARN_PASS_THRESHOLD", "seventy")
+    at = open_page(signed_in(app, app.world.manager), page, user=str(app.world.ana.id))
+    assert [e.value for e in at.error] == ["pass_threshold (ELEARN_PASS_THRESHOLD) is 'seventy': expected a "
+                                           "percentage from 0 to 100, like 70."]
+    assert not at.dataframe
 
 
 @pytest.mark.parametrize("section", SECTIONS)
