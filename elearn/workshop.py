@@ -296,7 +296,7 @@ def _skill_name(course: Course, skill: str) -> str:
 
 # --- exports -------------------------------------------------------------------------------------
 
-CSV_COLUMNS = ("decision", "customer", "letter", "answer", "room_votes", "room_percent", "self_paced_learners",
+CSV_COLUMNS = ("decision", "customer", "choice_id", "letter", "answer", "room_votes", "room_percent", "self_paced_learners",
                "self_paced_percent", "room_took_it", "most_votes", "facilitator_overrode")
 
 
@@ -323,7 +323,7 @@ def summary_csv(review: RoomReview) -> str:
     for row in review.decisions:
         for share in row.shares:
             writer.writerow([safe_cell(value) for value in (
-                row.number, row.customer, share.letter, share.say, share.room_votes, round(100 * share.room_share),
+                row.number, row.customer, share.choice_id, share.letter, share.say, share.room_votes, round(100 * share.room_share),
                 share.self_paced if row.comparable else "",
                 round(100 * share.self_paced_share) if share.self_paced_share is not None else "",
                 "yes" if share.taken else "", "yes" if share.most_voted else "",

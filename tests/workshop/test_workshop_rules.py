@@ -206,6 +206,11 @@ def test_the_csv_export_has_one_row_per_decision_and_choice() -> None:
     assert len(rows) == sum(len(row.shares) for row in review.decisions)
     taken = [row for row in rows if row["room_took_it"] == "yes"]
     assert [row["room_votes"] for row in taken] == ["2"] * len(SHORT)
+    # Choices are named by id (stable) beside the letter the room saw (its own order).
+    assert [row["choice_id"] for row in taken] == [choice_id for _, choice_id in SHORT]
+    first = [row for row in rows if row["decision"] == "1"]
+    shown = run.choices_shown(FIRST)
+    assert [(row["choice_id"], row["letter"]) for row in first] == [(c.id, "ABCD"[i]) for i, c in enumerate(shown)]
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row.values())
 
 
