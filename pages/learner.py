@@ -10,7 +10,7 @@ from elearn.journey import completion, modules, skill_masteries
 from elearn.schema import OUTCOME_LABELS
 from elearn.store import AccessDenied, NotFound, events_for, progress_for, visible_teams
 from ui import manage
-from ui.course import current_course
+from ui.course import current_course, pass_rule
 from ui.nav import link
 from ui.store import current_store
 from ui.text import md_escape
@@ -39,8 +39,8 @@ st.title(md_escape(person.display_name or person.username))
 team = teams.get(person.team_id or -1, "no team")
 seen = f"last seen {person.last_seen_at:%d %b %Y}" if person.last_seen_at else "never signed in"
 st.caption(f"{md_escape(person.username)} · {md_escape(team)} · {seen}")
-st.progress(completion(modules(course, progress)), text="Share of the whole course done (lessons read, scenarios "
-            "finished)")
+st.progress(completion(modules(course, progress, rule=pass_rule())),
+            text="Share of the whole course done (lessons read, scenarios finished)")
 
 masteries = skill_masteries(course, progress)
 names = {skill.id: skill.name for skill in course.skills.values()}
