@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import pairwise
 
 import pytest
 
@@ -79,10 +80,10 @@ def test_progress_chart() -> None:
     assert list(figure.data[0].y) == [0.4, 0.55]
 
 
-def _colour_at(scale: list[list[object]], z: float) -> object:
+def _colour_at(scale: list[tuple[float, str]], z: float) -> str:
     """The colour a heatmap's colour scale gives ``z``; the scale must be flat on each band."""
-    for (start, low), (end, high) in zip(scale, scale[1:], strict=False):
-        if start <= z <= end and start != end:  # type: ignore[operator]
+    for (start, low), (end, high) in pairwise(scale):
+        if start <= z <= end and start != end:
             assert low == high, f"the scale blends {low} into {high} at {z}"
             return low
     raise AssertionError(f"{z} is outside the scale")
@@ -101,6 +102,6 @@ def test_heatmap_cells_are_coloured_by_the_band_of_the_figure_they_show(mastery:
     figure = skills_heatmap([("Ana", {"empathy": measured})], {"empathy": "Empathy"})
     cells = figure.data[1]
     assert cells.text[0][0] == shown
-    scale = [list(stop) for stop in cells.colorscale]
+    scale = [(float(stop[0]), str(stop[1])) for stop in cells.colorscale]
     assert _colour_at(scale, cells.z[0][0]) == BAND_COLOURS[band]
     assert f"{shown} ({band}, 6 answers)" in cells.hovertext[0][0]
