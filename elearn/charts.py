@@ -62,12 +62,17 @@ def skills_chart(masteries: Sequence[SkillMastery], names: Mapping[str, str],
         })
     unmeasured = [m for m in ordered if not m.enough_evidence]
     if unmeasured:
-        notes = [plain(_not_enough_evidence(m, (evidence_from or {}).get(m.skill))) for m in unmeasured]
+        # Short in the row, so it fits a phone; the hover and skills_in_words say it in full.
+        scenarios = [(evidence_from or {}).get(m.skill) for m in unmeasured]
         traces.append({
             "type": "scatter", "mode": "text", "name": "Not enough evidence yet", "cliponaxis": False,
             "y": [plain(names.get(m.skill, m.skill)) for m in unmeasured], "x": [0.01] * len(unmeasured),
-            "text": notes, "textposition": "middle right", "textfont": {"color": "#4b5563"},
-            "hovertext": notes, "hoverinfo": "y+text",
+            "text": [plain(f"not enough evidence yet · play '{title}'" if title else "not enough evidence yet")
+                     for title in scenarios],
+            "textposition": "middle right", "textfont": {"color": "#4b5563"},
+            "hovertext": [plain(_not_enough_evidence(m, title))
+                          for m, title in zip(unmeasured, scenarios, strict=True)],
+            "hoverinfo": "y+text",
         })
     edges = [{"type": "line", "x0": edge, "x1": edge, "y0": 0, "y1": 1, "yref": "paper",
               "line": {"dash": "dot", "color": "#6b7280"}} for edge in (NEEDS_PRACTICE_BELOW, DEVELOPING_BELOW)]

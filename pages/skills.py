@@ -12,8 +12,7 @@ from ui.course import current_course
 from ui.session import learner, link_lesson, link_scenario, my_progress
 from ui.text import md_escape
 
-SHOWN = 5
-"""How many of the recommendations "What to improve next" lists (the home page shows the first)."""
+SHOWN = 5  # how many recommendations "What to improve next" lists (home shows the first)
 
 user = learner()
 course = current_course()

@@ -37,10 +37,12 @@ def test_a_skill_without_enough_evidence_is_a_labelled_row_without_a_bar() -> No
     assert note.name == "Not enough evidence yet"
     assert note.mode == "text"
     assert list(note.y) == ["Listening", "Closing"]
-    assert list(note.text) == [
+    assert list(note.text) == ["not enough evidence yet", "not enough evidence yet · play 'Wrap &lt;b&gt;up&lt;/b&gt;'"]
+    assert list(note.hovertext) == [
         "not enough evidence yet (0 of 3 answers)",
         "not enough evidence yet (2 of 3 answers); play 'Wrap &lt;b&gt;up&lt;/b&gt;' to give it some",
     ]
+    assert all(x < 0.05 for x in note.x), "the note sits at the start of the empty row"
 
 
 def test_the_chart_in_words_names_every_skill_and_what_would_measure_it() -> None:
