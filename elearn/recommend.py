@@ -79,12 +79,11 @@ def recommendations(course: Course, progress: Progress) -> tuple[Recommendation,
     just_finished = course.scenario(finished[-1][2]) if finished else None
 
     result = []
-    measured_so_far = 0
-    for mastery in to_improve(skill_masteries(course, progress).values()):
+    for rank, mastery in enumerate(to_improve(skill_masteries(course, progress).values())):
         skill = course.skills[mastery.skill]
         practice = _practice(course, skill.id, last_played, just_finished)
-        about = _about_skill(skill, mastery, weakest=mastery.enough_evidence and measured_so_far == 0)
-        measured_so_far += mastery.enough_evidence
+        # Measured skills come first, so only the first of all can be the weakest measured one.
+        about = _about_skill(skill, mastery, weakest=rank == 0)
         reason = f"{about} {_about_practice(skill, practice, mastery.enough_evidence, just_finished)}"
         result.append(Recommendation(skill, mastery, course.lesson(skill.lesson), practice, reason))
     return tuple(result)
