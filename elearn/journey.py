@@ -1,17 +1,18 @@
-"""A learner's way through the course: module statuses, what to continue, what to do next.
+"""A learner's way through the course: module statuses, their best results, what to continue.
 
 Pure functions over the course and the learner's progress from the store; the home page only
-lays out what these return.
+lays out what these return. What to do next for one's skills is ``elearn.recommend``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from elearn.catalogue import Course
 from elearn.lessons import Lesson
-from elearn.mastery import Observation, SkillMastery, mastery_by_skill, to_improve
+from elearn.mastery import Observation, SkillMastery, mastery_by_skill
+from elearn.passing import PassRule
 from elearn.schema import SUCCESSFUL_OUTCOMES, Scenario
 from elearn.store.records import Attempt, Progress
 
@@ -57,27 +58,49 @@ class NextStep:
     scenario: Scenario | None = None
 
 
-def scenario_status(scenario: Scenario, attempts: Iterable[Attempt], progress: Progress) -> ScenarioStatus:
+def scenario_status(scenario: Scenario, attempts: Iterable[Attempt], progress: Progress, *,
+                    rule: PassRule) -> ScenarioStatus:
+    """Where the learner stands with ``scenario``. The best attempt is the best under ``rule``: a
+    passed attempt before a success with costly mistakes before an ending that failed, then the
+    higher score, then the later attempt."""
     mine = [a for a in attempts if a.scenario_id == scenario.id]
     finished = [a for a in mine if not a.in_progress]
-    best = max(finished, key=lambda a: (a.score or 0.0, a.outcome in SUCCESSFUL_OUTCOMES), default=None)
+    best = max(finished, key=lambda a: (rule.passed(a.outcome, a.score), a.outcome in SUCCESSFUL_OUTCOMES,
+                                        a.score or 0.0, a.attempt_number), default=None)
     resumable = progress.resumable.get(scenario.id)
     status = DONE if finished else IN_PROGRESS if resumable else NOT_STARTED
     return ScenarioStatus(scenario, status, best.score if best else None, best.outcome if best else None, len(mine),
                           resumable)
 
 
-def modules(course: Course, progress: Progress) -> list[Module]:
-    """The course in order: each lesson with its practice scenarios, then the capstones."""
+def best_result(status: ScenarioStatus, rule: PassRule) -> str | None:
+    """The best attempt in words, e.g. "best 85% (Resolved)" or "best 55% (Resolved, with costly
+    mistakes)" (``rule.label``); None before any finished attempt.
+
+    The score is a whole percent, unless rounding would put it on the other side of the pass
+    threshold: then it has one decimal ("best 69.6% (Resolved, with costly mistakes)"), so the
+    figure never looks like a pass the label denies, or the other way round.
+    """
+    if status.best_score is None:
+        return None
+    score = status.best_score
+    crosses = (round(score) >= rule.threshold) != (score >= rule.threshold)
+    figure = f"{score:.1f}" if crosses else f"{score:.0f}"
+    return f"best {figure}% ({rule.label(status.best_outcome, score)})"
+
+
+def modules(course: Course, progress: Progress, *, rule: PassRule) -> list[Module]:
+    """The course in order: each lesson with its practice scenarios, then the capstones; each
+    scenario's best attempt is picked under the pass ``rule``."""
     done = progress.completed_lessons
-    result = [
-        Module(lesson.title, lesson, lesson.id in done,
-               tuple(scenario_status(s, progress.attempts, progress) for s in course.practice_for(lesson)))
-        for lesson in course.lessons
-    ]
+
+    def statuses(scenarios: Iterable[Scenario]) -> tuple[ScenarioStatus, ...]:
+        return tuple(scenario_status(s, progress.attempts, progress, rule=rule) for s in scenarios)
+
+    result = [Module(lesson.title, lesson, lesson.id in done, statuses(course.practice_for(lesson)))
+              for lesson in course.lessons]
     if course.capstones:
-        result.append(Module("Capstone scenarios", None, True,
-                             tuple(scenario_status(s, progress.attempts, progress) for s in course.capstones)))
+        result.append(Module("Capstone scenarios", None, True, statuses(course.capstones)))
     return result
 
 
@@ -100,29 +123,10 @@ def continue_where_left_off(course: Course, progress: Progress) -> NextStep | No
         scenario = course.scenario(attempt.scenario_id)
         if scenario is not None:
             return NextStep(f"You were in the middle of '{scenario.title}'.", scenario=scenario)
-    for module in modules(course, progress):
+    for module in modules(course, progress, rule=PassRule()):  # statuses only: no best attempt
         if module.lesson is not None and not module.lesson_done:
             return NextStep(f"Next in the course: '{module.lesson.title}'.", lesson=module.lesson)
         for status in module.scenarios:
             if status.status != DONE:
                 return NextStep(f"Next in the course: practise '{status.scenario.title}'.", scenario=status.scenario)
     return None
-
-
-def recommended(course: Course, progress: Progress, masteries: Mapping[str, SkillMastery]) -> NextStep | None:
-    """A step aimed at the learner's weakest skill: its lesson and the scenario that practises it best."""
-    ranked = to_improve(masteries.values())
-    if not ranked:
-        return None
-    weakest = ranked[0]
-    skill = course.skills[weakest.skill]
-    lesson = course.lesson(skill.lesson)
-    played = {a.scenario_id for a in progress.attempts if not a.in_progress}
-    exercising = [s for s in course.scenarios if skill.id in s.skills]
-    exercising.sort(key=lambda s: (s.id in played, s.capstone, -sum(skill.id in c.evidence for n in s.nodes
-                                                                    for c in n.choices)))
-    if weakest.enough_evidence:
-        reason = f"{skill.name} is your weakest skill so far ({weakest.mastery:.0%})."
-    else:
-        reason = f"We don't have enough evidence about your {skill.name.lower()} yet."
-    return NextStep(reason, lesson=lesson, scenario=exercising[0] if exercising else None)

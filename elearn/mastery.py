@@ -9,6 +9,10 @@ learner who improves sees it. With S the weighted successes and F the weighted f
     uncertainty = standard deviation of Beta(1 + S, 1 + F)
 
 Below ``MIN_OBSERVATIONS`` observations the estimate is shown as "not enough evidence yet".
+
+Bands are decided on the figure the learner reads, the mastery rounded to a whole percent
+(``shown_percent``): a skill shown as 60% is "developing", never "needs practice (below 60%)",
+even when the estimate itself is 0.596. Charts draw the same rounded figure.
 """
 
 from __future__ import annotations
@@ -27,6 +31,22 @@ NEEDS_PRACTICE_BELOW = 0.6
 DEVELOPING_BELOW = 0.8
 
 BANDS = ("not enough evidence", "needs practice", "developing", "proficient")
+
+
+def shown_percent(share: float) -> int:
+    """``share`` (0 to 1) as the whole percent the app shows: the number ``f"{share:.0%}"`` prints
+    (both round half to even on the same float)."""
+    return round(share * 100)
+
+
+def band_of(percent: int) -> str:
+    """The band of a measured mastery shown as ``percent``: the one banding rule, used by
+    ``SkillMastery.band`` and every chart that colours a mastery."""
+    if percent < shown_percent(NEEDS_PRACTICE_BELOW):
+        return "needs practice"
+    if percent < shown_percent(DEVELOPING_BELOW):
+        return "developing"
+    return "proficient"
 
 
 @dataclass(frozen=True)
@@ -50,14 +70,21 @@ class SkillMastery:
         return self.observations >= MIN_OBSERVATIONS
 
     @property
+    def percent(self) -> int:
+        """The mastery as the whole percent shown to people (see ``shown_percent``)."""
+        return shown_percent(self.mastery)
+
+    @property
+    def shown(self) -> str:
+        """The mastery as text, e.g. "60%"."""
+        return f"{self.percent}%"
+
+    @property
     def band(self) -> str:
+        """The band of the figure shown (``band_of(self.percent)``), or "not enough evidence"."""
         if not self.enough_evidence:
             return "not enough evidence"
-        if self.mastery < NEEDS_PRACTICE_BELOW:
-            return "needs practice"
-        if self.mastery < DEVELOPING_BELOW:
-            return "developing"
-        return "proficient"
+        return band_of(self.percent)
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from collections.abc import Mapping, Sequence
 
 import plotly.graph_objects as go
 
-from elearn.charts import BAND_COLOURS, FONT
+from elearn.charts import BAND_COLOURS, FONT, plain
 from elearn.dashboard import DecisionCounts, PathLink
-from elearn.mastery import DEVELOPING_BELOW, MIN_OBSERVATIONS, NEEDS_PRACTICE_BELOW, SkillMastery
+from elearn.mastery import DEVELOPING_BELOW, MIN_OBSERVATIONS, NEEDS_PRACTICE_BELOW, SkillMastery, shown_percent
 from elearn.schema import OUTCOME_LABELS, Scenario
 
 RATING_COLOURS = {"good": BAND_COLOURS["proficient"], "partial": BAND_COLOURS["developing"],
@@ -40,10 +40,10 @@ def skills_heatmap(learners: Sequence[tuple[str, Mapping[str, SkillMastery]]], s
             mastery = masteries.get(skill)
             observations = mastery.observations if mastery else 0
             if mastery is not None and mastery.enough_evidence:
-                row.append(mastery.mastery)
+                row.append(mastery.percent / 100)  # the figure shown, so the colour agrees with the label
                 blank.append(None)
-                words.append(f"{mastery.mastery:.0%}")
-                tips.append(f"{label} · {name}: {mastery.mastery:.0%} ({mastery.band}, {observations} answers)")
+                words.append(mastery.shown)
+                tips.append(f"{label} · {name}: {mastery.shown} ({mastery.band}, {observations} answers)")
             else:
                 row.append(None)
                 blank.append(0)
@@ -53,9 +53,12 @@ def skills_heatmap(learners: Sequence[tuple[str, Mapping[str, SkillMastery]]], s
         unmeasured.append(blank)
         texts.append(words)
         hover.append(tips)
-    scale = [[0, BAND_COLOURS["needs practice"]], [NEEDS_PRACTICE_BELOW, BAND_COLOURS["needs practice"]],
-             [NEEDS_PRACTICE_BELOW, BAND_COLOURS["developing"]], [DEVELOPING_BELOW, BAND_COLOURS["developing"]],
-             [DEVELOPING_BELOW, BAND_COLOURS["proficient"]], [1, BAND_COLOURS["proficient"]]]
+    # Cells hold whole percents, so a colour edge half a percent below each band edge gives every
+    # cell its band's colour (``mastery.band_of``): 59% is "needs practice", 60% "developing".
+    low, high = ((shown_percent(edge) - 0.5) / 100 for edge in (NEEDS_PRACTICE_BELOW, DEVELOPING_BELOW))
+    scale = [[0, BAND_COLOURS["needs practice"]], [low, BAND_COLOURS["needs practice"]],
+             [low, BAND_COLOURS["developing"]], [high, BAND_COLOURS["developing"]],
+             [high, BAND_COLOURS["proficient"]], [1, BAND_COLOURS["proficient"]]]
     cells = {"type": "heatmap", "x": names, "y": labels, "xgap": 2, "ygap": 2, "hoverinfo": "text",
              "hovertext": hover}
     traces = [
@@ -117,11 +120,6 @@ def paths_sankey(scenario: Scenario, links: Sequence[PathLink]) -> go.Figure:
         "title": {"text": "Paths through the scenario (first answers, first attempts)", "font": {"size": 17}},
         "font": FONT, "height": 420, "margin": {"l": 10, "r": 10, "t": 50, "b": 10},
     }})
-
-
-def plain(text: str) -> str:
-    """``text`` as plotly shows it literally: it reads a few HTML tags (links too) in labels."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _short(text: str, limit: int) -> str:

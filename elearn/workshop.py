@@ -29,7 +29,7 @@ from elearn.endings import debrief_for
 from elearn.engine import ScenarioRun
 from elearn.errors import ElearnError
 from elearn.exports import inert
-from elearn.mastery import NEEDS_PRACTICE_BELOW
+from elearn.mastery import band_of, shown_percent
 from elearn.schema import OUTCOME_LABELS, RATING_CREDIT, Choice, Node, Scenario
 
 LETTERS = "ABCD"
@@ -182,7 +182,8 @@ class SkillStruggle:
 
     @property
     def struggled(self) -> bool:
-        return self.credit < NEEDS_PRACTICE_BELOW
+        """Below the "needs practice" edge, judged on the rounded figure shown (59.6% shows as 60%: not struggled)."""
+        return band_of(shown_percent(self.credit)) == "needs practice"
 
 
 @dataclass(frozen=True)
@@ -296,8 +297,8 @@ def _skill_name(course: Course, skill: str) -> str:
 
 # --- exports -------------------------------------------------------------------------------------
 
-CSV_COLUMNS = ("decision", "customer", "choice_id", "letter", "answer", "room_votes", "room_percent", "self_paced_learners",
-               "self_paced_percent", "room_took_it", "most_votes", "facilitator_overrode")
+CSV_COLUMNS = ("decision", "customer", "choice_id", "letter", "answer", "room_votes", "room_percent",
+               "self_paced_learners", "self_paced_percent", "room_took_it", "most_votes", "facilitator_overrode")
 
 
 def scores_line(review: RoomReview) -> str:
@@ -323,7 +324,8 @@ def summary_csv(review: RoomReview) -> str:
     for row in review.decisions:
         for share in row.shares:
             writer.writerow([safe_cell(value) for value in (
-                row.number, row.customer, share.choice_id, share.letter, share.say, share.room_votes, round(100 * share.room_share),
+                row.number, row.customer, share.choice_id, share.letter, share.say, share.room_votes,
+                round(100 * share.room_share),
                 share.self_paced if row.comparable else "",
                 round(100 * share.self_paced_share) if share.self_paced_share is not None else "",
                 "yes" if share.taken else "", "yes" if share.most_voted else "",

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from elearn.journey import completion, continue_where_left_off, modules, recommended, skill_masteries
-from elearn.schema import CHANNEL_LABELS, OUTCOME_LABELS
-from ui.course import current_course
+from elearn.journey import best_result, completion, continue_where_left_off, modules
+from elearn.recommend import recommendations
+from elearn.schema import CHANNEL_LABELS
+from ui.course import current_course, pass_rule
 from ui.nav import link
 from ui.session import learner, link_lesson, link_scenario, my_progress, status_badge
 from ui.text import md_escape
@@ -15,7 +16,8 @@ from ui.text import md_escape
 user = learner()
 course = current_course()
 progress = my_progress(user)
-course_modules = modules(course, progress)
+rule = pass_rule()
+course_modules = modules(course, progress, rule=rule)
 
 st.title("Calm under fire")
 st.markdown(f"Welcome, **{md_escape(user.display_name or user.username)}**. Read a short lesson, then practise it "
@@ -37,13 +39,16 @@ with left, st.container(border=True):
             link_lesson(step.lesson.id, f"Read: {step.lesson.title}", icon="▶️")
 with right, st.container(border=True):
     st.markdown("**Recommended next**")
-    advice = recommended(course, progress, skill_masteries(course, progress))
-    if advice is not None:
-        st.caption(advice.reason)
+    # The first of My skills' "What to improve next": the same function, so the two always agree.
+    advice = next(iter(recommendations(course, progress)), None)
+    if advice is None:
+        st.caption("Every skill is proficient. Replay a capstone scenario now and then to keep it that way.")
+    else:
+        st.caption(md_escape(advice.reason))
         if advice.lesson is not None:
-            link_lesson(advice.lesson.id, advice.lesson.title)
+            link_lesson(advice.lesson.id, f"Lesson: {advice.lesson.title}")
         if advice.scenario is not None:
-            link_scenario(advice.scenario.id, advice.scenario.title)
+            link_scenario(advice.scenario.id, f"Practise: {advice.scenario.title}")
 
 link("job_aid", "The course on one page: the job aid, to print and keep by your desk", icon="🧾")
 
@@ -55,9 +60,8 @@ for number, module in enumerate(course_modules, start=1):
             done = " ✓" if module.lesson_done else ""
             link_lesson(module.lesson.id, f"Lesson · {module.lesson.meta.minutes} min{done}")
         for item in module.scenarios:
-            best = ""
-            if item.best_score is not None:
-                best = f" · best {item.best_score:.0f}% ({OUTCOME_LABELS.get(item.best_outcome or '', '')})"
+            result = best_result(item, rule)
+            best = f" · {result}" if result else ""
             channel = CHANNEL_LABELS[item.scenario.channel]
             link_scenario(item.scenario.id, f"{item.scenario.title} · {channel} · {item.status}{best}")
 

@@ -39,8 +39,8 @@ st.title(md_escape(person.display_name or person.username))
 team = teams.get(person.team_id or -1, "no team")
 seen = f"last seen {person.last_seen_at:%d %b %Y}" if person.last_seen_at else "never signed in"
 st.caption(f"{md_escape(person.username)} · {md_escape(team)} · {seen}")
-st.progress(completion(modules(course, progress)), text="Share of the whole course done (lessons read, scenarios "
-            "finished)")
+st.progress(completion(modules(course, progress, rule=pass_rule())),
+            text="Share of the whole course done (lessons read, scenarios finished)")
 
 masteries = skill_masteries(course, progress)
 names = {skill.id: skill.name for skill in course.skills.values()}

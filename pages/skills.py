@@ -1,43 +1,50 @@
-"""My skills: mastery of all twelve skills with its uncertainty, what to improve next, and progress."""
+"""My skills: mastery of every skill with its uncertainty, what to improve next, and progress."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from elearn.charts import progress_chart, skills_chart
+from elearn.charts import progress_chart, skills_chart, skills_in_words
 from elearn.journey import skill_masteries
-from elearn.mastery import MIN_OBSERVATIONS, Observation, history, to_improve
+from elearn.mastery import MIN_OBSERVATIONS, Observation, history
+from elearn.recommend import recommendations
 from ui.course import current_course
 from ui.session import learner, link_lesson, link_scenario, my_progress
+from ui.text import md_escape
+
+SHOWN = 5  # how many recommendations "What to improve next" lists (home shows the first)
 
 user = learner()
 course = current_course()
 progress = my_progress(user)
-masteries = skill_masteries(course, progress)
+masteries = list(skill_masteries(course, progress).values())
+advice = recommendations(course, progress)
 names = {skill.id: skill.name for skill in course.skills.values()}
+# The scenario that would give each skill without enough evidence some: the recommendations' pick.
+evidence_from = {item.skill.id: item.scenario.title for item in advice
+                 if not item.enough_evidence and item.scenario is not None}
 
 st.title("My skills")
 st.caption(f"Estimated from your first answer at each decision. Below {MIN_OBSERVATIONS} answers a skill shows "
            "as 'not enough evidence yet'. Bands: needs practice below 60%, developing below 80%, proficient above.")
-st.plotly_chart(skills_chart(list(masteries.values()), names), config={"displayModeBar": False})
+st.plotly_chart(skills_chart(masteries, names, evidence_from), config={"displayModeBar": False})
+with st.expander("The chart in words"):
+    st.markdown("\n".join(f"- {md_escape(line)}" for line in skills_in_words(masteries, names, evidence_from)))
 
 st.subheader("What to improve next")
-ranked = to_improve(masteries.values())
-if not ranked:
+if not advice:
     st.success("Every skill is proficient. Replay a capstone scenario now and then to keep it that way.")
-for mastery in ranked[:5]:
-    skill = course.skills[mastery.skill]
+for item in advice[:SHOWN]:
     with st.container(border=True):
-        shown = f"{mastery.mastery:.0%} ± {mastery.uncertainty:.0%}" if mastery.enough_evidence else \
-            f"not enough evidence yet ({mastery.observations} of {MIN_OBSERVATIONS} answers)"
-        st.markdown(f"**{skill.name}** · {shown}")
-        st.caption(skill.description)
-        lesson = course.lesson(skill.lesson)
-        if lesson is not None:
-            link_lesson(lesson.id, f"Lesson: {lesson.title}")
-        practice = next((s for s in course.scenarios if skill.id in s.skills and not s.capstone), None)
-        if practice is not None:
-            link_scenario(practice.id, f"Practise: {practice.title}")
+        shown = f"{item.mastery.shown} ± {item.mastery.uncertainty:.0%}" if item.enough_evidence else \
+            f"not enough evidence yet ({item.mastery.observations} of {MIN_OBSERVATIONS} answers)"
+        st.markdown(f"**{md_escape(item.skill.name)}** · {shown}")
+        st.caption(md_escape(item.skill.description))
+        st.caption(md_escape(item.reason))
+        if item.lesson is not None:
+            link_lesson(item.lesson.id, f"Lesson: {item.lesson.title}")
+        if item.scenario is not None:
+            link_scenario(item.scenario.id, f"Practise: {item.scenario.title}")
 
 points = history(course.skills, [Observation(e.skill, e.rating, e.occurred_at) for e in progress.evidence])
 if len(points) >= 2:

@@ -6,8 +6,19 @@ import math
 from datetime import datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from elearn.mastery import Observation, estimate, history, mastery_by_skill, to_improve
+from elearn.mastery import (
+    Observation,
+    SkillMastery,
+    band_of,
+    estimate,
+    history,
+    mastery_by_skill,
+    shown_percent,
+    to_improve,
+)
 
 
 def test_no_evidence_is_the_prior() -> None:
@@ -48,6 +59,34 @@ def test_uncertainty_shrinks_with_evidence() -> None:
 ])
 def test_bands(ratings: list[str], band: str) -> None:
     assert estimate("x", ratings).band == band
+
+
+@pytest.mark.parametrize(("mastery", "shown", "band"), [
+    (0.594, "59%", "needs practice"),
+    (0.595, "60%", "developing"),   # 59.5 rounds half to even: 60, as f"{0.595:.0%}" prints
+    (0.596, "60%", "developing"),
+    (0.6, "60%", "developing"),
+    (0.7949, "79%", "developing"),
+    (0.795, "80%", "proficient"),
+    (0.8, "80%", "proficient"),
+    (0.0, "0%", "needs practice"),
+    (1.0, "100%", "proficient"),
+])
+def test_the_band_is_decided_on_the_figure_shown(mastery: float, shown: str, band: str) -> None:
+    measured = SkillMastery("empathy", mastery, 0.1, 5)
+    assert (measured.shown, measured.band) == (shown, band)
+    assert measured.shown == f"{mastery:.0%}"
+
+
+@given(st.floats(min_value=0, max_value=1))
+def test_shown_percent_is_what_the_page_prints(share: float) -> None:
+    assert f"{shown_percent(share)}%" == f"{share:.0%}"
+    # The band agrees with the printed figure: nothing printed as 60% or more is "needs practice".
+    assert (band_of(shown_percent(share)) == "needs practice") == (shown_percent(share) < 60)
+
+
+def test_too_little_evidence_has_no_band_whatever_the_figure() -> None:
+    assert SkillMastery("empathy", 0.9, 0.1, 2).band == "not enough evidence"
 
 
 def test_mastery_by_skill_orders_observations_by_time() -> None:
