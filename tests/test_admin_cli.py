@@ -30,7 +30,7 @@ def test_admin_create_then_sign_in(tmp_path: Path) -> None:
                  data_dir=tmp_path)
     assert result.returncode == 0, result.stderr
     store = open_store(None, tmp_path)
-    user = authenticate(store, "root-admin", "a long passphrase", datetime.now(UTC))
+    user = authenticate(store, "root-admin", "a long passphrase", datetime.now(UTC), client="test")
     assert isinstance(user, User)
     assert Role.ADMIN in user.roles
 

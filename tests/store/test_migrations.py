@@ -71,7 +71,7 @@ def test_database_at_first_revision_upgrades_with_its_data(store: Store) -> None
     upgrade(fresh)
 
     assert current_revision(fresh) == head_revision() != FIRST
-    olga = authenticate(fresh, "olga", PASSWORD, NOW)
+    olga = authenticate(fresh, "olga", PASSWORD, NOW, client="test")
     assert isinstance(olga, User)
     assert olga.roles == frozenset({Role.LEARNER})
     progress = progress_for(fresh, olga, olga.id)
