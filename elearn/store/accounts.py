@@ -7,10 +7,10 @@ throttled attempt costs no Argon2 verification:
 - ``SIGN_IN``, per username and client address: the limit one guesser meets on one account.
 - ``SIGN_IN_CLIENT``, per client address: one client trying many usernames.
 - ``SIGN_IN_ACCOUNT``, per username from everywhere: many clients guessing one account. It only
-  holds back clients that have already failed on this account: a client with a clean record on
-  it always gets its attempt, so strangers can slow an account's guessers but never lock its
-  owner (or an administrator) out. The price: once an account is under attack, each new client
-  gets one guess at it, then waits with the rest.
+  holds back clients that have already failed on this account twice (``ACCOUNT_HOLDS_AFTER``):
+  a client with a clean record on it always gets its attempt, so strangers can slow an
+  account's guessers but never lock its owner (or an administrator) out. The price: once an
+  account is under attack, each new client gets two guesses at it, then waits with the rest.
 
 There is no hard lock anywhere, only delays that grow to at most 15 minutes between tries.
 
@@ -50,6 +50,9 @@ SIGN_IN_CLIENT = ThrottleRule("sign-in-client", free=30, first_delay=timedelta(s
 SIGN_IN_ACCOUNT = ThrottleRule("sign-in-account", free=20, first_delay=timedelta(seconds=30),
                                max_delay=timedelta(minutes=15), forget_after=timedelta(hours=1))
 """Per username, from every client: holds back only clients that already failed on the account."""
+ACCOUNT_HOLDS_AFTER = 2
+"""Failures a client may have on an account before the account's own budget holds it back: the
+owner, on a device of their own, may mistype once while strangers hammer and still get in."""
 SETUP_TOKEN_TTL = timedelta(hours=24)
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@+-]{0,63}$")
 
@@ -150,9 +153,9 @@ def authenticate(
     def admit(conn: Connection) -> tuple[Throttled | None, int | None, str | None]:
         states = lock_buckets(conn, buckets, now)
         own, by_client, on_account = states[pair], states[buckets[1]], states[buckets[2]]
-        # The account-wide bucket waves through a client with a clean record on this account:
-        # that is how its owner still gets in while strangers hammer it.
-        holding = [own, by_client] + ([on_account] if own.count > 0 else [])
+        # The account-wide bucket waves through a client with (nearly) clean record on this
+        # account: that is how its owner still gets in while strangers hammer it.
+        holding = [own, by_client] + ([on_account] if own.count >= ACCOUNT_HOLDS_AFTER else [])
         refused = refusal(holding, now)
         if refused is not None:
             return refused, None, None
