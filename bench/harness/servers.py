@@ -136,7 +136,9 @@ def spawn_streamlit(script: str, env: dict[str, str], log: Path, flags: list[str
                     port: int | None = None) -> Server:
     """Start ``streamlit run script`` on ``port`` (else a free loopback port), without waiting for it to be ready."""
     port = port or free_port()
-    environment = {**os.environ, **env}
+    # As deployed (deploy/README.md): Streamlit's server trusts no X-Forwarded-* header itself, so
+    # ELEARN_TRUSTED_PROXIES alone decides (serve.py).
+    environment = {**os.environ, "FORWARDED_ALLOW_IPS": "", **env}
     if "ELEARN_DATABASE_URL" not in env:
         environment.pop("ELEARN_DATABASE_URL", None)
     with log.open("wb") as handle:
