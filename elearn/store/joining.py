@@ -16,12 +16,14 @@ from elearn.store.db import Store
 from elearn.store.records import Throttled
 from elearn.store.throttle import Bucket, ThrottleRule, forgive_attempt, take_attempt
 
-JOIN_ATTEMPTS = ThrottleRule("room-join", free=120, first_delay=timedelta(seconds=1), max_delay=timedelta(minutes=1),
+JOIN_ATTEMPTS = ThrottleRule("room-join", free=300, first_delay=timedelta(seconds=1), max_delay=timedelta(minutes=1),
                              forget_after=timedelta(minutes=10))
-"""Every join from one client: 120, then 1 s, 2 s, ... at most a minute apart, until it is quiet for 10 minutes."""
+"""Every join from one client (several rooms at one venue may share an address): 300, then 1 s,
+2 s, ... at most a minute apart, until it is quiet for 10 minutes."""
 CODE_GUESSES = ThrottleRule("room-code", free=10, first_delay=timedelta(seconds=5), max_delay=timedelta(minutes=15),
                             forget_after=timedelta(hours=1))
-"""Wrong join codes from one client: 10, then 5 s, 10 s, ... at most 15 minutes apart, until it is quiet for an hour."""
+"""Wrong join codes from one client: 10, then 5 s, 10 s, ... at most 15 minutes apart, until it is
+quiet for an hour."""
 
 
 def join_buckets(client: str) -> tuple[Bucket, Bucket]:
