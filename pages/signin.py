@@ -15,6 +15,7 @@ from elearn.store import (
 )
 from ui.auth import client_address, sign_in, sso_configured, wait_phrase
 from ui.store import current_store, now, setting
+from ui.text import md_escape
 
 store = current_store()
 st.title("Calm under fire")
@@ -31,7 +32,7 @@ if sso_configured():
     with panes["Sign in"]:
         problem = st.session_state.pop("_sso_problem", "")
         if problem:
-            st.error(problem)
+            st.error(md_escape(problem))  # it quotes the e-mail the identity provider sent
         st.button("Sign in with your organisation account", type="primary", icon="🏢", on_click=st.login,
                   key="sso-sign-in")
         st.caption("Or with a username and password:")
