@@ -153,7 +153,7 @@ def authenticate(
     def admit(conn: Connection) -> tuple[Throttled | None, int | None, str | None]:
         states = lock_buckets(conn, buckets, now)
         own, by_client, on_account = states[pair], states[buckets[1]], states[buckets[2]]
-        # The account-wide bucket waves through a client with (nearly) clean record on this
+        # The account-wide bucket waves through a client with a nearly clean record on this
         # account: that is how its owner still gets in while strangers hammer it.
         holding = [own, by_client] + ([on_account] if own.count >= ACCOUNT_HOLDS_AFTER else [])
         refused = refusal(holding, now)
