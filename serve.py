@@ -1,7 +1,8 @@
 """The server entry point: ``streamlit run serve.py``.
 
 Streamlit runs ``app.py`` as the page script; this file adds the app's own HTTP routes (the
-session cookie) through ``st.App``.
+session cookie) and, in front of everything, the middleware that believes ``X-Forwarded-*``
+headers from trusted proxies only and hides Streamlit's metrics (``ui/proxy.py``).
 """
 
 # Imported here, once, in the main thread before any session runs. plotly and narwhals look
@@ -9,14 +10,20 @@ session cookie) through ``st.App``.
 # is still importing pandas, another's chart then finds a half-initialised module and fails
 # ("partially initialized module 'pandas' has no attribute 'Series'", seen under load with 120
 # learners, docs/performance.md).
+import os
+import sys
+
 import numpy  # noqa: F401
 import pandas  # noqa: F401
 import plotly.graph_objects  # noqa: F401
 import pyarrow  # noqa: F401
 import streamlit as st
+from starlette.middleware import Middleware
 from streamlit.runtime.pages_manager import PagesManager
 
+from ui.proxy import ProxyHeaders, TrustedProxies, parse_trusted_proxies
 from ui.routes import ROUTES
+from ui.store import setting
 
 # A `pages/` folder beside the main script makes Streamlit fall back to its old multipage mode
 # (every file in it a page of its own, run without app.py) until the first st.navigation call in
@@ -24,4 +31,14 @@ from ui.routes import ROUTES
 # script without app.py's frame. Pages re-check the session themselves as well.
 PagesManager.uses_pages_directory = False
 
-app = st.App("app.py", routes=ROUTES)
+# Streamlit's server (uvicorn) applies X-Forwarded-For/Proto itself, from the addresses in
+# FORWARDED_ALLOW_IPS (127.0.0.1 and ::1 when unset), before this file is even imported. Started
+# with FORWARDED_ALLOW_IPS set to nothing, as the Makefile, the Dockerfile and deploy/README.md
+# do, it trusts no one and ELEARN_TRUSTED_PROXIES alone decides.
+if os.environ.get("FORWARDED_ALLOW_IPS") != "":
+    print("Warning: Streamlit's server trusts X-Forwarded-For/Proto from "
+          f"{os.environ.get('FORWARDED_ALLOW_IPS') or '127.0.0.1,::1'} whatever ELEARN_TRUSTED_PROXIES says. "
+          "Start it with FORWARDED_ALLOW_IPS= (empty), as deploy/README.md shows.", file=sys.stderr, flush=True)
+
+PROXIES = TrustedProxies(parse_trusted_proxies(setting("trusted_proxies", "")))
+app = st.App("app.py", routes=ROUTES, middleware=[Middleware(ProxyHeaders, proxies=PROXIES)])

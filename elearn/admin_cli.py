@@ -1,4 +1,4 @@
-"""``python -m elearn db upgrade`` and ``python -m elearn admin create``: the server's own shell tools."""
+"""``python -m elearn db upgrade``, ``admin create`` and ``admin confirm-email``: the server's own shell tools."""
 
 from __future__ import annotations
 
@@ -11,7 +11,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from elearn.store import AccountError, Store, create_admin, open_store, resolve_database_url, upgrade
+from elearn.store import (
+    AccountError,
+    NotFound,
+    Store,
+    confirm_email_by_username,
+    create_admin,
+    open_store,
+    resolve_database_url,
+    upgrade,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -42,6 +51,8 @@ def run_db(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def run_admin(args: argparse.Namespace, out: TextIO) -> int:
+    if args.admin_command == "confirm-email":
+        return run_confirm_email(args, out)
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
@@ -59,4 +70,17 @@ def run_admin(args: argparse.Namespace, out: TextIO) -> int:
     finally:
         store.dispose()
     print(f"Administrator '{user.username}' created. Sign in with it in the app.", file=out)
+    return 0
+
+
+def run_confirm_email(args: argparse.Namespace, out: TextIO) -> int:
+    store = store_from_args(args)
+    try:
+        user = confirm_email_by_username(store, args.username)
+    except (AccountError, NotFound) as error:
+        print(f"Not confirmed: {error}", file=sys.stderr)
+        return 1
+    finally:
+        store.dispose()
+    print(f"Confirmed {user.email} as the e-mail of '{user.username}': single sign-on may now link to it.", file=out)
     return 0

@@ -57,6 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--password-stdin", action="store_true",
                         help="read the password from standard input instead of prompting")
     _database_options(create)
+    confirm = admin.add_parser("confirm-email", help="confirm that an account's e-mail is its owner's, so "
+                               "single sign-on may link to it (self-registered addresses start unconfirmed)")
+    confirm.add_argument("--username", required=True)
+    _database_options(confirm)
     demo = commands.add_parser("demo", help="fill a new database with made-up teams, learners and progress")
     demo.add_argument("--learners", type=int, default=200, help="how many learners to make up (default: 200)")
     demo.add_argument("--seed", type=int, default=0, help="random seed (same seed, same data)")

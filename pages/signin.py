@@ -13,8 +13,9 @@ from elearn.store import (
     claim_setup_token,
     register,
 )
-from ui.auth import sign_in, sso_configured
+from ui.auth import client_address, sign_in, sso_configured, wait_phrase
 from ui.store import current_store, now, setting
+from ui.text import md_escape
 
 store = current_store()
 st.title("Calm under fire")
@@ -31,7 +32,7 @@ if sso_configured():
     with panes["Sign in"]:
         problem = st.session_state.pop("_sso_problem", "")
         if problem:
-            st.error(problem)
+            st.error(md_escape(problem))  # it quotes the e-mail the identity provider sent
         st.button("Sign in with your organisation account", type="primary", icon="🏢", on_click=st.login,
                   key="sso-sign-in")
         st.caption("Or with a username and password:")
@@ -40,9 +41,9 @@ with panes["Sign in"], st.form("sign-in"):
     username = st.text_input("Username", autocomplete="username", key="signin-username")
     password = st.text_input("Password", type="password", autocomplete="current-password", key="signin-password")
     if st.form_submit_button("Sign in", type="primary"):
-        result = authenticate(store, username, password, now())
+        result = authenticate(store, username, password, now(), client=client_address())
         if isinstance(result, Throttled):
-            st.error(f"Too many attempts. Try again after {result.retry_after:%H:%M} UTC.", icon="⏳")
+            st.error(f"Too many sign-in attempts. Wait {wait_phrase(result)}, then try again.", icon="⏳")
         elif result is None:
             st.error("That username and password don't match an account. Check them and try again.")
         else:

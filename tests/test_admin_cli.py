@@ -7,7 +7,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from elearn.store import Role, User, authenticate, open_store
+from elearn.store import Role, User, authenticate, open_store, register, upgrade, user_by_email
 
 from .conftest import REPO
 
@@ -30,7 +30,7 @@ def test_admin_create_then_sign_in(tmp_path: Path) -> None:
                  data_dir=tmp_path)
     assert result.returncode == 0, result.stderr
     store = open_store(None, tmp_path)
-    user = authenticate(store, "root-admin", "a long passphrase", datetime.now(UTC))
+    user = authenticate(store, "root-admin", "a long passphrase", datetime.now(UTC), client="test")
     assert isinstance(user, User)
     assert Role.ADMIN in user.roles
 
@@ -41,3 +41,17 @@ def test_admin_create_refuses_a_weak_password(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.startswith("Not created:")
     assert "Traceback" not in result.stderr
+
+
+def test_admin_confirm_email_lets_single_sign_on_trust_a_self_registered_address(tmp_path: Path) -> None:
+    store = open_store(None, tmp_path)
+    upgrade(store)
+    register(store, username="ana", display_name="Ana", password="a long passphrase", email="ana@example.com",
+             now=datetime.now(UTC), allow_self_registration=True)
+    assert not user_by_email(store, "ana@example.com").email_verified  # type: ignore[union-attr]
+    result = run("admin", "confirm-email", "--username", "ana", data_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Confirmed ana@example.com as the e-mail of 'ana': single sign-on may now link to it.\n"
+    assert user_by_email(store, "ana@example.com").email_verified  # type: ignore[union-attr]
+    unknown = run("admin", "confirm-email", "--username", "nobody", data_dir=tmp_path)
+    assert (unknown.returncode, unknown.stderr) == (1, "Not confirmed: There is no user 'nobody'.\n")

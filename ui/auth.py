@@ -1,28 +1,45 @@
 """Who is signed in, checked on the server on every script run.
 
 A session is a random token whose SHA-256 the store keeps. This browser tab holds the token in
-``st.session_state``; to survive a reload or a new tab it is also put in an HttpOnly, SameSite
-cookie by the app's own route (``ui/routes.py``): the page asks the route to set it, because a
-script cannot set response cookies. Each run looks the token up in the store, so a signed-out
-or expired session is refused at once, whatever the browser still holds.
+``st.session_state`` (server memory, never the page). To survive a reload or a new tab the
+session also gets an HttpOnly, SameSite cookie from the app's own route (``ui/routes.py``),
+because a script cannot set response cookies: the page receives a one-time exchange code, good
+for seconds, posts it to the route, which answers with the cookie, and then removes the script
+that carried the code. Each run looks the token up in the store, so a signed-out or expired
+session is refused at once, whatever the browser still holds.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import secrets as random_ids
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 import streamlit as st
 
-from elearn.store import Role, User, create_user, end_session, session_user, start_session, user_by_email
+from elearn.store import (
+    Identity,
+    IdentityRefused,
+    Role,
+    Throttled,
+    User,
+    end_session,
+    issue_cookie_code,
+    session_user,
+    sign_in_with_identity,
+    start_session,
+)
 from ui.store import current_store, now, secrets, setting
 
 COOKIE = "elearn_session"
 SET_COOKIE_PATH = "/auth/session"
 CLEAR_COOKIE_PATH = "/auth/signout"
 _TOKEN_KEY = "session_token"  # noqa: S105 - the session_state key, not a secret
+LOCAL_CLIENT = "local"
+"""The client address of a browser on the server itself (Streamlit reports no address for loopback)."""
 _THIS_RUN: ContextVar[tuple[User | None] | None] = ContextVar("user_resolved_in_this_run", default=None)
 """Set by app.py while it runs a page, so the page's own check reuses the lookup of this very run.
 A page or fragment run without app.py (a fragment rerun, or a page file run on its own) finds it
@@ -35,6 +52,22 @@ def _token() -> str | None:
         return str(token)
     cookie = st.context.cookies.get(COOKIE)
     return cookie if isinstance(cookie, str) and cookie else None
+
+
+def client_address() -> str:
+    """The address this browser connects from, for throttles: the websocket's peer, or the
+    client a trusted proxy forwarded (``ui/proxy.py`` decides which to believe)."""
+    address = st.context.ip_address
+    # Anything but a non-empty string (no client context, as under AppTest) counts as this machine.
+    return address if isinstance(address, str) and address else LOCAL_CLIENT
+
+
+def wait_phrase(throttled: Throttled) -> str:
+    """How long a throttled person should wait, in words: "30 seconds", "2 minutes"."""
+    seconds = max(1, math.ceil((throttled.retry_after - now()).total_seconds()))
+    if seconds < 90:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    return f"{math.ceil(seconds / 60)} minutes"
 
 
 def resolve_user() -> User | None:
@@ -59,33 +92,30 @@ def sso_configured() -> bool:
 
 
 def _from_single_sign_on() -> User | None:
-    """Match an identity-provider sign-in to an account by its email, and start a session for it.
+    """The account of an identity-provider sign-in, and a session for it; None with the reason
+    kept for the sign-in page (``_sso_problem``) when there is none.
 
-    An unknown email gets a learner account when self-registration is on; otherwise the person
-    is told to ask for an account. An email the provider marks as unverified is never trusted.
+    ``elearn.store.identities`` decides: by the provider's (issuer, subject) once linked, and
+    before that only by an e-mail that both the provider and this server have verified.
     """
     if not sso_configured() or not st.user.is_logged_in or st.session_state.get("_sso_signed_out"):
         return None
-    email = str(st.user.get("email") or "").strip().lower()
-    if not email or st.user.get("email_verified") is False:
-        st.session_state["_sso_problem"] = "Your organisation's sign-in did not give a verified email address."
-        return None
-    store = current_store()
-    user = user_by_email(store, email)
-    if user is None and setting("self_registration", "on").lower() in ("on", "true", "1", "yes"):
-        name = str(st.user.get("name") or email.split("@")[0])
-        user = create_user(store, username=_sso_username(email), display_name=name, password=None, email=email,
-                           now=now())
-    if user is None:
-        st.session_state["_sso_problem"] = f"There is no account for {email} yet. Ask your administrator for one."
+    identity = Identity(
+        issuer=str(st.user.get("iss") or ""),
+        subject=str(st.user.get("sub") or ""),
+        email=str(st.user.get("email") or "") or None,
+        # Some providers send the claim as the string "true".
+        email_verified=str(st.user.get("email_verified")).lower() == "true",
+        name=str(st.user.get("name") or ""),
+    )
+    allow_sign_up = setting("self_registration", "on").lower() in ("on", "true", "1", "yes")
+    try:
+        user = sign_in_with_identity(current_store(), identity, now(), allow_sign_up=allow_sign_up)
+    except IdentityRefused as refused:
+        st.session_state["_sso_problem"] = str(refused)
         return None
     sign_in(user)
     return user
-
-
-def _sso_username(email: str) -> str:
-    """A username for a new single-sign-on account: the email, which is unique and valid as a username."""
-    return email[:64]
 
 
 @contextmanager
@@ -120,10 +150,14 @@ def require(*roles: Role) -> User:
 
 
 def sign_in(user: User) -> None:
-    """Start a session for ``user`` in this tab and ask the browser to keep it across reloads."""
-    token = start_session(current_store(), user.id, now())
+    """Start a session for ``user`` in this tab and ask the browser to keep it across reloads
+    (through a one-time code: the token itself stays on the server)."""
+    store = current_store()
+    token = start_session(store, user.id, now())
     st.session_state[_TOKEN_KEY] = token
-    st.session_state["_pending_cookie"] = token
+    code = issue_cookie_code(store, token, now())
+    if code is not None:
+        st.session_state["_pending_cookie"] = code
 
 
 def sign_out() -> None:
@@ -152,17 +186,23 @@ def finish_sign_out() -> None:
 
 def sync_cookie() -> None:
     """Emit the small script that sets or clears the session cookie through our route, if due."""
-    token = st.session_state.pop("_pending_cookie", None)
-    if token:
-        _post(SET_COOKIE_PATH, {"token": token})
+    code = st.session_state.pop("_pending_cookie", None)
+    if code:
+        _post(SET_COOKIE_PATH, {"code": code})
     if st.session_state.pop("_clear_cookie", False):
         _post(CLEAR_COOKIE_PATH, {})
 
 
 def _post(path: str, fields: dict[str, str]) -> None:
+    """Post ``fields`` to our route from the page, then take the script out of the page again, so
+    the code it carried does not sit in the DOM (it is spent by then, and expires in seconds anyway)."""
+    marker = f"elearn-post-{random_ids.token_hex(8)}"
     body = json.dumps(fields)
     st.html(
-        f"<script>fetch({json.dumps(path)}, {{method: 'POST', credentials: 'same-origin', "
-        f"headers: {{'Content-Type': 'application/json'}}, body: {json.dumps(body)}}});</script>",
+        f"<script data-elearn-post={json.dumps(marker)}>(() => {{"
+        f"const gone = () => document.querySelectorAll('[data-elearn-post={marker}]').forEach(e => e.remove());"
+        f"fetch({json.dumps(path)}, {{method: 'POST', credentials: 'same-origin', "
+        f"headers: {{'Content-Type': 'application/json'}}, body: {json.dumps(body)}}}).finally(gone);"
+        f"}})();</script>",
         unsafe_allow_javascript=True,
     )

@@ -1,8 +1,12 @@
 """The app's own HTTP routes: set and clear the HttpOnly session cookie.
 
-Mounted by ``serve.py`` through ``st.App(routes=...)``. Setting the cookie needs a valid,
-unexpired session token (checked in the store), and both routes accept only same-origin
-requests, so another site cannot plant its session in a learner's browser.
+Mounted by ``serve.py`` through ``st.App(routes=...)``. The page never holds a session token: to
+set the cookie it posts a one-time exchange code (``elearn.store.issue_cookie_code``), which this
+route trades for the session's cookie token, once, within seconds. Both routes accept only
+same-origin requests, so another site cannot plant its session in a learner's browser, and the
+origin they compare with is the one the browser used: behind a trusted proxy, its forwarded
+scheme and host (``ui/proxy.py`` rewrites the request before it gets here). Over HTTPS the cookie
+is ``Secure``.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from elearn.store import session_user
+from elearn.store import end_session, redeem_cookie_code
 from elearn.store.sessions import SESSION_TTL
 from ui.auth import CLEAR_COOKIE_PATH, COOKIE, SET_COOKIE_PATH
 from ui.store import current_store, now
@@ -30,11 +34,12 @@ async def set_session_cookie(request: Request) -> Response:
     if not _same_origin(request):
         return JSONResponse({"error": "cross-origin request refused"}, status_code=403)
     try:
-        token = str(json.loads(await request.body())["token"])
+        code = str(json.loads(await request.body())["code"])
     except (ValueError, KeyError, TypeError):
-        return JSONResponse({"error": "expected a JSON body with a token"}, status_code=400)
-    if session_user(current_store(), token, now()) is None:
-        return JSONResponse({"error": "not a valid session"}, status_code=403)
+        return JSONResponse({"error": "expected a JSON body with a code"}, status_code=400)
+    token = redeem_cookie_code(current_store(), code, now())
+    if token is None:
+        return JSONResponse({"error": "not a valid code (used, expired or unknown)"}, status_code=403)
     response = JSONResponse({"ok": True})
     response.set_cookie(COOKIE, token, max_age=int(SESSION_TTL / timedelta(seconds=1)), httponly=True,
                         samesite="lax", secure=request.url.scheme == "https", path="/")
@@ -42,10 +47,15 @@ async def set_session_cookie(request: Request) -> Response:
 
 
 async def clear_session_cookie(request: Request) -> Response:
+    """Sign the cookie's session out on the server as well: the tab that asks may have been
+    signed in before this browser's cookie was set, and so never have seen its token."""
     if not _same_origin(request):
         return JSONResponse({"error": "cross-origin request refused"}, status_code=403)
+    token = request.cookies.get(COOKIE)
+    if token:
+        end_session(current_store(), token, now())
     response = JSONResponse({"ok": True})
-    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax")
+    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax", secure=request.url.scheme == "https")
     return response
 
 

@@ -23,11 +23,12 @@ from elearn.catalogue import Course
 from elearn.engine import ScenarioRun, choose, from_json, new_seed, start
 from elearn.errors import ElearnError, StaleRunError
 from elearn.schema import Node, Scenario
-from elearn.store import Role, User
+from elearn.store import Role, User, admit_join, code_was_right
 from elearn.store.rooms import (
     PhoneView,
     Room,
     RoomDecision,
+    RoomNotFound,
     RoomState,
     advance,
     cast_vote,
@@ -40,7 +41,7 @@ from elearn.store.rooms import (
     room_state,
 )
 from elearn.workshop import LETTERS, Verdict, decide, letter, verdict
-from ui.auth import user_for_this_run
+from ui.auth import client_address, user_for_this_run, wait_phrase
 from ui.store import current_store, now, setting
 
 REFRESH_SECONDS = 1.0
@@ -147,12 +148,24 @@ def phone(token: str) -> PhoneView | None:
 
 
 def join(code: str, nickname: str) -> str | None:
-    """Join a room; returns the participant token, or None after showing why not."""
+    """Join a room; returns the participant token, or None after showing why not. Joins and wrong
+    codes are throttled per client (``elearn.store.joining``), counted before the code is looked up."""
+    client = client_address()
+    throttled = admit_join(current_store(), client, now())
+    if throttled is not None:
+        st.error(f"Too many tries to join from this network. Wait {wait_phrase(throttled)}, then try again.",
+                 icon="⏳")
+        return None
     try:
         joined = join_room(current_store(), code, nickname, now())
-    except ElearnError as refused:
+    except RoomNotFound as refused:
         st.error(str(refused), icon="⚠️")
         return None
+    except ElearnError as refused:
+        code_was_right(current_store(), client)
+        st.error(str(refused), icon="⚠️")
+        return None
+    code_was_right(current_store(), client)
     return joined.token
 
 

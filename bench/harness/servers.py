@@ -13,6 +13,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -136,7 +137,9 @@ def spawn_streamlit(script: str, env: dict[str, str], log: Path, flags: list[str
                     port: int | None = None) -> Server:
     """Start ``streamlit run script`` on ``port`` (else a free loopback port), without waiting for it to be ready."""
     port = port or free_port()
-    environment = {**os.environ, **env}
+    # As deployed (deploy/README.md): Streamlit's server trusts no X-Forwarded-* header itself, so
+    # ELEARN_TRUSTED_PROXIES alone decides (serve.py).
+    environment = {**os.environ, "FORWARDED_ALLOW_IPS": "", **env}
     if "ELEARN_DATABASE_URL" not in env:
         environment.pop("ELEARN_DATABASE_URL", None)
     with log.open("wb") as handle:
@@ -158,21 +161,35 @@ def stop(process: subprocess.Popen[bytes]) -> None:
             process.wait(timeout=5)
 
 
-def nginx_site(upstreams: list[int], listen: int) -> str:
-    """deploy/nginx.conf with its upstream servers and listening port replaced for this run."""
+def nginx_site(upstreams: list[int], listen: int, tls: tuple[Path, Path] | None = None) -> str:
+    """deploy/nginx.conf with its upstream servers and listening port replaced for this run. With
+    ``tls`` (a certificate and its key), the file's own commented TLS lines replace ``listen 80;``."""
     site = NGINX_SITE.read_text()
     servers = "".join(f"    server 127.0.0.1:{port};\n" for port in upstreams)
     site, count = re.subn(r"(upstream elearn \{\n(?:\s*#[^\n]*\n|\s*hash[^\n]*\n)*)(?:\s*server [^\n]*\n)+",
                           lambda m: m.group(1) + servers, site)
     if count != 1:
         raise RuntimeError(f"{NGINX_SITE}: expected one 'upstream elearn' block with server lines")
-    site, count = re.subn(r"listen [^;]+;", f"listen 127.0.0.1:{listen};", site, count=1)
-    if count != 1:
-        raise RuntimeError(f"{NGINX_SITE}: expected a 'listen' line")
+    if tls is None:
+        site, count = re.subn(r"listen [^;]+;", f"listen 127.0.0.1:{listen};", site, count=1)
+        if count != 1:
+            raise RuntimeError(f"{NGINX_SITE}: expected a 'listen' line")
+        return site
+    certificate, key = tls
+    for pattern, line in ((r"\n\s*listen 80;", ""),
+                          (r"#\s*listen 443 ssl;", f"listen 127.0.0.1:{listen} ssl;"),
+                          (r"#\s*ssl_certificate\s+[^;]+;", f"ssl_certificate {certificate};"),
+                          (r"#\s*ssl_certificate_key\s+[^;]+;", f"ssl_certificate_key {key};")):
+        site, count = re.subn(pattern, lambda _m, line=line: line, site, count=1)
+        if count != 1:
+            raise RuntimeError(f"{NGINX_SITE}: expected the commented TLS lines and `listen 80;` ({pattern})")
     return site
 
 
-def start_nginx(upstreams: list[int], workdir: Path) -> tuple[subprocess.Popen[bytes], int]:
+def start_nginx(upstreams: list[int], workdir: Path,
+                tls: tuple[Path, Path] | None = None) -> tuple[subprocess.Popen[bytes], int]:
+    """nginx with deploy/nginx.conf in front of ``upstreams``, on a free port, once it answers
+    (over HTTPS with ``tls``, a certificate and its key: see ``nginx_site``)."""
     binary = shutil.which("nginx") or "/usr/sbin/nginx"
     if not Path(binary).exists():
         raise RuntimeError("nginx is not installed: apt-get install -y nginx-light (Debian)")
@@ -180,7 +197,7 @@ def start_nginx(upstreams: list[int], workdir: Path) -> tuple[subprocess.Popen[b
     root = workdir / "nginx"
     for sub in ("logs", "tmp"):
         (root / sub).mkdir(parents=True, exist_ok=True)
-    (root / "site.conf").write_text(nginx_site(upstreams, port))
+    (root / "site.conf").write_text(nginx_site(upstreams, port, tls))
     (root / "nginx.conf").write_text(f"""
 worker_processes 1;
 pid {root}/nginx.pid;
@@ -199,11 +216,12 @@ http {{
     process = subprocess.Popen([binary, "-p", str(root), "-c", str(root / "nginx.conf"), "-g", "daemon off;"],
                                stdout=subprocess.DEVNULL, stderr=(root / "logs" / "stderr.log").open("wb"),
                                start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
+    url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
+    unverified = _unverified_tls() if tls else None
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2, context=unverified):
                 return process, port
         except OSError:
             if process.poll() is not None:
@@ -212,6 +230,14 @@ http {{
     stop(process)
     raise RuntimeError(f"nginx did not start: {(root / 'logs' / 'stderr.log').read_text(errors='replace')}"
                        f"{(root / 'logs' / 'error.log').read_text(errors='replace')}")
+
+
+def _unverified_tls() -> ssl.SSLContext:
+    """A client context for the run's own self-signed certificate: there is nothing to verify it against."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
 
 
 @contextmanager

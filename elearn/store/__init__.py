@@ -40,6 +40,14 @@ from elearn.store.errors import (
     WeakPassword,
 )
 from elearn.store.events import events_for, first_attempt_evidence, record_choice, scenario_events
+from elearn.store.identities import (
+    Identity,
+    IdentityRefused,
+    confirm_email,
+    confirm_email_by_username,
+    sign_in_with_identity,
+)
+from elearn.store.joining import admit_join, code_was_right
 from elearn.store.migrate import current_revision, head_revision, upgrade
 from elearn.store.people import (
     add_team_manager,
@@ -74,7 +82,14 @@ from elearn.store.records import (
     User,
     Viewer,
 )
-from elearn.store.sessions import end_all_sessions, end_session, session_user, start_session
+from elearn.store.sessions import (
+    end_all_sessions,
+    end_session,
+    issue_cookie_code,
+    redeem_cookie_code,
+    session_user,
+    start_session,
+)
 
 PER_USER_READS = (progress_for, events_for, first_attempt_evidence, get_user, attempts_for)
 """Every public read of one user's data, called as ``read(store, viewer, user_id)``. The privacy
@@ -88,6 +103,8 @@ __all__ = [
     "AttemptFinished",
     "ChoiceEvent",
     "Evidence",
+    "Identity",
+    "IdentityRefused",
     "LessonCompletion",
     "NewChoice",
     "NotFound",
@@ -108,11 +125,15 @@ __all__ = [
     "add_team_manager",
     "add_user",
     "admin_exists",
+    "admit_join",
     "assign_team",
     "attempts_for",
     "authenticate",
     "claim_setup_token",
+    "code_was_right",
     "complete_lesson",
+    "confirm_email",
+    "confirm_email_by_username",
     "create_admin",
     "create_team",
     "create_user",
@@ -125,11 +146,13 @@ __all__ = [
     "get_attempt",
     "get_user",
     "head_revision",
+    "issue_cookie_code",
     "issue_setup_token",
     "open_store",
     "password_problems",
     "progress_for",
     "record_choice",
+    "redeem_cookie_code",
     "register",
     "remove_team_manager",
     "resolve_database_url",
@@ -137,6 +160,7 @@ __all__ = [
     "scenario_events",
     "session_user",
     "set_roles",
+    "sign_in_with_identity",
     "start_attempt",
     "start_session",
     "upgrade",

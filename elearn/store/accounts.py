@@ -1,5 +1,19 @@
 """Local accounts: Argon2id passwords, sign-in with throttling, first-run administrator set-up.
 
+Sign-in is throttled by three buckets (``elearn/store/throttle.py``), checked and counted in one
+transaction before the password hash is verified, so parallel guesses cannot pass a limit and a
+throttled attempt costs no Argon2 verification:
+
+- ``SIGN_IN``, per username and client address: the limit one guesser meets on one account.
+- ``SIGN_IN_CLIENT``, per client address: one client trying many usernames.
+- ``SIGN_IN_ACCOUNT``, per username from everywhere: many clients guessing one account. It only
+  holds back clients that have already failed on this account twice (``ACCOUNT_HOLDS_AFTER``):
+  a client with a clean record on it always gets its attempt, so strangers can slow an
+  account's guessers but never lock its owner (or an administrator) out. The price: once an
+  account is under attack, each new client gets two guesses at it, then waits with the rest.
+
+There is no hard lock anywhere, only delays that grow to at most 15 minutes between tries.
+
 There are no default passwords. The first administrator comes either from the server's shell
 (``create_admin``, behind ``python -m elearn admin create``) or from a one-time set-up token
 that only the server log shows (``issue_setup_token`` / ``claim_setup_token``). Passwords are
@@ -15,19 +29,30 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from elearn.store.db import Store
 from elearn.store.errors import AccountError, RegistrationClosed, SetupClosed, WeakPassword
 from elearn.store.records import Role, Throttled, User
-from elearn.store.tables import LoginAttemptRow, SetupTokenRow, UserRoleRow, UserRow
+from elearn.store.tables import SetupTokenRow, UserRoleRow, UserRow
+from elearn.store.throttle import Bucket, ThrottleRule, clear, count_attempt, forgive, lock_buckets, refusal
 from elearn.store.users import fetch_user, fetch_users, insert_user, normalize_email, normalize_username
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
-FAILED_SIGN_INS_ALLOWED = 5
-FAILURE_WINDOW = timedelta(minutes=15)
+SIGN_IN = ThrottleRule("sign-in", free=5, first_delay=timedelta(seconds=30), max_delay=timedelta(minutes=15),
+                       forget_after=timedelta(hours=1))
+"""Per (username, client): five tries, then 30 s, 1, 2, 4, 8 and at most 15 minutes between tries."""
+SIGN_IN_CLIENT = ThrottleRule("sign-in-client", free=30, first_delay=timedelta(seconds=5),
+                              max_delay=timedelta(minutes=15), forget_after=timedelta(hours=1))
+"""Per client, whatever the username: generous, as a whole office may sign in from one address."""
+SIGN_IN_ACCOUNT = ThrottleRule("sign-in-account", free=20, first_delay=timedelta(seconds=30),
+                               max_delay=timedelta(minutes=15), forget_after=timedelta(hours=1))
+"""Per username, from every client: holds back only clients that already failed on the account."""
+ACCOUNT_HOLDS_AFTER = 2
+"""Failures a client may have on an account before the account's own budget holds it back: the
+owner, on a device of their own, may mistype once while strangers hammer and still get in."""
 SETUP_TOKEN_TTL = timedelta(hours=24)
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@+-]{0,63}$")
 
@@ -54,9 +79,14 @@ def create_user(
     email: str | None = None,
     team_id: int | None = None,
     roles: Iterable[Role] = (Role.LEARNER,),
+    email_verified: bool = True,
 ) -> User:
     """Create an account. ``password=None`` makes a single-sign-on account that cannot sign in
-    with a password. Raises ``WeakPassword``, ``UsernameTaken`` or ``AccountError``."""
+    with a password. Raises ``WeakPassword``, ``UsernameTaken`` or ``AccountError``.
+
+    ``email_verified`` says someone checked that the e-mail is this person's: true when an
+    administrator (or the identity provider) supplied it; pass False when the person typed it in
+    themselves (``register``), since single sign-on trusts only verified addresses."""
     name = _valid_username(username)
     password_hash = None
     if password is not None:
@@ -67,7 +97,7 @@ def create_user(
     def work(conn: Connection) -> User:
         return insert_user(
             conn, username=name, display_name=display_name, email=email, team_id=team_id,
-            password_hash=password_hash, roles=granted, now=now,
+            password_hash=password_hash, roles=granted, now=now, email_verified=email_verified,
         )
 
     return store.write(work)
@@ -93,45 +123,57 @@ def register(
     email: str | None = None,
     allow_self_registration: bool,
 ) -> User:
-    """A visitor creates their own learner account, if the server allows self-registration."""
+    """A visitor creates their own learner account, if the server allows self-registration.
+
+    The e-mail they give stays unverified (nobody has checked it is theirs) until an
+    administrator confirms it, so single sign-on never picks this account by that address."""
     if not allow_self_registration:
         raise RegistrationClosed("This server does not allow sign-up. Ask your administrator for an account.")
-    return create_user(store, username=username, display_name=display_name, password=password, now=now, email=email)
+    return create_user(store, username=username, display_name=display_name, password=password, now=now, email=email,
+                       email_verified=False)
 
 
-def authenticate(store: Store, username: str, password: str, now: datetime) -> User | Throttled | None:
-    """Check a username and password: the user, ``Throttled``, or None for "wrong".
+def authenticate(
+    store: Store, username: str, password: str, now: datetime, *, client: str
+) -> User | Throttled | None:
+    """Check a username and password from ``client`` (the address the request came from): the
+    user, ``Throttled``, or None for "wrong".
 
     None means "unknown user or wrong password", and both cost one Argon2 verification (unknown
     users are checked against a dummy hash), so neither the answer nor its timing tells them
-    apart. After ``FAILED_SIGN_INS_ALLOWED`` failures within ``FAILURE_WINDOW`` a username is
-    throttled, whether or not it exists. A correct password whose hash used older parameters
-    is rehashed with the current ones.
+    apart; unknown usernames are throttled exactly like real ones. ``Throttled`` costs no
+    verification at all. The attempt is counted before the hash is checked (see the module
+    docstring); a success clears the (username, client) bucket and takes the attempt back from
+    the others. A correct password whose hash used older parameters is rehashed with the current ones.
     """
     name = normalize_username(username)
-    key = _username_key(name)
+    buckets = sign_in_buckets(name, client)
+    pair = buckets[0]
 
-    def look_up(conn: Connection) -> tuple[datetime | None, int | None, str | None]:
-        until = _throttled_until(conn, key, now)
+    def admit(conn: Connection) -> tuple[Throttled | None, int | None, str | None]:
+        states = lock_buckets(conn, buckets, now)
+        own, by_client, on_account = states[pair], states[buckets[1]], states[buckets[2]]
+        # The account-wide bucket waves through a client with a nearly clean record on this
+        # account: that is how its owner still gets in while strangers hammer it.
+        holding = [own, by_client] + ([on_account] if own.count >= ACCOUNT_HOLDS_AFTER else [])
+        refused = refusal(holding, now)
+        if refused is not None:
+            return refused, None, None
+        count_attempt(conn, states.values(), now)
         row = conn.execute(select(UserRow.id, UserRow.password_hash).where(UserRow.username == name)).first()
-        return until, (row[0] if row else None), (row[1] if row else None)
+        return None, (row[0] if row else None), (row[1] if row else None)
 
-    throttled_until, user_id, stored_hash = store.read(look_up)
-    if throttled_until is not None:
-        return Throttled(retry_after=throttled_until)
+    refused, user_id, stored_hash = store.write(admit)
+    if refused is not None:
+        return refused
     verified = _verify(store, stored_hash or store.dummy_hash, password)
-    succeeded = verified and user_id is not None and stored_hash is not None
-    new_hash = store.hasher.hash(password) if succeeded and store.hasher.check_needs_rehash(stored_hash or "") else None
+    if not (verified and user_id is not None and stored_hash is not None):
+        return None
+    new_hash = store.hasher.hash(password) if store.hasher.check_needs_rehash(stored_hash) else None
 
-    def record(conn: Connection) -> User | None:
-        conn.execute(insert(LoginAttemptRow).values(username_hash=key, attempted_at=now, succeeded=succeeded))
-        conn.execute(
-            delete(LoginAttemptRow).where(
-                LoginAttemptRow.username_hash == key, LoginAttemptRow.attempted_at < now - FAILURE_WINDOW
-            )
-        )
-        if not succeeded or user_id is None:
-            return None
+    def signed_in(conn: Connection) -> User | None:
+        clear(conn, [pair])
+        forgive(conn, buckets[1:])
         if new_hash is not None:
             conn.execute(
                 update(UserRow)
@@ -140,7 +182,15 @@ def authenticate(store: Store, username: str, password: str, now: datetime) -> U
             )
         return fetch_user(conn, user_id)
 
-    return store.write(record)
+    return store.write(signed_in)
+
+
+def sign_in_buckets(username: str, client: str) -> tuple[Bucket, Bucket, Bucket]:
+    """The buckets a sign-in by ``username`` from ``client`` goes through: (username, client),
+    client, username."""
+    name = normalize_username(username)
+    address = client.strip().lower()
+    return (Bucket(SIGN_IN, f"{name}\0{address}"), Bucket(SIGN_IN_CLIENT, address), Bucket(SIGN_IN_ACCOUNT, name))
 
 
 def user_by_email(store: Store, email: str) -> User | None:
@@ -211,7 +261,7 @@ def claim_setup_token(
             raise SetupClosed("This set-up token is not valid. Restart the server to print a new one.")
         return insert_user(
             conn, username=name, display_name=display_name, email=email, team_id=None,
-            password_hash=password_hash, roles=(Role.ADMIN, Role.LEARNER), now=now,
+            password_hash=password_hash, roles=(Role.ADMIN, Role.LEARNER), now=now, email_verified=True,
         )
 
     return store.write(work)
@@ -219,32 +269,6 @@ def claim_setup_token(
 
 def _admin_exists(conn: Connection) -> bool:
     return conn.scalar(select(func.count()).select_from(UserRoleRow).where(UserRoleRow.role == Role.ADMIN.value)) != 0
-
-
-def _throttled_until(conn: Connection, key: str, now: datetime) -> datetime | None:
-    """When this username may try again, if its recent failures reached the limit."""
-    since = now - FAILURE_WINDOW
-    last_success = conn.scalar(
-        select(func.max(LoginAttemptRow.attempted_at)).where(
-            LoginAttemptRow.username_hash == key, LoginAttemptRow.succeeded.is_(True)
-        )
-    )
-    counted_from = max(since, last_success) if last_success is not None else since
-    failures = list(
-        conn.scalars(
-            select(LoginAttemptRow.attempted_at)
-            .where(
-                LoginAttemptRow.username_hash == key,
-                LoginAttemptRow.succeeded.is_(False),
-                LoginAttemptRow.attempted_at > counted_from,
-            )
-            .order_by(LoginAttemptRow.attempted_at.desc())
-            .limit(FAILED_SIGN_INS_ALLOWED)
-        )
-    )
-    if len(failures) < FAILED_SIGN_INS_ALLOWED:
-        return None
-    return failures[-1] + FAILURE_WINDOW
 
 
 def _verify(store: Store, password_hash: str, password: str) -> bool:
@@ -267,10 +291,6 @@ def _check_password(username: str, password: str) -> None:
     problems = password_problems(username, password)
     if problems:
         raise WeakPassword(" ".join(problems))
-
-
-def _username_key(name: str) -> str:
-    return _sha256(name)
 
 
 def _sha256(text: str) -> str:

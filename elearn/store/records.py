@@ -21,7 +21,8 @@ class Role(StrEnum):
 
 @dataclass(frozen=True)
 class User:
-    """An account as the app sees it. ``has_password`` is False for single-sign-on accounts."""
+    """An account as the app sees it. ``has_password`` is False for single-sign-on accounts;
+    ``email_verified`` says someone checked that ``email`` is this person's."""
 
     id: int
     username: str
@@ -32,6 +33,7 @@ class User:
     has_password: bool
     created_at: datetime
     last_seen_at: datetime | None
+    email_verified: bool = False
 
     def has(self, role: Role) -> bool:
         return role in self.roles
@@ -50,7 +52,7 @@ class Team:
 
 @dataclass(frozen=True)
 class Throttled:
-    """Too many failed sign-ins for this username lately; try again after ``retry_after``.
+    """Too many attempts lately (sign-ins, join codes); try again after ``retry_after``.
 
     Unknown usernames are throttled exactly like real ones, so this reveals nothing.
     """

@@ -1,8 +1,15 @@
-"""Sign-in sessions that survive a reload: a random token for the cookie, its hash in the store.
+"""Sign-in sessions that survive a reload: random tokens, their hashes in the store.
 
-The token is 256 random bits, so a plain SHA-256 is enough to make a leaked database useless for
-signing in (a slow hash is for guessable secrets, such as passwords). Signing out revokes the
-session on the server; an expired or revoked token is simply not a session any more.
+A session has two tokens. The tab that signed in keeps the first in server memory
+(``st.session_state``); the browser keeps the second in an HttpOnly cookie. The page never sees
+either: to get the cookie set, it is given a one-time exchange code (``issue_cookie_code``) that
+the app's cookie route trades for the cookie token (``redeem_cookie_code``). The code is good
+for ``COOKIE_CODE_TTL`` and once only, so reading it out of the page afterwards gets nobody in.
+
+Tokens and codes are 256 random bits, so a plain SHA-256 is enough to make a leaked database
+useless for signing in (a slow hash is for guessable secrets, such as passwords). Signing out
+with either token revokes the session, and so both; an expired or revoked token is simply not
+a session any more.
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ import secrets
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import ColumnElement, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from elearn.store.db import Store
@@ -21,6 +28,7 @@ from elearn.store.tables import SessionRow, UserRow
 from elearn.store.users import fetch_user
 
 SESSION_TTL = timedelta(days=14)
+COOKIE_CODE_TTL = timedelta(seconds=20)
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 
 
@@ -51,7 +59,7 @@ def session_user(store: Store, token: str, now: datetime) -> User | None:
     def look_up(conn: Connection) -> User | None:
         user_id = conn.scalar(
             select(SessionRow.user_id).where(
-                SessionRow.token_hash == _token_hash(token),
+                _either_token(token),
                 SessionRow.revoked_at.is_(None),
                 SessionRow.expires_at > now,
             )
@@ -81,12 +89,51 @@ def end_session(store: Store, token: str, now: datetime) -> None:
 
     def work(conn: Connection) -> None:
         conn.execute(
-            update(SessionRow)
-            .where(SessionRow.token_hash == _token_hash(token), SessionRow.revoked_at.is_(None))
-            .values(revoked_at=now)
+            update(SessionRow).where(_either_token(token), SessionRow.revoked_at.is_(None)).values(revoked_at=now)
         )
 
     store.write(work)
+
+
+def issue_cookie_code(store: Store, token: str, now: datetime, ttl: timedelta = COOKIE_CODE_TTL) -> str | None:
+    """A one-time code the page hands to the cookie route instead of a token; None if ``token``
+    is not a live session. Only the code's hash is stored; issuing another voids the last one."""
+    code = secrets.token_urlsafe(32)
+
+    def work(conn: Connection) -> bool:
+        issued = conn.execute(
+            update(SessionRow)
+            .where(SessionRow.token_hash == _token_hash(token), SessionRow.revoked_at.is_(None),
+                   SessionRow.expires_at > now)
+            .values(cookie_code_hash=_token_hash(code), cookie_code_expires_at=now + ttl)
+        )
+        return issued.rowcount == 1
+
+    return code if store.write(work) else None
+
+
+def redeem_cookie_code(store: Store, code: str, now: datetime) -> str | None:
+    """Trade an unexpired, unused code for the session's cookie token (a fresh one, replacing any
+    earlier cookie token of the session); None for any other code. One statement burns the code,
+    so of two redemptions at once exactly one gets a token."""
+    if not code:
+        return None
+    cookie_token = secrets.token_urlsafe(32)
+
+    def work(conn: Connection) -> bool:
+        redeemed = conn.execute(
+            update(SessionRow)
+            .where(
+                SessionRow.cookie_code_hash == _token_hash(code),
+                SessionRow.cookie_code_expires_at > now,
+                SessionRow.revoked_at.is_(None),
+                SessionRow.expires_at > now,
+            )
+            .values(cookie_token_hash=_token_hash(cookie_token), cookie_code_hash=None, cookie_code_expires_at=None)
+        )
+        return redeemed.rowcount == 1
+
+    return cookie_token if store.write(work) else None
 
 
 def end_all_sessions(store: Store, user_id: int, now: datetime) -> None:
@@ -104,3 +151,8 @@ def end_all_sessions(store: Store, user_id: int, now: datetime) -> None:
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _either_token(token: str) -> ColumnElement[bool]:
+    hashed = _token_hash(token)
+    return or_(SessionRow.token_hash == hashed, SessionRow.cookie_token_hash == hashed)

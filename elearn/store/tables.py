@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -86,6 +87,10 @@ class UserRow(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # revision 0002
+    # Whether someone checked that ``email`` belongs to this person (revision 0005): an
+    # administrator who entered it, or the identity provider. Self-registration leaves it False,
+    # and single sign-on only matches an account by a verified address.
+    email_verified: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class UserRoleRow(Base):
@@ -103,7 +108,15 @@ class TeamManagerRow(Base):
 
 
 class SessionRow(Base):
+    """A sign-in session. The tab that signed in holds ``token``; the browser's HttpOnly cookie
+    holds a second token for the same session (revision 0005), handed over through a one-time
+    exchange code, so the tab's token never has to reach the page. Only SHA-256 hashes are kept."""
+
     __tablename__ = "sessions"
+    __table_args__ = (
+        Index(None, "cookie_token_hash", unique=True),
+        Index(None, "cookie_code_hash", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 hex, never the token
@@ -111,18 +124,37 @@ class SessionRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    cookie_token_hash: Mapped[str | None] = mapped_column(String(64))
+    cookie_code_hash: Mapped[str | None] = mapped_column(String(64))  # None once redeemed
+    cookie_code_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
-class LoginAttemptRow(Base):
-    __tablename__ = "login_attempts"
-    __table_args__ = (Index(None, "username_hash", "attempted_at"),)
+class ThrottleRow(Base):
+    """One throttle bucket (revision 0005): how many attempts it has counted lately, and when the
+    last one was. ``key`` is the SHA-256 of the rule and its subject (a username, a client address
+    or both), so neither is kept in clear; see ``elearn/store/throttle.py``."""
+
+    __tablename__ = "throttles"
+    __table_args__ = (Index(None, "rule", "last_at"),)
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    rule: Mapped[str] = mapped_column(String(40))
+    count: Mapped[int] = mapped_column(Integer)
+    last_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class IdentityLinkRow(Base):
+    """A single-sign-on identity (the provider's issuer and its subject id for the person) linked
+    to an account (revision 0005). One identity per account per provider."""
+
+    __tablename__ = "identity_links"
+    __table_args__ = (UniqueConstraint("issuer", "subject"), UniqueConstraint("user_id", "issuer"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # SHA-256 of the normalised username: someone who types a password into the username
-    # field must not leave it in the database in clear.
-    username_hash: Mapped[str] = mapped_column(String(64))
-    attempted_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    succeeded: Mapped[bool] = mapped_column(Boolean)
+    issuer: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    linked_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class SetupTokenRow(Base):

@@ -43,6 +43,7 @@ def fetch_users(conn: Connection, condition: ColumnElement[bool]) -> list[User]:
             UserRow.password_hash.is_not(None),
             UserRow.created_at,
             UserRow.last_seen_at,
+            UserRow.email_verified,
         )
         .where(condition)
         .order_by(UserRow.username)
@@ -65,6 +66,7 @@ def fetch_users(conn: Connection, condition: ColumnElement[bool]) -> list[User]:
             has_password=bool(row[5]),
             created_at=row[6],
             last_seen_at=row[7],
+            email_verified=bool(row[8]),
             roles=frozenset(roles.get(row[0], ())),
         )
         for row in rows
@@ -86,8 +88,12 @@ def insert_user(
     password_hash: str | None,
     roles: Iterable[Role],
     now: datetime,
+    email_verified: bool,
 ) -> User:
-    """Insert a user and their roles; raise ``UsernameTaken`` if the username or email is used."""
+    """Insert a user and their roles; raise ``UsernameTaken`` if the username or email is used.
+
+    ``email_verified``: whether someone checked the e-mail is this person's (no default, so every
+    caller decides: an administrator's or identity provider's address is, a self-registered one is not)."""
     name = normalize_username(username)
     if team_id is not None and conn.scalar(select(TeamRow.id).where(TeamRow.id == team_id)) is None:
         raise NotFound(f"There is no team with id {team_id}.")
@@ -102,6 +108,7 @@ def insert_user(
                     team_id=team_id,
                     password_hash=password_hash,
                     created_at=now,
+                    email_verified=email_verified and normalize_email(email) is not None,
                 )
                 .returning(UserRow.id)
             ).scalar_one()

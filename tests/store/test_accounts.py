@@ -30,11 +30,14 @@ from elearn.store import (
     upgrade,
     user_by_email,
 )
-from elearn.store.accounts import FAILED_SIGN_INS_ALLOWED, FAILURE_WINDOW
+from elearn.store.accounts import SIGN_IN
 from elearn.store.db import password_hasher
 from elearn.store.tables import UserRow
 
 from .helpers import NOW, PASSWORD, Target
+
+CLIENT = "203.0.113.7"
+OTHER_CLIENT = "198.51.100.9"
 
 
 class CountingHasher(PasswordHasher):
@@ -76,12 +79,12 @@ def test_usernames_are_case_insensitive_and_unique(store: Store) -> None:
     create_user(store, username="Ana", display_name="Ana", password=PASSWORD, now=NOW)
     with pytest.raises(UsernameTaken):
         create_user(store, username=" ANA ", display_name="Other", password=PASSWORD, now=NOW)
-    assert isinstance(authenticate(store, "aNa", PASSWORD, NOW), User)
+    assert isinstance(authenticate(store, "aNa", PASSWORD, NOW, client=CLIENT), User)
 
 
 def test_sign_in_with_the_right_password(store: Store) -> None:
     ana = create_user(store, username="ana", display_name="Ana", password=PASSWORD, now=NOW, email="Ana@Example.org")
-    assert authenticate(store, "ana", PASSWORD, NOW) == ana
+    assert authenticate(store, "ana", PASSWORD, NOW, client=CLIENT) == ana
     assert ana.roles == frozenset({Role.LEARNER})
     assert ana.email == "ana@example.org"
 
@@ -95,36 +98,74 @@ def test_unknown_user_and_wrong_password_look_the_same(target: Target) -> None:
     results = []
     for username in ("ana", "nobody", "sso"):
         CountingHasher.verified = 0
-        results.append(authenticate(store, username, "wrong password!", NOW))
+        results.append(authenticate(store, username, "wrong password!", NOW, client=CLIENT))
         assert CountingHasher.verified == 1, f"{username}: an Argon2 verification must be paid for"
     assert results == [None, None, None]
 
 
 @pytest.mark.parametrize(("username", "signs_in"), [("ana", True), ("nobody", False)])
-def test_repeated_failures_throttle_known_and_unknown_users_alike(store: Store, username: str, signs_in: bool) -> None:
+def test_failures_bring_growing_delays_for_known_and_unknown_users_alike(
+    store: Store, username: str, signs_in: bool
+) -> None:
     create_user(store, username="ana", display_name="Ana", password=PASSWORD, now=NOW)
-    for minute in range(FAILED_SIGN_INS_ALLOWED):
-        assert authenticate(store, username, "wrong password!", NOW + timedelta(minutes=minute)) is None
-    later = NOW + timedelta(minutes=FAILED_SIGN_INS_ALLOWED)
-    throttled = authenticate(store, username, PASSWORD, later)
-    assert throttled == Throttled(retry_after=NOW + FAILURE_WINDOW)
-    # Other usernames are unaffected.
-    assert authenticate(store, "someone-else", "wrong password!", later) is None
-    # Once the oldest failure leaves the window, one more try is allowed.
-    after = NOW + FAILURE_WINDOW + timedelta(seconds=1)
-    result = authenticate(store, username, PASSWORD, after)
+    moment = NOW
+    for _ in range(SIGN_IN.free):
+        moment += timedelta(seconds=1)
+        assert authenticate(store, username, "wrong password!", moment, client=CLIENT) is None
+    soon = moment + timedelta(seconds=1)
+    # Even the right password waits now, so the answer says nothing about it.
+    assert authenticate(store, username, PASSWORD, soon, client=CLIENT) == Throttled(moment + SIGN_IN.first_delay)
+    # The same client may still try another username, and another client this one.
+    assert authenticate(store, "someone-else", "wrong password!", soon, client=CLIENT) is None
+    assert authenticate(store, username, "wrong password!", soon, client=OTHER_CLIENT) is None
+    # One more failure once the wait is over doubles the next wait.
+    moment += SIGN_IN.first_delay
+    assert authenticate(store, username, "wrong password!", moment, client=CLIENT) is None
+    assert authenticate(store, username, PASSWORD, moment + timedelta(seconds=1), client=CLIENT) == Throttled(
+        moment + 2 * SIGN_IN.first_delay)
+    result = authenticate(store, username, PASSWORD, moment + 2 * SIGN_IN.first_delay, client=CLIENT)
     assert isinstance(result, User) if signs_in else result is None
+
+
+def test_the_waits_grow_to_a_ceiling_and_never_lock() -> None:
+    waits = [SIGN_IN.wait_after(count) for count in range(13)]
+    assert waits == [timedelta(0)] * 5 + [timedelta(seconds=s) for s in (30, 60, 120, 240, 480)] + [
+        timedelta(minutes=15)] * 3
+    assert SIGN_IN.wait_after(10_000) == timedelta(minutes=15)
+
+
+def test_a_quiet_hour_forgets_the_failures(store: Store) -> None:
+    create_user(store, username="ana", display_name="Ana", password=PASSWORD, now=NOW)
+    for second in range(SIGN_IN.free + 3):
+        authenticate(store, "ana", "wrong password!", NOW + timedelta(minutes=20 * second), client=CLIENT)
+    last = NOW + timedelta(minutes=20 * (SIGN_IN.free + 2))
+    assert isinstance(authenticate(store, "ana", PASSWORD, last + timedelta(minutes=1), client=CLIENT), Throttled)
+    quiet = last + SIGN_IN.forget_after
+    for second in range(SIGN_IN.free - 1):
+        assert authenticate(store, "ana", "wrong password!", quiet + timedelta(seconds=second), client=CLIENT) is None
+    assert isinstance(authenticate(store, "ana", PASSWORD, quiet + timedelta(seconds=10), client=CLIENT), User)
+
+
+def test_a_throttled_attempt_costs_no_password_check(target: Target) -> None:
+    store = target.open(hasher=CountingHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    upgrade(store)
+    create_user(store, username="ana", display_name="Ana", password=PASSWORD, now=NOW)
+    CountingHasher.verified = 0
+    results = [authenticate(store, "ana", "wrong password!", NOW, client=CLIENT) for _ in range(SIGN_IN.free + 10)]
+    assert CountingHasher.verified == SIGN_IN.free
+    assert results[:SIGN_IN.free] == [None] * SIGN_IN.free
+    assert set(results[SIGN_IN.free:]) == {Throttled(NOW + SIGN_IN.first_delay)}
 
 
 def test_success_resets_the_failure_count(store: Store) -> None:
     create_user(store, username="ana", display_name="Ana", password=PASSWORD, now=NOW)
     moment = NOW
     for _ in range(3):
-        for _ in range(FAILED_SIGN_INS_ALLOWED - 1):
+        for _ in range(SIGN_IN.free - 1):
             moment += timedelta(seconds=10)
-            assert authenticate(store, "ana", "wrong password!", moment) is None
+            assert authenticate(store, "ana", "wrong password!", moment, client=CLIENT) is None
         moment += timedelta(seconds=10)
-        assert isinstance(authenticate(store, "ana", PASSWORD, moment), User)
+        assert isinstance(authenticate(store, "ana", PASSWORD, moment, client=CLIENT), User)
 
 
 def test_password_hashed_with_old_parameters_is_rehashed(target: Target) -> None:
@@ -138,9 +179,9 @@ def test_password_hashed_with_old_parameters_is_rehashed(target: Target) -> None
         return str(new.read(lambda conn: conn.scalar(select(UserRow.password_hash).where(UserRow.id == ana.id))))
 
     assert newer_hasher.check_needs_rehash(stored_hash())
-    assert authenticate(new, "ana", PASSWORD, NOW) == ana
+    assert authenticate(new, "ana", PASSWORD, NOW, client=CLIENT) == ana
     assert not newer_hasher.check_needs_rehash(stored_hash())
-    assert authenticate(new, "ana", PASSWORD, NOW) == ana
+    assert authenticate(new, "ana", PASSWORD, NOW, client=CLIENT) == ana
 
 
 def test_the_shipped_hasher_is_argon2id_at_owasps_minimum_or_above() -> None:
@@ -162,7 +203,7 @@ def test_no_account_exists_until_someone_creates_one(store: Store) -> None:
     assert not admin_exists(store)
     for username in ("admin", "administrator", "root"):
         for password in ("admin", "password", "changeme", PASSWORD):
-            assert authenticate(store, username, password, NOW) is None
+            assert authenticate(store, username, password, NOW, client=CLIENT) is None
 
 
 def test_setup_token_creates_the_first_admin_once(store: Store) -> None:
@@ -176,7 +217,7 @@ def test_setup_token_creates_the_first_admin_once(store: Store) -> None:
         claim_setup_token(store, token, "intruder", PASSWORD, NOW)
     with pytest.raises(SetupClosed):
         issue_setup_token(store, NOW)
-    assert authenticate(store, "intruder", PASSWORD, NOW) is None
+    assert authenticate(store, "intruder", PASSWORD, NOW, client=CLIENT) is None
 
 
 def test_setup_token_expires_and_a_new_one_voids_the_old(store: Store) -> None:
@@ -202,4 +243,4 @@ def test_single_sign_on_users_are_found_by_email(store: Store) -> None:
     assert user_by_email(store, "sam@corp.EXAMPLE") == sso
     assert user_by_email(store, "nobody@corp.example") is None
     assert user_by_email(store, "  ") is None
-    assert authenticate(store, "sam", "", NOW) is None
+    assert authenticate(store, "sam", "", NOW, client=CLIENT) is None

@@ -20,6 +20,7 @@ from elearn.store import (
     head_revision,
     progress_for,
     upgrade,
+    user_by_email,
 )
 from elearn.store.tables import Base
 
@@ -46,6 +47,8 @@ def _fill_first_revision(conn: Connection) -> None:
         password_hash=FAST_HASHER.hash(PASSWORD), created_at=at,
     )
     put("user_roles", user_id=user, role="learner")
+    sso_only = put("users", username="sso-sam", display_name="Sam", email="sam@example.org", created_at=at)
+    put("user_roles", user_id=sso_only, role="learner")
     put("lesson_completions", user_id=user, lesson_id="empathy-not-agreement", completed_at=at)
     attempt = put(
         "scenario_attempts", user_id=user, scenario_id="refund-call", scenario_version=2, attempt_number=1,
@@ -71,9 +74,13 @@ def test_database_at_first_revision_upgrades_with_its_data(store: Store) -> None
     upgrade(fresh)
 
     assert current_revision(fresh) == head_revision() != FIRST
-    olga = authenticate(fresh, "olga", PASSWORD, NOW)
+    olga = authenticate(fresh, "olga", PASSWORD, NOW, client="test")
     assert isinstance(olga, User)
     assert olga.roles == frozenset({Role.LEARNER})
+    # 0005: a password account may have been self-registered, so its e-mail starts unverified; an
+    # account without a password was made by an administrator or the identity provider.
+    assert not olga.email_verified
+    assert user_by_email(fresh, "sam@example.org").email_verified  # type: ignore[union-attr]
     progress = progress_for(fresh, olga, olga.id)
     assert progress.user.last_seen_at is None
     assert progress.user.created_at == NOW

@@ -21,7 +21,9 @@ from elearn.store import (
     claim_setup_token,
     create_user,
     end_session,
+    issue_cookie_code,
     issue_setup_token,
+    redeem_cookie_code,
     register,
     session_user,
     start_session,
@@ -37,6 +39,7 @@ SECRETS = {
     "wrong": "wrong-Password-3456",
     "typed-as-username": "oops-Password-7890",
 }
+CLIENT = "198.51.100.23"  # a sign-in's client address: kept only inside a hash, like usernames
 
 
 def test_no_secret_is_stored_or_logged_in_clear(
@@ -54,15 +57,21 @@ def test_no_secret_is_stored_or_logged_in_clear(
     register(store, username="bob", display_name="Bob", password=SECRETS["bob"], now=NOW,
              allow_self_registration=True)
     for minute in range(6):  # wrong passwords, through to throttling
-        authenticate(store, "ana", SECRETS["wrong"], NOW + timedelta(minutes=minute))
-    authenticate(store, SECRETS["typed-as-username"], SECRETS["bob"], NOW)
-    authenticate(store, "bob", SECRETS["bob"], NOW)
+        authenticate(store, "ana", SECRETS["wrong"], NOW + timedelta(minutes=minute), client=CLIENT)
+    authenticate(store, SECRETS["typed-as-username"], SECRETS["bob"], NOW, client=CLIENT)
+    authenticate(store, "bob", SECRETS["bob"], NOW, client=CLIENT)
     token = start_session(store, ana.id, NOW)
     other = start_session(store, ana.id, NOW)
+    code = issue_cookie_code(store, token, NOW)
+    assert code is not None
+    cookie_token = redeem_cookie_code(store, code, NOW)
+    assert cookie_token is not None
+    unused_code = issue_cookie_code(store, other, NOW)
+    assert unused_code is not None
     assert session_user(store, token, NOW) is not None
     end_session(store, token, NOW)
 
-    secrets = [*SECRETS.values(), voided, setup, token, other]
+    secrets = [*SECRETS.values(), voided, setup, token, other, code, cookie_token, unused_code, CLIENT]
     captured = capsys.readouterr()
     logs = caplog.text + captured.out + captured.err
     assert "INSERT INTO users" in logs  # the statements were logged, with their parameters

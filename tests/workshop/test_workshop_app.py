@@ -49,7 +49,7 @@ def database_of(at: AppTest) -> Store:
 
 
 def user_named(store: Store, username: str) -> User:
-    found = authenticate(store, username, PASSWORD, NOW)
+    found = authenticate(store, username, PASSWORD, NOW, client="test")
     assert isinstance(found, User)
     return found
 
