@@ -15,6 +15,7 @@ from elearn.store import (
 )
 from ui.auth import sign_in, sso_configured
 from ui.store import current_store, now, setting
+from ui.text import md_escape
 
 store = current_store()
 st.title("Calm under fire")
@@ -31,7 +32,7 @@ if sso_configured():
     with panes["Sign in"]:
         problem = st.session_state.pop("_sso_problem", "")
         if problem:
-            st.error(problem)
+            st.error(md_escape(problem))
         st.button("Sign in with your organisation account", type="primary", icon="🏢", on_click=st.login,
                   key="sso-sign-in")
         st.caption("Or with a username and password:")
@@ -67,7 +68,7 @@ if "Create account" in panes:
                                     password=new_password, email=email.strip() or None, now=now(),
                                     allow_self_registration=allow_registration)
                 except AccountError as error:
-                    st.error(str(error))
+                    st.error(md_escape(str(error)))
                 else:
                     sign_in(user)
                     st.rerun()
@@ -84,7 +85,7 @@ if first_run:
             try:
                 admin = claim_setup_token(store, token.strip(), admin_name, admin_password, now())
             except (SetupClosed, AccountError) as error:
-                st.error(str(error))
+                st.error(md_escape(str(error)))
             else:
                 sign_in(admin)
                 st.rerun()

@@ -17,7 +17,7 @@ masteries = skill_masteries(course, progress)
 names = {skill.id: skill.name for skill in course.skills.values()}
 
 st.title("My skills")
-st.caption(f"Estimated from your first answer at each decision. Below {MIN_OBSERVATIONS} answers a skill shows "
+st.caption(f"Estimated from your first answer at each decision. Below {MIN_OBSERVATIONS:d} answers a skill shows "
            "as 'not enough evidence yet'. Bands: needs practice below 60%, developing below 80%, proficient above.")
 st.plotly_chart(skills_chart(list(masteries.values()), names), config={"displayModeBar": False})
 
@@ -29,7 +29,7 @@ for mastery in ranked[:5]:
     skill = course.skills[mastery.skill]
     with st.container(border=True):
         shown = f"{mastery.mastery:.0%} ± {mastery.uncertainty:.0%}" if mastery.enough_evidence else \
-            f"not enough evidence yet ({mastery.observations} of {MIN_OBSERVATIONS} answers)"
+            f"not enough evidence yet ({mastery.observations:d} of {MIN_OBSERVATIONS:d} answers)"
         st.markdown(f"**{skill.name}** · {shown}")
         st.caption(skill.description)
         lesson = course.lesson(skill.lesson)
