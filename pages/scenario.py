@@ -14,6 +14,7 @@ from ui.anger import anger_meter
 from ui.course import current_course
 from ui.nav import link
 from ui.session import learner, link_lesson
+from ui.text import md_escape
 
 RATING_WORDS = {"good": "✅ good", "partial": "🟡 partly", "poor": "❌ poor"}
 
@@ -23,8 +24,8 @@ scenario_id = st.query_params.get("scenario", "")
 scenario = course.scenario(scenario_id)
 if scenario is None:
     skipped = any(p.file.startswith("quizzes/") and scenario_id in p.file for p in course.problems)
-    st.error(f"The scenario '{scenario_id}' can't be played right now: its file has problems the authors need "
-             "to fix." if skipped else f"There is no scenario called '{scenario_id}'." if scenario_id
+    st.error(f"The scenario '{md_escape(scenario_id)}' can't be played right now: its file has problems the authors "
+             "need to fix." if skipped else f"There is no scenario called '{md_escape(scenario_id)}'." if scenario_id
              else "No scenario was chosen.", icon="🔎")
     link("home", "Back to the course", icon="🏠")
     st.stop()

@@ -18,10 +18,14 @@ external image inside the app. This test reads the source of ``pages/``, ``ui/``
 from __future__ import annotations
 
 import ast
+import html
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from ui.text import md_escape
 
 from .conftest import REPO
 
@@ -268,3 +272,16 @@ def test_the_walker_finds_unescaped_values(source: str, expected: list[str]) -> 
 def test_a_pages_own_markdown_helper_is_checked_where_it_is_called() -> None:
     source = 'def done(message):\n    st.success(message)\ndone(f"{md_escape(a)} moved")\ndone(f"{b} moved")'
     assert [u.value for u in unescaped_in(source, "pages/people.py")] == ["message", "b"]
+
+
+@pytest.mark.parametrize("text", [
+    "[x](http://evil)", "![i](http://evil/i.png)", "<img src=http://evil/i.png>", "<http://evil>",
+    "&#x202e;gnp.exe", "&lt;b&gt; &amp;", "**bold** _it_ `code` ~~gone~~", "# Heading", "1. item", "- item",
+    "> quote", "a\\b \\[x\\]", "[x]: http://evil", "| a | b |", "Zoë O'Brien-Smith (team: 3.5)",
+])
+def test_escaped_text_renders_as_the_same_text(text: str) -> None:
+    from markdown_it import MarkdownIt
+
+    made = MarkdownIt("commonmark").render(md_escape(text))
+    assert re.fullmatch(r"<p>[^<]*</p>\n", made), made
+    assert html.unescape(made.removeprefix("<p>").removesuffix("</p>\n")) == text
