@@ -26,6 +26,9 @@ MAX_FILE_BYTES_SETTING = "ELEARN_MAX_COURSE_FILE_BYTES"
 MAX_YAML_NODES_SETTING = "ELEARN_MAX_COURSE_YAML_NODES"
 MAX_YAML_DEPTH_SETTING = "ELEARN_MAX_COURSE_YAML_DEPTH"
 SETTINGS = (MAX_FILE_BYTES_SETTING, MAX_YAML_NODES_SETTING, MAX_YAML_DEPTH_SETTING)
+DEPTH_CEILING = 200
+"""The depth cap can be raised this far and no further: building and validating the values
+recurses once per level, and Python's own limit is 1,000 frames."""
 
 
 def how_to_raise(setting: str) -> str:
@@ -51,7 +54,7 @@ def limits_from(settings: Mapping[str, str]) -> ReadLimits:
     """Read the caps from ``settings`` (setting name -> text, e.g. ``os.environ``); blank means the default.
 
     Raises ``LimitSettingError`` naming the setting for anything but a whole number of 1 or more
-    (``_`` separators allowed: ``4_000_000``).
+    (``_`` separators allowed: ``4_000_000``), or a depth over ``DEPTH_CEILING``.
     """
     default = ReadLimits()
     fields = {MAX_FILE_BYTES_SETTING: ("max_file_bytes", default.max_file_bytes),
@@ -71,5 +74,7 @@ def limits_from(settings: Mapping[str, str]) -> ReadLimits:
             shown = raw if len(raw) <= 20 else raw[:20] + "…"
             raise LimitSettingError(f"{setting} is '{shown}': expected a whole number of 1 or more, "
                                     f"like {fallback} (the default).")
+        if setting == MAX_YAML_DEPTH_SETTING and value > DEPTH_CEILING:
+            raise LimitSettingError(f"{setting} is {value}: it can be at most {DEPTH_CEILING}.")
         values[field] = value
     return ReadLimits(**values)

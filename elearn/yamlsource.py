@@ -4,6 +4,10 @@ PyYAML's defaults hide authors' mistakes: a duplicated key silently keeps the la
 an unquoted ``no`` becomes ``False``. This reader reports both, and records where each value
 and key stands so that later checks (schema, cross references, graph) can point at the exact
 line and column.
+
+It is also where a hostile file stops costing anything: anchors and aliases are refused, and
+the number of values and the nesting depth are capped (``elearn.limits``) while the document
+is composed, before a single value is built (see ``_compose``).
 """
 
 from __future__ import annotations

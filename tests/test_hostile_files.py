@@ -250,6 +250,15 @@ def test_a_bad_limit_setting_names_itself(value: str) -> None:
                                  "like 32 (the default).")
 
 
+def test_the_depth_cap_stays_under_pythons_recursion_limit() -> None:
+    assert limits_from({"ELEARN_MAX_COURSE_YAML_DEPTH": "200"}).max_yaml_depth == 200
+    with pytest.raises(LimitSettingError) as raised:
+        limits_from({"ELEARN_MAX_COURSE_YAML_DEPTH": "201"})
+    assert str(raised.value) == "ELEARN_MAX_COURSE_YAML_DEPTH is 201: it can be at most 200."
+    doc = read_yaml("[" * 200 + "]" * 200, "f.yaml", limits=ReadLimits(max_yaml_depth=200))
+    assert doc.problems == []
+
+
 @pytest.mark.parametrize(("value", "expected"), [
     ("calm-down", "calm-down"),
     ("x" * 50, "x" * 40 + "…"),
