@@ -15,16 +15,19 @@ Which problems skip what:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from elearn.coursefiles import CourseFolder
 from elearn.cues import cheap_success_warnings, cue_warnings
 from elearn.endings import ending_problems
 from elearn.errors import Problem, did_you_mean
 from elearn.graph import ScenarioAnalysis, analyse, reachability_problems, structure_problems
 from elearn.lessons import Lesson, split_front_matter
+from elearn.limits import ReadLimits
 from elearn.schema import LessonMeta, Scenario, Skill, Source
 from elearn.validation import validate
 from elearn.yamlsource import YamlDocument, read_yaml
@@ -94,19 +97,26 @@ class Course:
         return tuple(s for s in self.scenarios if s.capstone)
 
 
-def load_course(directory: Path | str) -> Course:
-    """Read, validate and analyse the course in ``directory``; never raises for bad content."""
+def load_course(directory: Path | str, limits: ReadLimits | None = None) -> Course:
+    """Read, validate and analyse the course in ``directory``; never raises for bad content.
+
+    Files are read the safe way (``elearn.coursefiles``) within ``limits`` (default
+    ``ReadLimits()``; the app and the checker pass the ``ELEARN_MAX_COURSE_*`` settings, see
+    ``elearn.limits``). Every problem names its file relative to ``directory``.
+    """
     root = Path(directory)
+    folder = CourseFolder(root, limits or ReadLimits())
     problems: list[Problem] = []
     skipped: list[str] = []
     if not (root / "content").is_dir() and not (root / "quizzes").is_dir():
-        problems.append(Problem(str(root), 0, 0, "no-course", f"'{root}' is not a course directory: it has neither "
-                                "a content/ nor a quizzes/ folder.", "Point the checker or the app at the folder "
-                                "that holds content/ and quizzes/."))
-    skills, skills_doc = _load_entries(root, SKILLS_FILE, "skills", Skill, problems, skipped)
-    sources, _ = _load_entries(root, SOURCES_FILE, "sources", Source, problems, skipped)
-    lessons = _unique(_load_lessons(root, problems, skipped), "lesson", problems, skipped)
-    scenarios = _unique(_load_scenarios(root, problems, skipped), "scenario", problems, skipped)
+        # "." rather than the directory itself: problems are shown in the app, which never shows server paths.
+        problems.append(Problem(".", 0, 0, "no-course", "This is not a course directory: it has neither a content/ "
+                                "nor a quizzes/ folder.", "Point the checker or the app at the folder that holds "
+                                "content/ and quizzes/."))
+    skills, skills_doc = _load_entries(folder, SKILLS_FILE, "skills", Skill, problems, skipped)
+    sources, _ = _load_entries(folder, SOURCES_FILE, "sources", Source, problems, skipped)
+    lessons = _unique(_load_lessons(folder, problems, skipped), "lesson", problems, skipped)
+    scenarios = _unique(_load_scenarios(folder, problems, skipped), "scenario", problems, skipped)
 
     problems += _cross_reference_problems(skills, skills_doc, sources, lessons, scenarios)
     lesson_list = sorted((lesson for lesson, _ in lessons), key=lambda lesson: (lesson.meta.order, lesson.id))
@@ -116,7 +126,7 @@ def load_course(directory: Path | str) -> Course:
         key=lambda s: (s.capstone, min((order.get(lid, len(order)) for lid in s.lessons), default=0), s.id),
     )
     analyses = {s.id: analyse(s) for s in scenario_list}
-    job_aid = _read(root, JOB_AID_FILE, problems) if (root / JOB_AID_FILE).exists() else None
+    job_aid = _read(folder, JOB_AID_FILE, problems) if os.path.lexists(root / JOB_AID_FILE) else None
     return Course(
         directory=root, skills=skills, sources=sources, lessons=tuple(lesson_list), scenarios=tuple(scenario_list),
         analyses=analyses, files={s.id: doc.file for s, doc in scenarios},
@@ -126,27 +136,18 @@ def load_course(directory: Path | str) -> Course:
     )
 
 
-def _relative(root: Path, path: Path) -> str:
-    return path.relative_to(root).as_posix()
+def _read(folder: CourseFolder, relative: str, problems: list[Problem]) -> str | None:
+    text, problem = folder.read(relative)
+    if problem is not None:
+        problems.append(problem)
+    return text
 
 
-def _read(root: Path, relative: str, problems: list[Problem]) -> str | None:
-    try:
-        return (root / relative).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        problems.append(Problem(relative, 0, 0, "missing-file", f"The file {relative} is missing.",
-                                "Every course needs it: see docs/authoring.md."))
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(relative, 0, 0, "unreadable", f"The file cannot be read: {exc}.",
-                                "Save it as UTF-8 text."))
-    return None
-
-
-def _load_entries(root: Path, relative: str, key: str, model: type[EntryT], problems: list[Problem],
+def _load_entries(folder: CourseFolder, relative: str, key: str, model: type[EntryT], problems: list[Problem],
                   skipped: list[str]) -> tuple[dict[str, EntryT], YamlDocument]:
     """Load a catalogue file (``key:`` holding a list of entries); a bad entry skips only itself."""
-    text = _read(root, relative, problems)
-    doc = read_yaml(text or "", relative)
+    text = _read(folder, relative, problems)
+    doc = read_yaml(text or "", relative, limits=folder.limits)
     if text is None:
         return {}, doc
     problems += doc.problems
@@ -176,15 +177,15 @@ def _load_entries(root: Path, relative: str, key: str, model: type[EntryT], prob
     return entries, doc
 
 
-def _load_lessons(root: Path, problems: list[Problem], skipped: list[str]) -> list[tuple[Lesson, YamlDocument]]:
+def _load_lessons(folder: CourseFolder, problems: list[Problem],
+                  skipped: list[str]) -> list[tuple[Lesson, YamlDocument]]:
     found = []
-    for path in sorted(root.glob(LESSON_GLOB)):
-        relative = _relative(root, path)
-        text = _read(root, relative, problems)
+    for relative in folder.paths(LESSON_GLOB):
+        text = _read(folder, relative, problems)
         if text is None:
             skipped.append(relative)
             continue
-        doc, body, file_problems = split_front_matter(text, relative)
+        doc, body, file_problems = split_front_matter(text, relative, folder.limits)
         meta = None
         if doc is not None:
             meta, schema_problems = validate(doc, LessonMeta, what="The lesson's front matter")
@@ -197,16 +198,15 @@ def _load_lessons(root: Path, problems: list[Problem], skipped: list[str]) -> li
     return found
 
 
-def _load_scenarios(root: Path, problems: list[Problem], skipped: list[str]) -> list[tuple[Scenario, YamlDocument]]:
+def _load_scenarios(folder: CourseFolder, problems: list[Problem],
+                    skipped: list[str]) -> list[tuple[Scenario, YamlDocument]]:
     found = []
-    paths = sorted(p for pattern in SCENARIO_GLOBS for p in root.glob(pattern))
-    for path in paths:
-        relative = _relative(root, path)
-        text = _read(root, relative, problems)
+    for relative in sorted(path for pattern in SCENARIO_GLOBS for path in folder.paths(pattern)):
+        text = _read(folder, relative, problems)
         if text is None:
             skipped.append(relative)
             continue
-        doc = read_yaml(text, relative)
+        doc = read_yaml(text, relative, limits=folder.limits)
         file_problems = list(doc.problems)
         scenario = None
         if doc.data is not None:

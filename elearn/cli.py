@@ -18,6 +18,7 @@ from typing import TextIO
 
 from elearn.catalogue import Course, load_course
 from elearn.lazy_learners import lazy_learners
+from elearn.limits import LimitSettingError, limits_from
 from elearn.passing import PassRule
 from elearn.report import course_summary
 from elearn.simulate import simulate_course
@@ -83,7 +84,12 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         if args.simulate < 0:
             print("--simulate needs a number of walks of 0 or more.", file=sys.stderr)
             return 2
-        course = load_course(args.course_dir or default_course_dir())
+        try:
+            limits = limits_from(os.environ)  # ELEARN_MAX_COURSE_FILE_BYTES and the other caps (elearn.limits)
+        except LimitSettingError as error:
+            print(error, file=sys.stderr)
+            return 2
+        course = load_course(args.course_dir or default_course_dir(), limits)
         return _check(course, args.json, args.strict, args.simulate, args.seed, out)
     from elearn.admin_cli import run_admin, run_db  # the store is only imported when needed
 

@@ -40,6 +40,22 @@ class Problem:
         return text
 
 
+EXCERPT_CHARS = 40
+
+
+def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
+    """A short, printable excerpt of a value from a course file, for quoting it in a problem.
+
+    A problem names the offending value but never echoes a file's content: at most ``limit``
+    characters are kept (then "…"), and control and invisible characters are shown as escapes
+    (``\\n``, ``\\x1b``, ``\\u202e``) so they cannot rewrite a terminal or reorder the text around them.
+    """
+    text = str(value)
+    cut = text[:limit]
+    shown = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in cut)
+    return shown + ("…" if len(text) > limit else "")
+
+
 def did_you_mean(wrong: str, choices: Iterable[str]) -> str:
     """Return a "Did you mean 'x'?" hint for the closest valid name, or "" if none is close."""
     matches = difflib.get_close_matches(wrong, sorted(set(choices)), n=1, cutoff=0.6)

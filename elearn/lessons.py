@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from elearn.errors import Problem
+from elearn.limits import ReadLimits
 from elearn.schema import LessonMeta
-from elearn.yamlsource import YamlDocument, read_yaml
+from elearn.yamlsource import DEFAULT_LIMITS, YamlDocument, read_yaml
 
 FENCE = "---"
 
@@ -32,12 +33,15 @@ class Lesson:
         return self.meta.title
 
 
-def split_front_matter(text: str, file: str) -> tuple[YamlDocument | None, str, list[Problem]]:
+def split_front_matter(text: str, file: str, limits: ReadLimits = DEFAULT_LIMITS
+                       ) -> tuple[YamlDocument | None, str, list[Problem]]:
     """Split ``text`` into its parsed front matter and its body.
 
     Returns (document or None, body, problems). The document is None when the file has no
-    usable front matter; the problems then say why.
+    usable front matter; the problems then say why. A leading byte-order mark is ignored, as
+    YAML ignores it in a scenario; the front matter is read within ``limits`` like any YAML file.
     """
+    text = text.removeprefix("\ufeff")
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].strip() != FENCE:
         return None, text, [Problem(
@@ -53,7 +57,7 @@ def split_front_matter(text: str, file: str) -> tuple[YamlDocument | None, str, 
             "The front matter is never closed: no second '---' line was found.",
             "Add a line '---' after the last front matter field, before the lesson text.",
         )]
-    doc = read_yaml("".join(lines[1:closing]), file, line_offset=1)
+    doc = read_yaml("".join(lines[1:closing]), file, line_offset=1, limits=limits)
     body = "".join(lines[closing + 1:])
     problems = list(doc.problems)
     if doc.data is not None and not isinstance(doc.data, dict):

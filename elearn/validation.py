@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from elearn.errors import Problem, did_you_mean
+from elearn.errors import Problem, did_you_mean, excerpt
 from elearn.yamlsource import Path, YamlDocument
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -76,7 +76,7 @@ def describe(data: Any, path: Path, what: str = "") -> str:
             item = node[part] if part < len(node) else None
             noun = _ITEM_NAMES.get(str(parent), "item")
             ident = item.get("id") if isinstance(item, dict) else None
-            names.append(f"{noun} '{ident}'" if isinstance(ident, str) else f"{noun} {part + 1}")
+            names.append(f"{noun} '{excerpt(ident)}'" if isinstance(ident, str) else f"{noun} {part + 1}")
         node = node[part] if isinstance(node, dict | list) and _has(node, part) else None  # type: ignore[index]
     return " in ".join(reversed(names)) or what
 
@@ -119,7 +119,7 @@ def _type_name(value: Any) -> str:
     if isinstance(value, bool):
         return f"the yes/no value {str(value).lower()}"
     if isinstance(value, str):
-        return f"the text '{value}'"
+        return f"the text '{excerpt(value)}'"
     if isinstance(value, int | float):
         return f"the number {value}"
     if isinstance(value, list):
@@ -134,7 +134,8 @@ def _problem(doc: YamlDocument, model: type[BaseModel], base: Path, error: Error
     loc = tuple(error["loc"])
     path, is_key = _real_path(data, loc)
     kind = error["type"]
-    field = str(path[-1]) if path and isinstance(path[-1], str) else ""
+    # Keys and values come from the file: quote them as short excerpts, never in full.
+    field = excerpt(path[-1]) if path and isinstance(path[-1], str) else ""
     value = error.get("input")
     ctx = error.get("ctx") or {}
     full = base + path
@@ -157,7 +158,7 @@ def _problem(doc: YamlDocument, model: type[BaseModel], base: Path, error: Error
         on_key = True
     elif kind == "string_pattern_mismatch":
         rule = "bad-id"
-        shown = f"key '{path[-1]}'" if is_key else f"'{field}'"
+        shown = f"key '{excerpt(path[-1])}'" if is_key else f"'{field}'"
         message = f"{at}{shown} is not a valid id ({_type_name(value)})."
         hint = "Ids are lower-case letters, digits and hyphens, like 'calm-down'."
         on_key = is_key
@@ -169,10 +170,10 @@ def _problem(doc: YamlDocument, model: type[BaseModel], base: Path, error: Error
     elif kind == "literal_error":
         rule = "unknown-value"
         allowed = [a.strip(" '") for a in str(ctx.get("expected", "")).replace(" or ", ", ").split(",")]
-        message = f"{at}'{field}' is '{value}', which is not one of: {', '.join(allowed)}."
+        message = f"{at}'{field}' is '{excerpt(value)}', which is not one of: {', '.join(allowed)}."
         hint = did_you_mean(str(value), allowed)
         if is_key or (path and not field):
-            message = f"{at}'{value}' is not one of: {', '.join(allowed)}."
+            message = f"{at}'{excerpt(value)}' is not one of: {', '.join(allowed)}."
     elif kind in ("too_short", "too_long"):
         rule = "wrong-count"
         size = ctx.get("min_length") if kind == "too_short" else ctx.get("max_length")

@@ -32,7 +32,7 @@ board = manage.dashboard_data(viewer, course, pass_rule())
 st.title("Team progress")
 heading, refresh = st.columns([5, 1])
 heading.caption(f"{len(board.rows):,} learners you can see · figures as of {board.loaded_at:%H:%M:%S} UTC "
-                f"(refreshed every {manage.CACHE_SECONDS} s)")
+                f"(refreshed every {manage.CACHE_SECONDS:d} s)")
 if refresh.button("Refresh", icon="🔄"):
     manage.refresh(viewer, course, board)
     st.rerun()
@@ -101,7 +101,7 @@ elif view == "Team skills":
                 else "not enough evidence yet"
             st.markdown(f"**{skill.name}** · {level} · measured in {skill.measured:,} of {skill.learners:,} learners")
             if skill.lesson is not None:
-                st.caption(f"Taught in the lesson '{skill.lesson.title}' ({skill.lesson.meta.minutes} min).")
+                st.caption(f"Taught in the lesson '{skill.lesson.title}' ({skill.lesson.meta.minutes:d} min).")
 
 elif view == "Answers":
     titles = {scenario.id: scenario.title for scenario in course.scenarios}

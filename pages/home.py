@@ -8,7 +8,7 @@ import streamlit as st
 from elearn.journey import best_result, completion, continue_where_left_off, modules
 from elearn.recommend import recommendations
 from elearn.schema import CHANNEL_LABELS
-from ui.course import current_course, pass_rule
+from ui.course import content_problems_notice, current_course, pass_rule
 from ui.nav import link
 from ui.session import learner, link_lesson, link_scenario, my_progress, status_badge
 from ui.text import md_escape
@@ -65,7 +65,4 @@ for number, module in enumerate(course_modules, start=1):
             channel = CHANNEL_LABELS[item.scenario.channel]
             link_scenario(item.scenario.id, f"{item.scenario.title} · {channel} · {item.status}{best}")
 
-if course.problems:
-    with st.expander(f"Some course content was skipped ({len(course.problems)} problems)"):
-        st.caption("Authors: run `python -m elearn check` for details.")
-        st.code("\n".join(str(p) for p in course.problems), language=None)
+content_problems_notice(user, course)

@@ -48,7 +48,7 @@ def ballot(view: PhoneView, token: str) -> None:
         else:
             st.info("The facilitator has closed this room. Thank you for taking part!", icon="👋")
         return
-    st.markdown(f"**Decision {room.decision}** · {run.scenario.persona.name}: “{node.customer}”")
+    st.markdown(f"**Decision {room.decision:d}** · {run.scenario.persona.name}: “{node.customer}”")
     if room.voting_open:
         st.markdown("**What should you say or do?** Tap one; you can change it until the votes are revealed.")
         for index, choice in enumerate(run.choices_shown(node)):  # the room's order: the projector's letters
@@ -64,7 +64,7 @@ def ballot(view: PhoneView, token: str) -> None:
         for index, choice in enumerate(run.choices_shown(node)):
             votes = view.split.get(choice.id, 0)
             yours = " (your vote)" if view.my_vote == choice.id else ""
-            st.progress(votes / total, text=f"{LETTERS[index]} · {votes} votes{yours}")
+            st.progress(votes / total, text=f"{LETTERS[index]} · {votes:d} votes{yours}")
         st.caption("Watch the big screen for what happens next, then tap Refresh.")
     else:
         st.info("Waiting for the facilitator to open the vote. Tap Refresh when they do.", icon="⏳")
@@ -81,5 +81,5 @@ if view is None:
     view = ws.phone(token)
 if view is not None:
     ws.show_notice()
-    st.caption(f"Room **{view.room.code}** · you are **{md_escape(view.participant.nickname)}**")
+    st.caption(f"Room **{md_escape(view.room.code)}** · you are **{md_escape(view.participant.nickname)}**")
     ballot(view, token)

@@ -9,19 +9,20 @@ from ui.course import current_course
 from ui.nav import link
 from ui.session import learner, link_scenario, my_progress
 from ui.store import current_store, now
+from ui.text import md_escape
 
 user = learner()
 course = current_course()
 lesson_id = st.query_params.get("lesson", "")
 lesson = course.lesson(lesson_id)
 if lesson is None:
-    st.error(f"There is no lesson called '{lesson_id}'. It may have been renamed or removed." if lesson_id
+    st.error(f"There is no lesson called '{md_escape(lesson_id)}'. It may have been renamed or removed." if lesson_id
              else "No lesson was chosen.", icon="🔎")
     link("home", "Back to the course", icon="🏠")
     st.stop()
 
 st.title(lesson.title)
-st.caption(f"{lesson.meta.minutes} min read · {lesson.meta.summary}")
+st.caption(f"{lesson.meta.minutes:d} min read · {lesson.meta.summary}")
 st.markdown(lesson.body)
 
 st.divider()

@@ -106,7 +106,7 @@ elif section == "Upload people":
             if st.button(f"Create {len(roster.people)} account(s)", type="primary", key="people-create"):
                 failures = manage.import_people(admin, roster.people)
                 if failures:
-                    st.warning(f"Created {len(roster.people) - len(failures)} of {len(roster.people)}. "
+                    st.warning(f"Created {len(roster.people) - len(failures):d} of {len(roster.people)}. "
                                "These rows were not created:", icon="⚠️")
                     st.dataframe({"Problem": failures}, hide_index=True)
                 else:

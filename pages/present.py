@@ -27,6 +27,7 @@ from ui.auth import require
 from ui.course import current_course
 from ui.nav import link
 from ui.store import current_store
+from ui.text import md_escape
 
 user = require(Role.FACILITATOR)
 course = current_course()
@@ -54,7 +55,7 @@ def stage() -> None:
     if state.room.closed or node is None:
         debrief(run, state.participants)
         return
-    st.caption(f"Decision {decision} · {state.participants} joined")
+    st.caption(f"Decision {decision:d} · {state.participants:d} joined")
     if run.path:
         ws.consequence(run, state.last_decision)
     anger_meter(run)
@@ -115,8 +116,8 @@ def debrief(run: ScenarioRun, participants: int) -> None:
         taken_share = next(share for share in row.shares if share.taken)
         how = "the facilitator overrode the room" if row.overridden else "a tie, the facilitator's pick" if row.tie \
             else "the room's vote"
-        st.markdown(f"{row.number}. **{taken_share.letter}** · {row.taken_say} ({taken_share.room_votes} of "
-                    f"{row.room_votes} votes, {how})")
+        st.markdown(f"{row.number:d}. **{taken_share.letter}** · {row.taken_say} ({taken_share.room_votes:d} of "
+                    f"{row.room_votes:d} votes, {how})")
     if review.struggled:
         st.markdown("**The room struggled with:** " + ", ".join(s.name for s in review.struggled))
     link("rooms", "Open the room's summary and exports", icon="📋", room=room.code)
@@ -132,7 +133,7 @@ if not compact and live:
         url = ws.join_url(room.code)
         st.image(ws.qr_png(url), width="stretch", caption="Scan to join, or open the link and type the code")
         st.markdown(f"# {room.code}")
-        st.caption(url)
+        st.caption(md_escape(url))  # built from the request's own address
 else:
     if compact:
         st.markdown(f"**{scenario.title}** · room **{room.code}**")

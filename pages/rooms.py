@@ -31,7 +31,7 @@ def summary() -> None:
                          self_paced=self_paced_split(store, user, room.scenario_id))
     st.title(f"Room {room.code}: {review.scenario_title}")
     status = "finished" if room.closed else "still running"
-    st.caption(f"Opened {room.created_at:%d %b %Y %H:%M} UTC · {status} · {found.participants} participants · "
+    st.caption(f"Opened {room.created_at:%d %b %Y %H:%M} UTC · {status} · {found.participants:d} participants · "
                f"{len(review.decisions)} decisions")
     if review.ending_title:
         (st.success if review.ending_successful else st.error)(
@@ -60,11 +60,11 @@ def summary() -> None:
 
     st.subheader("Decision by decision")
     st.caption(f"The room's votes beside self-paced learners' first answers at the same decision (shown when at "
-               f"least {MIN_SELF_PACED} learners answered it).")
+               f"least {MIN_SELF_PACED:d} learners answered it).")
     for row in review.decisions:
         with st.container(border=True):
             note = " · **the facilitator overrode the room**" if row.overridden else " · a tie" if row.tie else ""
-            st.markdown(f"**{row.number}.** “{row.customer}”{note}")
+            st.markdown(f"**{row.number:d}.** “{row.customer}”{note}")
             st.dataframe(
                 [{"": s.letter, "Answer": s.say, "Room": s.room_share, "Self-paced": s.self_paced_share,
                   "Taken": "✔" if s.taken else ""} for s in row.shares],
@@ -101,10 +101,10 @@ def overview() -> None:
         room = listing.room
         scenario = course.scenario(room.scenario_id)
         title = scenario.title if scenario else room.scenario_id
-        status = "finished" if room.closed else f"decision {room.decision}, running"
+        status = "finished" if room.closed else f"decision {room.decision:d}, running"
         with st.container(border=True):
             st.markdown(f"**{room.code}** · {title}")
-            st.caption(f"{room.created_at:%d %b %Y %H:%M} UTC · {status} · {listing.participants} joined")
+            st.caption(f"{room.created_at:%d %b %Y %H:%M} UTC · {status} · {listing.participants:d} joined")
             if not room.closed:
                 link("present", "Present", icon="📽️", room=room.code)
             link("rooms", "Summary", icon="📋", room=room.code)

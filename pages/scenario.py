@@ -29,24 +29,25 @@ course = current_course()
 scenario_id = st.query_params.get("scenario", "")
 scenario = course.scenario(scenario_id)
 if scenario is None:
-    skipped = any(p.file.startswith("quizzes/") and scenario_id in p.file for p in course.problems)
+    # One message whether the id is unknown or its file was skipped for problems: a learner must not
+    # be able to probe which course files are broken (admins see the problems on the course home).
     shown = md_escape(scenario_id[:80])
-    st.error(f"The scenario '{shown}' can't be played right now: its file has problems the authors need "
-             "to fix." if skipped else f"There is no scenario called '{shown}'." if scenario_id
-             else "No scenario was chosen.", icon="🔎")
+    st.error(f"There is no scenario called '{shown}' that can be played right now. It may have been renamed, "
+             "removed or taken down while the authors fix it." if scenario_id else "No scenario was chosen.",
+             icon="🔎")
     link("home", "Back to the course", icon="🏠")
     st.stop()
 
 loaded = player.load(user, scenario)
 if loaded.notice:
-    st.warning(loaded.notice, icon="🔄")
+    st.warning(md_escape(loaded.notice), icon="🔄")
 attempt, run = loaded.attempt, loaded.run
 if attempt is not None and run is not None and attempt.in_progress and not st.session_state.get(f"healed-{attempt.id}"):
     player.record_all(user, attempt, run)
     st.session_state[f"healed-{attempt.id}"] = True
 
 st.title(scenario.title)
-st.caption(f"{CHANNEL_LABELS[scenario.channel]} · about {scenario.minutes} min · {scenario.summary}")
+st.caption(f"{CHANNEL_LABELS[scenario.channel]} · about {scenario.minutes:d} min · {scenario.summary}")
 
 if attempt is None or run is None:
     st.markdown(f"**{scenario.persona.name}**: {scenario.persona.description}")
@@ -123,7 +124,7 @@ def debrief(current: ScenarioRun) -> None:
     for point in turned:
         with st.container(border=True):
             rated = " · ".join(f"{name}: {RATING_WORDS[rating]}" for name, rating in point.evidence)
-            st.markdown(f"**Decision {point.number}.** {scenario.persona.name}: “{point.customer}”")
+            st.markdown(f"**Decision {point.number:d}.** {scenario.persona.name}: “{point.customer}”")
             st.markdown(f"**You said:** {point.said}  \n{rated}\n\n**Why it fell short:** {point.why}")
             st.markdown(f"**Better:** {point.better}\n\n**Why:** {point.better_why}")
             for lesson in point.lessons:

@@ -68,7 +68,7 @@ if "Create account" in panes:
                                     password=new_password, email=email.strip() or None, now=now(),
                                     allow_self_registration=allow_registration)
                 except AccountError as error:
-                    st.error(str(error))
+                    st.error(md_escape(str(error)))
                 else:
                     sign_in(user)
                     st.rerun()
@@ -85,7 +85,7 @@ if first_run:
             try:
                 admin = claim_setup_token(store, token.strip(), admin_name, admin_password, now())
             except (SetupClosed, AccountError) as error:
-                st.error(str(error))
+                st.error(md_escape(str(error)))
             else:
                 sign_in(admin)
                 st.rerun()

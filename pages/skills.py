@@ -25,7 +25,7 @@ evidence_from = {item.skill.id: item.scenario.title for item in advice
                  if not item.enough_evidence and item.scenario is not None}
 
 st.title("My skills")
-st.caption(f"Estimated from your first answer at each decision. Below {MIN_OBSERVATIONS} answers a skill shows "
+st.caption(f"Estimated from your first answer at each decision. Below {MIN_OBSERVATIONS:d} answers a skill shows "
            "as 'not enough evidence yet'. Bands: needs practice below 60%, developing below 80%, proficient above.")
 st.plotly_chart(skills_chart(masteries, names, evidence_from), config={"displayModeBar": False})
 with st.expander("The chart in words"):
@@ -37,7 +37,7 @@ if not advice:
 for item in advice[:SHOWN]:
     with st.container(border=True):
         shown = f"{item.mastery.shown} ± {item.mastery.uncertainty:.0%}" if item.enough_evidence else \
-            f"not enough evidence yet ({item.mastery.observations} of {MIN_OBSERVATIONS} answers)"
+            f"not enough evidence yet ({item.mastery.observations:d} of {MIN_OBSERVATIONS:d} answers)"
         st.markdown(f"**{md_escape(item.skill.name)}** · {shown}")
         st.caption(md_escape(item.skill.description))
         st.caption(md_escape(item.reason))

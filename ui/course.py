@@ -1,11 +1,13 @@
 """The course, loaded once per server process and shared by every session.
 
 Content is parsed and checked once per process, not on every rerun: ``st.cache_resource``
-keeps the ``Course`` keyed by its directory, so a rerun costs a dictionary look-up.
+keeps the ``Course`` keyed by its directory and read limits, so a rerun costs a dictionary
+look-up.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -13,8 +15,12 @@ import streamlit as st
 
 from elearn.catalogue import Course, load_course
 from elearn.cli import COURSE_DIR_ENV, default_course_dir
+from elearn.limits import SETTINGS, ReadLimits, limits_from
 from elearn.passing import PassRule, pass_rule_from
+from elearn.store import Role, User
 from ui.store import secrets, setting
+
+log = logging.getLogger("elearn.app")
 
 
 def course_dir() -> Path:
@@ -25,14 +31,45 @@ def course_dir() -> Path:
     return Path(configured) if configured else default_course_dir()
 
 
+def read_limits() -> ReadLimits:
+    """The caps on reading course files: ``ELEARN_MAX_COURSE_FILE_BYTES`` / ``[elearn] max_course_file_bytes``
+    and the other ``ELEARN_MAX_COURSE_*`` settings (``elearn.limits``).
+
+    A malformed value stops the page with a message naming the setting (``LimitSettingError``).
+    """
+    return limits_from({name: setting(name.removeprefix("ELEARN_").lower(), "") for name in SETTINGS})
+
+
 @st.cache_resource(show_spinner="Loading the course…")
-def _load(directory: str) -> Course:
-    return load_course(directory)
+def _load(directory: str, limits: ReadLimits) -> Course:
+    course = load_course(directory, limits)
+    if course.problems:
+        # Learners are only told that some content is unavailable; whoever runs the server learns why here.
+        log.warning("the course has %d problem(s); %d file(s) or entries were skipped. Run `python -m elearn check` "
+                    "for the list.", len(course.problems), len(course.skipped))
+    return course
 
 
 def current_course() -> Course:
     """The course for this process (parsed once; see the module docstring)."""
-    return _load(str(course_dir().resolve()))
+    return _load(str(course_dir().resolve()), read_limits())
+
+
+def content_problems_notice(user: User, course: Course) -> None:
+    """Say that some course content is unavailable, when it is: with the full list of problems for
+    administrators, with no details for anyone else.
+
+    The problems name course files and quote (short excerpts of) their content, which is for the
+    people who maintain the course, not for learners.
+    """
+    if not course.problems:
+        return
+    if not user.has(Role.ADMIN):
+        st.info("Some course content is unavailable right now. Everything shown above works as usual.", icon="🛠️")
+        return
+    with st.expander(f"Some course content was skipped ({len(course.problems):d} problems)", icon="🛠️"):
+        st.caption("Only administrators see this list. `python -m elearn check` on the server prints it too.")
+        st.code("\n".join(str(p) for p in course.problems), language=None)
 
 
 def pass_rule() -> PassRule:

@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from elearn.errors import ElearnError
 from elearn.store import AccessDenied, StoreUnavailable
 from ui.nav import link
+from ui.text import md_escape
 
 log = logging.getLogger("elearn.app")
 
@@ -27,7 +28,7 @@ def run_guarded(page: Callable[[], None]) -> None:
         st.error("You don't have access to this page or this person's progress.", icon="🔒")
         link("home", "Back to the course", icon="🏠")
     except ElearnError as error:
-        st.error(str(error), icon="⚠️")
+        st.error(md_escape(str(error)), icon="⚠️")
     except Exception:  # a bug of ours: log it in full, show the learner a calm message
         log.exception("page failed")
         st.error("Something went wrong on our side. Your progress is saved; try again, and if it keeps "

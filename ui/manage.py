@@ -209,7 +209,7 @@ def export_panel(viewer: User, course: Course, board: DashboardData, rows: Seque
                         status.update(label=f"{label} ready ({len(data) / 1e6:.1f} MB)", state="complete")
             prepared = st.session_state.get(f"export-{kind}")
             if isinstance(prepared, Prepared) and prepared.key == key:
-                st.download_button(f"Download {prepared.file_name}", data=lambda p=prepared: p.data,
+                st.download_button(f"Download {md_escape(prepared.file_name)}", data=lambda p=prepared: p.data,
                                    file_name=prepared.file_name, mime=prepared.mime, on_click="ignore",
                                    icon="⬇️", key=f"download-{kind}")
 
@@ -351,6 +351,6 @@ def import_people(admin: User, people: Sequence[PersonRow]) -> list[str]:
                 add_team_manager(store, admin, user.id, team_id)
         except ElearnError as error:
             failures.append(f"Row {person.line} ({person.username}): {error}")
-        bar.progress(index / len(people), text=f"Creating accounts… {index} of {len(people)}")
+        bar.progress(index / len(people), text=f"Creating accounts… {index:d} of {len(people)}")
     forget_cached()
     return failures

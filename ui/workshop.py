@@ -43,6 +43,7 @@ from elearn.store.rooms import (
 from elearn.workshop import LETTERS, Verdict, decide, letter, verdict
 from ui.auth import client_address, user_for_this_run, wait_phrase
 from ui.store import current_store, now, setting
+from ui.text import md_escape
 
 REFRESH_SECONDS = 1.0
 """How often the presenter's live part reruns (a fragment). Phones never rerun on a timer."""
@@ -105,7 +106,7 @@ def show_notice() -> None:
     second (the presenter), without haunting the screens after it."""
     notice = st.session_state.get(_NOTICE)
     if notice and time.monotonic() - notice[1] < NOTICE_SECONDS:
-        st.warning(notice[0], icon="ℹ️")
+        st.warning(md_escape(notice[0]), icon="ℹ️")  # may quote a nickname
 
 
 def clear_notice() -> None:
@@ -159,11 +160,11 @@ def join(code: str, nickname: str) -> str | None:
     try:
         joined = join_room(current_store(), code, nickname, now())
     except RoomNotFound as refused:
-        st.error(str(refused), icon="⚠️")
+        st.error(md_escape(str(refused)), icon="⚠️")  # quotes the code typed
         return None
     except ElearnError as refused:
         code_was_right(current_store(), client)
-        st.error(str(refused), icon="⚠️")
+        st.error(md_escape(str(refused)), icon="⚠️")  # may quote the nickname typed
         return None
     code_was_right(current_store(), client)
     return joined.token
@@ -215,7 +216,7 @@ def choice_list(run: ScenarioRun, node: Node, vote: Verdict | None = None) -> No
     """The decision's answers with their letters, in the room's order (and the tallies once revealed)."""
     counts = dict(vote.split) if vote else {}
     for index, choice in enumerate(run.choices_shown(node)):
-        tally = f" · **{counts[choice.id]}**" if vote else ""
+        tally = f" · **{counts[choice.id]:d}**" if vote else ""
         st.markdown(f"**{LETTERS[index]}** · {choice.say}{tally}")
 
 

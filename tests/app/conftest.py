@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -62,6 +64,14 @@ def open_page(at: AppTest, page: str, **params: str) -> AppTest:
     # An absolute path: the launcher script lives in a temporary folder (see new_app).
     at.switch_page(str(REPO / "pages" / f"{page}.py"))
     return at.run()
+
+
+def as_read(markdown: str) -> str:
+    """What a reader sees of ``markdown``: rendered as CommonMark, without the tags (escapes resolved)."""
+    from markdown_it import MarkdownIt
+
+    made = MarkdownIt("commonmark").render(markdown)
+    return html.unescape(re.sub(r"<[^>]+>", "", made)).strip()
 
 
 def texts(at: AppTest) -> str:

@@ -39,7 +39,7 @@ def _signed_up(data_dir: Path) -> tuple[Store, User]:
     sign_up("ana")
     store = open_store(None, data_dir)
     upgrade(store)
-    ana = authenticate(store, "ana", PASSWORD, datetime.now(UTC))
+    ana = authenticate(store, "ana", PASSWORD, datetime.now(UTC), client="test")
     assert isinstance(ana, User)
     return store, ana
 
