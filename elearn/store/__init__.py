@@ -32,9 +32,11 @@ from elearn.store.errors import (
     AccountError,
     AttemptFinished,
     NotFound,
+    PeopleRefused,
     RegistrationClosed,
     SetupClosed,
     StoreError,
+    StoreMoved,
     StoreUnavailable,
     UsernameTaken,
     WeakPassword,
@@ -42,6 +44,8 @@ from elearn.store.errors import (
 from elearn.store.events import events_for, first_attempt_evidence, record_choice, scenario_events
 from elearn.store.migrate import current_revision, head_revision, upgrade
 from elearn.store.people import (
+    account_problems,
+    add_people,
     add_team_manager,
     add_user,
     assign_team,
@@ -66,6 +70,7 @@ from elearn.store.records import (
     ChoiceEvent,
     Evidence,
     LessonCompletion,
+    NewAccount,
     NewChoice,
     Progress,
     Role,
@@ -73,6 +78,7 @@ from elearn.store.records import (
     Throttled,
     User,
     Viewer,
+    id_from_text,
 )
 from elearn.store.sessions import end_all_sessions, end_session, session_user, start_session
 
@@ -89,8 +95,10 @@ __all__ = [
     "ChoiceEvent",
     "Evidence",
     "LessonCompletion",
+    "NewAccount",
     "NewChoice",
     "NotFound",
+    "PeopleRefused",
     "Progress",
     "RegistrationClosed",
     "RetryPolicy",
@@ -98,6 +106,7 @@ __all__ = [
     "SetupClosed",
     "Store",
     "StoreError",
+    "StoreMoved",
     "StoreUnavailable",
     "Team",
     "Throttled",
@@ -105,6 +114,8 @@ __all__ = [
     "UsernameTaken",
     "Viewer",
     "WeakPassword",
+    "account_problems",
+    "add_people",
     "add_team_manager",
     "add_user",
     "admin_exists",
@@ -125,6 +136,7 @@ __all__ = [
     "get_attempt",
     "get_user",
     "head_revision",
+    "id_from_text",
     "issue_setup_token",
     "open_store",
     "password_problems",

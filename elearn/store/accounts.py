@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 
 from elearn.store.db import Store
 from elearn.store.errors import AccountError, RegistrationClosed, SetupClosed, WeakPassword
+from elearn.store.fields import checked_display_name, checked_email
 from elearn.store.records import Role, Throttled, User
 from elearn.store.tables import LoginAttemptRow, SetupTokenRow, UserRoleRow, UserRow
 from elearn.store.users import fetch_user, fetch_users, insert_user, normalize_email, normalize_username
@@ -56,8 +57,11 @@ def create_user(
     roles: Iterable[Role] = (Role.LEARNER,),
 ) -> User:
     """Create an account. ``password=None`` makes a single-sign-on account that cannot sign in
-    with a password. Raises ``WeakPassword``, ``UsernameTaken`` or ``AccountError``."""
+    with a password. Raises ``WeakPassword``, ``UsernameTaken`` or ``AccountError`` (a name with
+    hidden characters or too long, an e-mail address of the wrong shape: ``elearn.store.fields``)."""
     name = _valid_username(username)
+    display_name = checked_display_name(display_name)
+    email = checked_email(email)
     password_hash = None
     if password is not None:
         _check_password(name, password)
@@ -192,6 +196,8 @@ def claim_setup_token(
     (two people racing with one token: exactly one wins).
     """
     name = _valid_username(username)
+    display_name = checked_display_name(display_name)
+    email = checked_email(email)
     _check_password(name, password)
     password_hash = store.hasher.hash(password)
 

@@ -35,6 +35,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from elearn.names import NameRefused, clean_name
 from elearn.store.access import require_role
 from elearn.store.db import Store
 from elearn.store.errors import StoreError
@@ -54,7 +55,6 @@ CODE_LENGTH = 6
 NICKNAME_MAX = 24
 _CODE_TRIES = 8
 _KEY_MAX = 40  # room_participants.nickname_key
-_ALLOWED_FORMAT_CHARACTERS = {"\u200d"}  # the zero-width joiner inside emoji sequences
 
 
 class RoomError(StoreError):
@@ -198,17 +198,15 @@ def clean_nickname(typed: str) -> tuple[str, str]:
     """The nickname to show and its key for uniqueness (case- and space-insensitive).
 
     Raises ``NicknameRefused`` with the reason. Spaces are trimmed and runs of spaces collapsed;
-    control and invisible characters are refused rather than silently dropped.
+    control, text-direction and invisible characters are refused rather than silently dropped
+    (``elearn.names.clean_name``, as for display names).
     """
-    nickname = " ".join(unicodedata.normalize("NFC", typed).split())
+    try:
+        nickname = clean_name(typed, label="That nickname", limit=NICKNAME_MAX)
+    except NameRefused as refused:
+        raise NicknameRefused(str(refused)) from refused
     if not nickname:
         raise NicknameRefused("Type a nickname so the room can tell you apart (1 to 24 characters).")
-    if len(nickname) > NICKNAME_MAX:
-        raise NicknameRefused(f"That nickname is {len(nickname)} characters long; use at most {NICKNAME_MAX}.")
-    hidden = [c for c in nickname if unicodedata.category(c).startswith("C") and c not in _ALLOWED_FORMAT_CHARACTERS]
-    if hidden:
-        raise NicknameRefused("That nickname contains invisible or control characters. Use letters, digits, "
-                              "spaces, punctuation or emoji.")
     key = "".join(unicodedata.normalize("NFKC", nickname).casefold().split())
     if len(key) > _KEY_MAX:  # a few characters fold into several ("ﬃ" is "ffi"): keep within the column
         raise NicknameRefused(f"That nickname is too long once written out; use at most {NICKNAME_MAX} plain "
