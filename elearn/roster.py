@@ -157,7 +157,10 @@ def import_roster(store: Store, admin: Viewer, roster: Roster, now: datetime, *,
                   on_progress: Callable[[int, int], object] | None = None) -> tuple[User, ...]:
     """Create every person of a checked roster in one transaction, or nobody: ``RosterRefused``
     lists each row's problem (a username taken meanwhile, say). ``on_progress(done, total)``
-    follows the password hashing, the slow part."""
+    follows the password hashing, the slow part. A roster with problems creates nobody at all,
+    not even its good rows."""
+    if roster.problems:
+        raise RosterRefused(roster.problems)
     try:
         return add_people(store, admin, [person.account() for person in roster.people], now, on_hashed=on_progress)
     except PeopleRefused as refused:
