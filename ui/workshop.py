@@ -40,6 +40,7 @@ from elearn.store.rooms import (
     room_state,
 )
 from elearn.workshop import LETTERS, Verdict, decide, letter, verdict
+from ui import participant
 from ui.auth import user_for_this_run
 from ui.store import current_store, now, setting
 
@@ -148,7 +149,8 @@ def phone(token: str) -> PhoneView | None:
 def join(code: str, nickname: str) -> str | None:
     """Join a room; returns the participant token, or None after showing why not."""
     try:
-        joined = join_room(current_store(), code, nickname, now())
+        joined = join_room(current_store(), code, nickname, now(), browser_key=participant.browser_key(),
+                           max_participants=participant.max_participants())
     except ElearnError as refused:
         st.error(str(refused), icon="⚠️")
         return None
