@@ -20,6 +20,7 @@ from elearn.store import (
     User,
     add_people,
     authenticate,
+    check_people,
     create_user,
     visible_teams,
     visible_users,
@@ -191,6 +192,8 @@ def test_only_an_administrator_adds_people(store: Store, world: World) -> None:
 
     with pytest.raises(AccessDenied):
         add_people(store, world.manager, [NewAccount(username="sneaky")], NOW)
+    with pytest.raises(AccessDenied):
+        check_people(store, world.manager, [NewAccount(username="sneaky")])
     assert "sneaky" not in usernames(store, world)
 
 
