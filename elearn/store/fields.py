@@ -42,23 +42,25 @@ def display_name_problem(typed: str, *, label: str) -> tuple[str, str | None]:
         return "", str(refused)
 
 
-def email_problem(address: str, *, label: str) -> str | None:
+def email_problem(address: str, *, label: str, quote: bool = True) -> str | None:
     """What is wrong with a (trimmed, non-empty) e-mail address, or None: length and shape.
 
     Addresses with letters beyond ASCII are accepted (they are legal); spaces, control and
-    invisible characters, and quoted or bracketed forms are not.
+    invisible characters, and quoted or bracketed forms are not. With ``quote`` the message
+    quotes (an excerpt of) the address, for a list of rows; a form beside the field needs not.
     """
     if len(address) > EMAIL_MAX:
         return f"{label} is {len(address):,} characters long; an address has at most {EMAIL_MAX}."
     hidden = first_hidden(address)
+    named = f"{label} '{excerpt(address)}'" if quote else label
     if hidden is not None or any(c.isspace() for c in address):
-        return f"{label} '{excerpt(address)}' contains a space or an invisible character. Type the address again."
+        return f"{named} contains a space or an invisible character. Type the address again."
     local, at, domain = address.rpartition("@")
     labels = domain.split(".")
     if (not at or not local or "@" in local or len(labels) < 2 or len(domain) > EMAIL_DOMAIN_MAX
             or set(local) & _NOT_IN_LOCAL_PART or local.startswith(".") or local.endswith(".") or ".." in local
             or not all(_domain_label(part) for part in labels)):
-        return f"{label} '{excerpt(address)}' does not look like an address (name@example.com)."
+        return f"{named} does not look like an address (name@example.com)."
     if len(local) > EMAIL_LOCAL_MAX:
         return f"{label} has {len(local)} characters before the @; an address has at most {EMAIL_LOCAL_MAX}."
     return None
@@ -76,7 +78,7 @@ def checked_email(address: str | None) -> str | None:
     """The address to store (normalised; None if empty), or ``AccountError`` saying what to fix."""
     if address is None or not address.strip():
         return None
-    problem = email_problem(address.strip(), label="The email")
+    problem = email_problem(address.strip(), label="The email address", quote=False)
     if problem is not None:
         raise AccountError(problem)
     return normalize_email(address)
