@@ -16,7 +16,9 @@ from contextvars import ContextVar
 
 import streamlit as st
 
+from elearn.names import tidy_name
 from elearn.store import Role, User, create_user, end_session, session_user, start_session, user_by_email
+from elearn.store.fields import DISPLAY_NAME_MAX
 from ui.store import current_store, now, secrets, setting
 
 COOKIE = "elearn_session"
@@ -73,7 +75,9 @@ def _from_single_sign_on() -> User | None:
     store = current_store()
     user = user_by_email(store, email)
     if user is None and setting("self_registration", "on").lower() in ("on", "true", "1", "yes"):
-        name = str(st.user.get("name") or email.split("@")[0])
+        # The provider's name is not typed here and cannot be fixed here: drop hidden characters
+        # (create_user refuses them in names people type) rather than refuse the sign-in.
+        name = tidy_name(str(st.user.get("name") or email.split("@")[0]), limit=DISPLAY_NAME_MAX)
         user = create_user(store, username=_sso_username(email), display_name=name, password=None, email=email,
                            now=now())
     if user is None:
