@@ -9,23 +9,32 @@ Columns (a header row names them, in any order; only ``username`` is required)::
 - ``manages``: names of existing teams this person manages, separated by ``;`` (gives the manager role).
 - ``password``: leave empty for a single-sign-on account (it cannot sign in with a password).
 
-Every problem names its row (the header is row 1) and says what to change.
+Every problem names its row (the header is row 1) and says what to change. Rows are checked
+against the database's own limits (``elearn.store.fields``: a display name of at most 200
+characters, an e-mail address of at most 320 and of the right shape, no control, text-direction
+or zero-width characters) and then against the database (usernames and e-mails in use), so that
+``import_roster`` creates everyone or no one, and says why.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from elearn.errors import did_you_mean
-from elearn.store.accounts import USERNAME_PATTERN, password_problems
-from elearn.store.records import Role
-from elearn.store.users import normalize_username
+from elearn.errors import ElearnError, did_you_mean
+from elearn.names import excerpt
+from elearn.store.db import Store
+from elearn.store.errors import PeopleRefused
+from elearn.store.people import account_problems, add_people, check_people
+from elearn.store.records import NewAccount, Role, User, Viewer
 
 COLUMNS = ("username", "display_name", "email", "team", "roles", "manages", "password")
 MAX_ROWS = 5_000
+MAX_BYTES = 10_000_000
+"""The largest file read: 5,000 rows of the longest legal values stay well under it."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,12 @@ class PersonRow:
     roles: frozenset[Role]
     manages: tuple[int, ...]
     password: str | None
+
+    def account(self) -> NewAccount:
+        """This row as an account for ``add_people`` (its problems say "Row N")."""
+        return NewAccount(username=self.username, display_name=self.display_name, email=self.email,
+                          team_id=self.team_id, roles=self.roles, manages=self.manages, password=self.password,
+                          where=f"Row {self.line}")
 
 
 @dataclass(frozen=True)
@@ -56,25 +71,47 @@ def read_roster(data: bytes, teams: Mapping[str, int]) -> Roster:
     """Parse and check a CSV upload; ``teams`` maps existing team names to ids.
 
     Returns every valid row and every problem; the caller creates nothing unless there are none.
+    A cell too large for the CSV reader (usually a missing closing quote, which makes one cell
+    swallow the rest of the file) is a problem on its row, after which the file is not read on.
     """
+    if len(data) > MAX_BYTES:
+        return Roster((), (f"The file is {len(data) / 1e6:.1f} MB; the most one upload takes is "
+                           f"{MAX_BYTES / 1e6:.0f} MB. Split it into smaller files.",))
     try:
         text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return Roster((), ("The file is not UTF-8 text. Save it as 'CSV UTF-8' and upload it again.",))
+    except UnicodeDecodeError as error:
+        return Roster((), (f"The file is not UTF-8 text (byte {error.start + 1:,} is not). Save it as 'CSV UTF-8' "
+                           "and upload it again.",))
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [name.strip().casefold() for name in reader.fieldnames or []]
+    try:
+        fieldnames = reader.fieldnames or []
+    except csv.Error as error:
+        return Roster((), (_unreadable(1, error),))
+    header = [name.strip().casefold() for name in fieldnames]
     if "username" not in header:
         return Roster((), ("Row 1: the header must name a 'username' column (columns: " + ", ".join(COLUMNS) + ").",))
     unknown = [name for name in header if name not in COLUMNS]
     if unknown:
-        hints = [f"'{name}'" + (f" ({hint})" if (hint := did_you_mean(name, COLUMNS)) else "") for name in unknown]
+        hints = [f"'{excerpt(name)}'" + (f" ({hint})" if (hint := did_you_mean(name, COLUMNS)) else "")
+                 for name in unknown]
         return Roster((), (f"Row 1: unknown column {', '.join(hints)}. The columns are: {', '.join(COLUMNS)}.",))
     reader.fieldnames = header
     people: list[PersonRow] = []
     problems: list[str] = []
     seen: dict[str, int] = {}
+    emails: dict[str, int] = {}
     folded_teams = {name.casefold(): team_id for name, team_id in teams.items()}
-    for line, raw in enumerate(reader, start=2):
+    rows = iter(reader)
+    line = 1
+    while True:
+        line += 1
+        try:
+            raw = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            problems.append(_unreadable(line, error))
+            break
         if line - 1 > MAX_ROWS:
             problems.append(f"The file has more than {MAX_ROWS:,} people. Split it into smaller files.")
             break
@@ -87,23 +124,60 @@ def read_roster(data: bytes, teams: Mapping[str, int]) -> Roster:
         row, row_problems = _person(line, cells, folded_teams, teams)
         if row is not None and row.username in seen:
             row_problems.append(f"Row {line}: username '{row.username}' is already on row {seen[row.username]}.")
+        if row is not None and row.email is not None and row.email in emails:
+            row_problems.append(f"Row {line}: email '{excerpt(row.email)}' is already on row {emails[row.email]}.")
         if row_problems:
             problems += row_problems
         elif row is not None:
             seen[row.username] = line
+            if row.email is not None:
+                emails[row.email] = line
             people.append(row)
     if not people and not problems:
         problems.append("The file has a header but no people. Add one row per person below the header.")
     return Roster(tuple(people), tuple(problems))
 
 
+class RosterRefused(ElearnError):
+    """Nothing was created from a roster; ``problems`` lists every row's reason."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__(f"Nothing was created: the file has {len(self.problems)} problem(s). Fix them and upload "
+                         "it again.")
+
+
+def roster_conflicts(store: Store, admin: Viewer, roster: Roster) -> tuple[str, ...]:
+    """What the database has against a checked roster (usernames or e-mails already in use, teams
+    gone), found before anyone waits for passwords to be hashed. Empty if nothing."""
+    return check_people(store, admin, [person.account() for person in roster.people])
+
+
+def import_roster(store: Store, admin: Viewer, roster: Roster, now: datetime, *,
+                  on_progress: Callable[[int, int], object] | None = None) -> tuple[User, ...]:
+    """Create every person of a checked roster in one transaction, or nobody: ``RosterRefused``
+    lists each row's problem (a username taken meanwhile, say). ``on_progress(done, total)``
+    follows the password hashing, the slow part. A roster with problems creates nobody at all,
+    not even its good rows."""
+    if roster.problems:
+        raise RosterRefused(roster.problems)
+    try:
+        return add_people(store, admin, [person.account() for person in roster.people], now, on_hashed=on_progress)
+    except PeopleRefused as refused:
+        raise RosterRefused(refused.problems) from refused
+
+
+def _unreadable(line: int, error: csv.Error) -> str:
+    if "field larger than field limit" in str(error):
+        return (f"Row {line}: a value is longer than the {csv.field_size_limit():,} characters a cell may hold, "
+                "usually because a double quote is not closed, so that one cell runs on over the rows after "
+                "it. Check the quotes on this row; rows after it were not read.")
+    return f"Row {line}: the CSV could not be read here ({error}). Rows after it were not read."
+
+
 def _person(line: int, cells: Mapping[str, str], folded_teams: Mapping[str, int], teams: Mapping[str, int]
             ) -> tuple[PersonRow | None, list[str]]:
     problems: list[str] = []
-    username = normalize_username(cells.get("username", ""))
-    if not USERNAME_PATTERN.match(username):
-        problems.append(f"Row {line}: username '{cells.get('username', '')}' is not valid: use 1-64 letters, digits "
-                        "and . _ @ + - (starting with a letter or digit).")
     team_name = cells.get("team", "")
     team_id = _team(line, "team", team_name, folded_teams, teams, problems) if team_name else None
     roles: set[Role] = set()
@@ -112,23 +186,21 @@ def _person(line: int, cells: Mapping[str, str], folded_teams: Mapping[str, int]
             roles.add(Role(word.casefold()))
         except ValueError:
             hint = did_you_mean(word.casefold(), [role.value for role in Role])
-            problems.append(f"Row {line}: unknown role '{word}'. Use learner, manager, facilitator or admin. {hint}"
-                            .rstrip())
+            problems.append(f"Row {line}: unknown role '{excerpt(word)}'. Use learner, manager, facilitator or "
+                            f"admin. {hint}".rstrip())
     manages = tuple(team for name in _split(cells.get("manages", ""))
                     if (team := _team(line, "manages", name, folded_teams, teams, problems)) is not None)
     if manages:
         roles.add(Role.MANAGER)
-    password = cells.get("password", "") or None
-    if password is not None:
-        problems += [f"Row {line}: password: {problem}" for problem in password_problems(username, password)]
-    email = cells.get("email", "") or None
-    if email is not None and ("@" not in email or " " in email):
-        problems.append(f"Row {line}: email '{email}' does not look like an address (name@example.com).")
+    account, account_problems_found = account_problems(NewAccount(
+        username=cells.get("username", ""), display_name=cells.get("display_name", ""),
+        email=cells.get("email", "") or None, password=cells.get("password", "") or None, where=f"Row {line}"))
+    problems = account_problems_found + problems
     if problems:
         return None, problems
-    return PersonRow(line=line, username=username, display_name=cells.get("display_name", "") or username,
-                     email=email, team_id=team_id, roles=frozenset(roles or {Role.LEARNER}), manages=manages,
-                     password=password), []
+    return PersonRow(line=line, username=account.username, display_name=account.display_name or account.username,
+                     email=account.email, team_id=team_id, roles=frozenset(roles or {Role.LEARNER}), manages=manages,
+                     password=account.password), []
 
 
 def _team(line: int, column: str, name: str, folded: Mapping[str, int], teams: Mapping[str, int],
@@ -136,7 +208,8 @@ def _team(line: int, column: str, name: str, folded: Mapping[str, int], teams: M
     found = folded.get(name.casefold())
     if found is None:
         hint = did_you_mean(name, teams)
-        problems.append(f"Row {line}: {column}: there is no team called '{name}'. Create it first. {hint}".rstrip())
+        problems.append(f"Row {line}: {column}: there is no team called '{excerpt(name)}'. Create it first. {hint}"
+                        .rstrip())
     return found
 
 

@@ -2,7 +2,9 @@
 and a nickname; then one vote per decision, changeable until the facilitator reveals the votes.
 
 A public page (visitors may open it; there is no role to require). The participant's token is kept
-in the URL (?p=TOKEN), so a reload, or reopening the tab, keeps the same participant. The phone never
+in the URL (?p=TOKEN), so a reload, or reopening the tab, keeps the same participant; and it comes
+from the browser's own key (ui/participant.py), so the QR link opened again, or a second join from
+the same browser, finds that participant instead of adding a voter. The phone never
 reruns on a timer: it reruns only when the participant taps (Join, a vote, Refresh), so a room of
 phones waiting for the next question costs the server nothing.
 """
@@ -13,6 +15,7 @@ import streamlit as st
 
 from elearn.store.rooms import CODE_LENGTH, NICKNAME_MAX, PhoneView
 from elearn.workshop import LETTERS
+from ui import participant
 from ui import workshop as ws
 from ui.course import current_course
 from ui.text import md_escape
@@ -71,8 +74,13 @@ def ballot(view: PhoneView, token: str) -> None:
     st.button("Refresh", key="refresh", icon="🔄", width="stretch", on_click=ws.clear_notice)
 
 
+participant.keep_browser_key()
 token = st.query_params.get("p", "")
 view = ws.phone(token)
+if view is None and not token and (mine := participant.already_in(st.query_params.get("room", ""))):
+    token, view = mine  # this browser joined the room already (the QR link again, a new tab): carry on
+    st.query_params.clear()
+    st.query_params["p"] = token
 if view is None:
     if token:
         st.warning("This phone's place in the room was not found. Join again with the room's code.", icon="🔎")

@@ -7,7 +7,8 @@ import streamlit as st
 
 from elearn.charts import skills_chart
 from elearn.journey import completion, modules, skill_masteries
-from elearn.store import AccessDenied, NotFound, events_for, progress_for, visible_teams
+from elearn.names import excerpt
+from elearn.store import AccessDenied, NotFound, events_for, id_from_text, progress_for, visible_teams
 from ui import manage
 from ui.course import current_course, pass_rule
 from ui.nav import link
@@ -22,11 +23,16 @@ course = current_course()
 rule = pass_rule()
 store = current_store()
 raw = st.query_params.get("user", "")
+learner_id = id_from_text(raw)
+if learner_id is None:  # empty, "abc", "-1", "²", or past any id: say so, never try it on the database
+    st.error("No learner is chosen: open learners from the team progress table." if not raw else
+             f"'{md_escape(excerpt(raw))}' is not a learner's number. Open learners from the team progress table.",
+             icon="🔎")
+    link("dashboard", "Team progress", icon="📋")
+    st.stop()
 try:
-    if not raw.isdigit():
-        raise NotFound("no learner chosen")
-    progress = progress_for(store, viewer, int(raw))
-    events = events_for(store, viewer, int(raw))
+    progress = progress_for(store, viewer, learner_id)
+    events = events_for(store, viewer, learner_id)
 except (AccessDenied, NotFound):
     st.error("You can't see this learner: they are not in a team you manage, or there is no such learner. "
              "Open learners from the team progress table.", icon="🔒")

@@ -8,7 +8,7 @@ from collections import Counter
 import streamlit as st
 
 from elearn.errors import ElearnError
-from elearn.roster import COLUMNS, read_roster
+from elearn.roster import COLUMNS, RosterRefused, read_roster, roster_conflicts
 from elearn.store import (
     Role,
     add_team_manager,
@@ -94,23 +94,23 @@ elif section == "Upload people":
     upload = st.file_uploader("CSV file of people", type=["csv"], key="people-csv")
     if upload is not None:
         roster = read_roster(upload.getvalue(), {name: team_id for team_id, name in teams.items()})
-        if roster.problems:
-            st.error(f"Nothing was created: the file has {len(roster.problems)} problem(s). Fix them and upload "
-                     "it again.", icon="📄")
-            st.dataframe({"Problem": list(roster.problems)}, hide_index=True)
+        problems = roster.problems or roster_conflicts(store, admin, roster)
+        if problems:
+            st.error(str(RosterRefused(problems)), icon="📄")
+            st.dataframe({"Problem": list(problems)}, hide_index=True)
         else:
             st.dataframe([{"Row": p.line, "Username": p.username, "Name": p.display_name,
                            "Team": teams.get(p.team_id or -1, ""), "Roles": ", ".join(sorted(p.roles)),
                            "Manages": ", ".join(teams[t] for t in p.manages)} for p in roster.people],
                          hide_index=True)
             if st.button(f"Create {len(roster.people)} account(s)", type="primary", key="people-create"):
-                failures = manage.import_people(admin, roster.people)
-                if failures:
-                    st.warning(f"Created {len(roster.people) - len(failures):d} of {len(roster.people)}. "
-                               "These rows were not created:", icon="⚠️")
-                    st.dataframe({"Problem": failures}, hide_index=True)
+                try:
+                    made = manage.import_people(admin, roster)
+                except RosterRefused as refused:  # changed since the check above: still, nobody was created
+                    st.error(str(refused), icon="📄")
+                    st.dataframe({"Problem": list(refused.problems)}, hide_index=True)
                 else:
-                    done(f"Created {len(roster.people)} account(s).")
+                    done(f"Created {len(made)} account(s).")
 
 else:
     st.subheader("Assign training")

@@ -33,8 +33,8 @@ from elearn.errors import ElearnError
 from elearn.exports import XapiSource, completion_csv, completion_xlsx, statements, write_json_array
 from elearn.mastery import SkillMastery
 from elearn.passing import PassRule
-from elearn.roster import PersonRow
-from elearn.store import Role, Team, User, add_team_manager, add_user, visible_teams
+from elearn.roster import Roster, import_roster
+from elearn.store import Role, Team, User, visible_teams
 from elearn.store.analytics import (
     ChoiceFlow,
     ExportEvent,
@@ -336,21 +336,18 @@ def assignments_table(viewer: User, course: Course, teams: Sequence[Team]) -> No
         st.rerun()
 
 
-def import_people(admin: User, people: Sequence[PersonRow]) -> list[str]:
-    """Create the accounts of a checked roster, one by one, with a progress bar; return the rows
-    that failed (a username taken meanwhile, say), each with its row number and reason."""
-    store = current_store()
-    failures = []
-    bar = st.progress(0.0, text="Creating accounts…")
-    for index, person in enumerate(people, start=1):
-        try:
-            user = add_user(store, admin, username=person.username, display_name=person.display_name,
-                            password=person.password, now=now(), email=person.email, team_id=person.team_id,
-                            roles=person.roles)
-            for team_id in person.manages:
-                add_team_manager(store, admin, user.id, team_id)
-        except ElearnError as error:
-            failures.append(f"Row {person.line} ({person.username}): {error}")
-        bar.progress(index / len(people), text=f"Creating accounts… {index:d} of {len(people)}")
+def import_people(admin: User, roster: Roster) -> tuple[User, ...]:
+    """Create everyone in a checked roster in one transaction (``elearn.roster.import_roster``), with
+    a progress bar while passwords are hashed. Raises ``RosterRefused`` (nobody was created), whose
+    ``problems`` name each row and its reason."""
+    bar = st.progress(0.0, text="Preparing accounts…")
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(done / total, text=f"Preparing accounts… {done} of {total}")
+
+    try:
+        made = import_roster(current_store(), admin, roster, now(), on_progress=progress)
+    finally:
+        bar.empty()
     forget_cached()
-    return failures
+    return made

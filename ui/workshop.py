@@ -41,6 +41,7 @@ from elearn.store.rooms import (
     room_state,
 )
 from elearn.workshop import LETTERS, Verdict, decide, letter, verdict
+from ui import participant
 from ui.auth import client_address, user_for_this_run, wait_phrase
 from ui.store import current_store, now, setting
 from ui.text import md_escape
@@ -158,7 +159,8 @@ def join(code: str, nickname: str) -> str | None:
                  icon="⏳")
         return None
     try:
-        joined = join_room(current_store(), code, nickname, now())
+        joined = join_room(current_store(), code, nickname, now(), browser_key=participant.browser_key(),
+                           max_participants=participant.max_participants())
     except RoomNotFound as refused:
         st.error(md_escape(str(refused)), icon="⚠️")  # quotes the code typed
         return None

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import InstrumentedAttribute
 
 from elearn.store.errors import AccessDenied, NotFound
-from elearn.store.records import Role, Viewer
+from elearn.store.records import MAX_ID, Role, Viewer
 from elearn.store.tables import TeamManagerRow, UserRoleRow, UserRow
 
 DENIED = "You do not have access to this person's progress."
@@ -56,7 +56,11 @@ def require_read(conn: Connection, viewer: Viewer, user_id: int) -> Scope:
     everyone else gets the same ``AccessDenied`` for "not yours" and "no such user".
     """
     scope = scope_of(conn, viewer)
-    visible = conn.scalar(select(UserRow.id).where(UserRow.id == user_id, scope.covers(UserRow.id)))
+    # An id past the INTEGER column is no user, and must not reach the driver (SQLite raises
+    # OverflowError for it, PostgreSQL "integer out of range").
+    in_range = 1 <= user_id <= MAX_ID
+    visible = conn.scalar(select(UserRow.id).where(UserRow.id == user_id, scope.covers(UserRow.id))) \
+        if in_range else None
     if visible is None:
         if scope.everything:
             raise NotFound(f"There is no user with id {user_id}.")

@@ -34,6 +34,7 @@ from sqlalchemy.engine import Connection
 
 from elearn.store.db import Store
 from elearn.store.errors import AccountError, RegistrationClosed, SetupClosed, WeakPassword
+from elearn.store.fields import checked_display_name, checked_email
 from elearn.store.records import Role, Throttled, User
 from elearn.store.tables import SetupTokenRow, UserRoleRow, UserRow
 from elearn.store.throttle import Bucket, ThrottleRule, clear, count_attempt, forgive, lock_buckets, refusal
@@ -82,12 +83,15 @@ def create_user(
     email_verified: bool = True,
 ) -> User:
     """Create an account. ``password=None`` makes a single-sign-on account that cannot sign in
-    with a password. Raises ``WeakPassword``, ``UsernameTaken`` or ``AccountError``.
+    with a password. Raises ``WeakPassword``, ``UsernameTaken`` or ``AccountError`` (a name with
+    hidden characters or too long, an e-mail address of the wrong shape: ``elearn.store.fields``).
 
     ``email_verified`` says someone checked that the e-mail is this person's: true when an
     administrator (or the identity provider) supplied it; pass False when the person typed it in
     themselves (``register``), since single sign-on trusts only verified addresses."""
     name = _valid_username(username)
+    display_name = checked_display_name(display_name)
+    email = checked_email(email)
     password_hash = None
     if password is not None:
         _check_password(name, password)
@@ -242,6 +246,8 @@ def claim_setup_token(
     (two people racing with one token: exactly one wins).
     """
     name = _valid_username(username)
+    display_name = checked_display_name(display_name)
+    email = checked_email(email)
     _check_password(name, password)
     password_hash = store.hasher.hash(password)
 

@@ -5,20 +5,28 @@ One code path for SQLite and PostgreSQL: ``open_store`` builds a SQLAlchemy engi
 through ``Store.read`` or ``Store.write``, which retry transient failures (a locked SQLite file,
 a PostgreSQL serialization failure or dropped connection) with jittered backoff until a deadline.
 The work function is re-run from the start on each try, so it must only touch the database.
+
+A SQLite store also watches its file (``SqliteFile``): if the file at its path is deleted or
+replaced while the app runs, every later transaction is refused with ``StoreMoved`` rather than
+written to a file that no longer has a name (and is lost when the app restarts), or to a new
+empty one.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import random
 import secrets
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Literal, TypeVar
+from urllib.request import pathname2url
 
 from argon2 import PasswordHasher
 from sqlalchemy import ColumnElement, Integer, any_, create_engine, event, insert, literal
@@ -32,7 +40,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.sql.expression import Executable
 
 from elearn.store.config import database_url
-from elearn.store.errors import StoreUnavailable
+from elearn.store.errors import StoreMoved, StoreUnavailable
 from elearn.store.tables import Base
 
 T = TypeVar("T")
@@ -69,6 +77,73 @@ def password_hasher() -> PasswordHasher:
     return PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
 
+MOVED_MESSAGE = ("The progress database file has been moved or deleted; nothing more is saved. Ask your "
+                 "administrator to restart the app.")
+
+
+class SqliteFile:
+    """The SQLite file a store opened, checked to still be the file at its path.
+
+    The first connection records the file's device and inode. ``check``, run before every
+    transaction, compares them with the file now at the path: one ``stat`` call, about a
+    microsecond. Once they differ (the file was deleted, or another moved into its place), the
+    store stays refused until the process restarts, and the server log says so once. Later
+    connections open the path read-write without creating, so a deleted file is never silently
+    replaced by a new empty one.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._opened: tuple[int, int] | None = None
+        self._moved = False
+        self._lock = threading.Lock()
+
+    @property
+    def known(self) -> bool:
+        """True once a connection has opened the file (from then on it must stay the same one)."""
+        return self._opened is not None
+
+    def opened(self) -> None:
+        """Remember the file the first connection opened (called on every new connection)."""
+        if self._opened is not None:
+            return
+        try:
+            found = os.stat(self.path)
+        except FileNotFoundError:
+            return
+        with self._lock:
+            if self._opened is None:
+                self._opened = (found.st_dev, found.st_ino)
+
+    def check(self) -> None:
+        """Raise ``StoreMoved`` unless the file at the path is still the one first opened."""
+        if self._moved:
+            raise StoreMoved(MOVED_MESSAGE)
+        opened = self._opened
+        if opened is None:
+            return
+        try:
+            found = os.stat(self.path)
+            now: tuple[int, int] | None = (found.st_dev, found.st_ino)
+        except FileNotFoundError:
+            now = None
+        if now == opened:
+            return
+        with self._lock:
+            first = not self._moved
+            self._moved = True
+        if first:
+            log.error(
+                "The SQLite database %s was %s while the app ran (opened: device %d, inode %d). Nothing more is "
+                "saved: every transaction is refused until the app is restarted. Before restarting, stop the app; "
+                "then either move the file back together with %s-wal and %s-shm (they hold its last commits), or, "
+                "to use the file now at that path, remove %s-wal and %s-shm, which belong to the old file.",
+                self.path, "deleted" if now is None else f"replaced (now device {now[0]}, inode {now[1]})",
+                *opened, *[self.path.name] * 4,
+            )
+        raise StoreMoved(MOVED_MESSAGE)
+
+
 @dataclass(frozen=True, eq=False)
 class Store:
     """An open progress store: the engine, the password hasher and the retry policy.
@@ -79,6 +154,8 @@ class Store:
     engine: Engine
     hasher: PasswordHasher = field(default_factory=password_hasher)
     retry: RetryPolicy = RetryPolicy()
+    sqlite_file: SqliteFile | None = None
+    """Set for a store in a SQLite file: checked before every transaction (``StoreMoved``)."""
 
     @property
     def dialect(self) -> str:
@@ -91,14 +168,19 @@ class Store:
         return self.hasher.hash(secrets.token_hex(32))
 
     def read(self, work: Callable[[Connection], T]) -> T:
-        """Run ``work`` in a read transaction, retrying transient failures."""
+        """Run ``work`` in a read transaction, retrying transient failures.
+
+        A SQLite store whose file was deleted or replaced refuses reads too (``StoreMoved``): they
+        would show what can no longer be saved, or another database's rows.
+        """
         return self._run(work, write=False)
 
     def write(self, work: Callable[[Connection], T]) -> T:
         """Run ``work`` in a write transaction and commit, retrying transient failures.
 
         On SQLite the transaction starts with BEGIN IMMEDIATE, so it waits for the write lock
-        up front (under busy_timeout) instead of failing when a read turns into a write.
+        up front (under busy_timeout) instead of failing when a read turns into a write. Raises
+        ``StoreMoved`` if the SQLite file was deleted or replaced since the store opened it.
         """
         return self._run(work, write=True)
 
@@ -112,6 +194,8 @@ class Store:
         tries = 0
         while True:
             tries += 1
+            if self.sqlite_file is not None:
+                self.sqlite_file.check()
             try:
                 with self.engine.connect() as conn:
                     if write:
@@ -119,6 +203,8 @@ class Store:
                     with conn.begin():
                         return work(conn)
             except DBAPIError as error:
+                if self.sqlite_file is not None:
+                    self.sqlite_file.check()  # a file gone between the check and the connection
                 if not is_transient(error):
                     raise
                 if time.monotonic() + delay > deadline:
@@ -147,21 +233,32 @@ def open_store(
     target = database_url(url, data_dir)
     policy = retry or RetryPolicy()
     options: dict[str, Any] = {"echo": echo}
+    sqlite_file = None
     if target.get_backend_name() == "sqlite":
-        if target.database not in (None, "", ":memory:"):
-            Path(target.database).parent.mkdir(parents=True, exist_ok=True)
+        if target.database not in (None, "", ":memory:") and not target.query.get("uri"):
+            sqlite_file = SqliteFile(Path(target.database).absolute())
+            sqlite_file.path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(target, **options)
-        _configure_sqlite(engine, policy.sqlite_busy_timeout_ms)
+        _configure_sqlite(engine, policy.sqlite_busy_timeout_ms, sqlite_file)
     else:
         # A server restart or network blip leaves dead pooled connections. They are not pinged on
         # checkout (a round trip more for every transaction): the first statement on one fails
         # as a disconnect, SQLAlchemy discards the pool's dead connections, and ``_run`` retries
         # the whole transaction on a fresh one (tests/store/test_retry.py kills them mid-run).
         engine = create_engine(target, **options)
-    return Store(engine=engine, hasher=hasher or password_hasher(), retry=policy)
+    return Store(engine=engine, hasher=hasher or password_hasher(), retry=policy, sqlite_file=sqlite_file)
 
 
-def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int, sqlite_file: SqliteFile | None) -> None:
+    if sqlite_file is not None:
+        @event.listens_for(engine, "do_connect")
+        def open_existing(dialect: Any, record: ConnectionPoolEntry, cargs: list[Any], cparams: dict[str, Any]) -> None:
+            # Once the file exists, open it without creating: if it was deleted, a new connection
+            # fails instead of making an empty database in its place.
+            if sqlite_file.known:
+                cargs[0] = f"file:{pathname2url(str(sqlite_file.path))}?mode=rw"
+                cparams["uri"] = True
+
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
         # Take transaction control away from the sqlite3 module (which only BEGINs before DML)
@@ -177,6 +274,8 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         # corrupt the file. That trade buys several times the write rate of FULL.
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
+        if sqlite_file is not None:
+            sqlite_file.opened()
 
     @event.listens_for(engine, "begin")
     def on_begin(conn: Connection) -> None:

@@ -48,3 +48,16 @@ class RegistrationClosed(AccountError):
 
 class SetupClosed(AccountError):
     """First-run set-up is over (an administrator exists) or the set-up token is not valid."""
+
+
+class PeopleRefused(AccountError):
+    """A batch of accounts was refused as a whole: nothing was created. ``problems`` lists every
+    reason, each beginning with where the account came from ("Row 3: ...")."""
+
+    def __init__(self, problems: list[str] | tuple[str, ...]) -> None:
+        self.problems = tuple(problems)
+        super().__init__(f"Nothing was created: {len(self.problems)} problem(s). Fix them and try again.")
+
+
+class StoreMoved(StoreError):
+    """The SQLite file this process opened was deleted or replaced: nothing more can be saved."""

@@ -18,9 +18,11 @@ from sqlalchemy import ColumnElement, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from elearn.names import tidy_name
 from elearn.store.access import require_role
 from elearn.store.db import Store
 from elearn.store.errors import AccountError, NotFound, UsernameTaken
+from elearn.store.fields import DISPLAY_NAME_MAX
 from elearn.store.records import Role, User, Viewer
 from elearn.store.tables import IdentityLinkRow, UserRow
 from elearn.store.users import USERNAME_MAX, fetch_user, fetch_users, insert_user, normalize_email, normalize_username
@@ -88,7 +90,7 @@ def sign_in_with_identity(store: Store, identity: Identity, now: datetime, *, al
             raise IdentityRefused(f"There is no account for {email} yet. Ask your administrator for one.")
         try:
             user = insert_user(
-                conn, username=_new_username(email), display_name=identity.name.strip() or email.split("@")[0],
+                conn, username=_new_username(email), display_name=_provider_name(identity, email),
                 email=email, team_id=None, password_hash=None, roles=(Role.LEARNER,), now=now, email_verified=True,
             )
         except UsernameTaken as taken:
@@ -174,3 +176,9 @@ def _mark_verified(conn: Connection, which: ColumnElement[bool], missing: str) -
 def _new_username(email: str) -> str:
     """A username for a new single-sign-on account: the e-mail, unique and valid as a username."""
     return email[:USERNAME_MAX]
+
+
+def _provider_name(identity: Identity, email: str) -> str:
+    """The display name for an account made from ``identity``: the provider's name with hidden and
+    direction-control characters dropped (nobody can retype it here), else the e-mail's local part."""
+    return tidy_name(identity.name, limit=DISPLAY_NAME_MAX) or email.split("@")[0][:DISPLAY_NAME_MAX]

@@ -42,6 +42,33 @@ class User:
 Viewer = User
 """The signed-in user on whose behalf a read runs; access is checked against the database."""
 
+MAX_ID = 2**31 - 1
+"""The largest id a row can have: ids are INTEGER columns, 32-bit on PostgreSQL."""
+
+
+def id_from_text(text: str) -> int | None:
+    """An id typed or linked as text (``?user=42``), or None unless it is one: ASCII digits only
+    (no sign, no "²" or other Unicode digits that ``int`` would refuse), from 1 to ``MAX_ID``."""
+    if not text or len(text) > len(str(MAX_ID)) or not text.isascii() or not text.isdigit():
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ID else None
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    """One account to create in a batch (``add_people``). ``where`` says where it came from
+    ("Row 3" of an upload) and begins each of its problems; ``password`` None means single sign-on."""
+
+    username: str
+    display_name: str = ""
+    email: str | None = None
+    team_id: int | None = None
+    roles: frozenset[Role] = frozenset({Role.LEARNER})
+    manages: tuple[int, ...] = ()
+    password: str | None = None
+    where: str = ""
+
 
 @dataclass(frozen=True)
 class Team:

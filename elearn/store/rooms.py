@@ -13,14 +13,21 @@ refused instead of acting on the wrong question:
     reveal(..., decision)               voting closes; the split may be shown
     advance(..., decision, choice_id)   the room's choice is recorded with its split; next decision
 
-A participant has no account: ``join_room`` returns a random token (kept in the phone's URL) whose
-SHA-256 alone is stored, as for sign-in sessions. Facilitator actions check, in the same
+A participant has no account: ``join_room`` returns a token (kept in the phone's URL) whose
+SHA-256 alone is stored, as for sign-in sessions. Given the browser's own key (a random secret
+the phone keeps in a cookie), the token is derived from that key and the room's code
+(``browser_token``), so the same browser always gets the same participant in a room: a second
+join reuses it instead of adding a voter, and the server never stores the key, nor anything that
+links one browser's participants in different rooms. A room takes at most ``max_participants``
+(``ELEARN_ROOM_MAX_PARTICIPANTS`` in the app). Facilitator actions check, in the same
 transaction, that the actor holds the facilitator role and owns the room.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import re
 import secrets
 import unicodedata
@@ -35,6 +42,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from elearn.names import NameRefused, clean_name
 from elearn.store.access import require_role
 from elearn.store.db import Store
 from elearn.store.errors import StoreError
@@ -52,9 +60,11 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 """Join codes avoid 0/O and 1/I, which people misread on a projector."""
 CODE_LENGTH = 6
 NICKNAME_MAX = 24
+MAX_PARTICIPANTS = 200
+"""The default cap on participants per room (the app's ``ELEARN_ROOM_MAX_PARTICIPANTS``)."""
+_CODE_SHAPE = re.compile(r"[A-Z0-9]{1,12}")  # what rooms.code (12 characters) may hold
 _CODE_TRIES = 8
 _KEY_MAX = 40  # room_participants.nickname_key
-_ALLOWED_FORMAT_CHARACTERS = {"\u200d"}  # the zero-width joiner inside emoji sequences
 
 
 class RoomError(StoreError):
@@ -67,6 +77,10 @@ class RoomNotFound(RoomError):
 
 class RoomClosed(RoomError):
     """The room has finished or was closed: nobody can join or vote any more."""
+
+
+class RoomFull(RoomError):
+    """The room already has as many participants as it may take."""
 
 
 class NicknameRefused(RoomError):
@@ -114,11 +128,13 @@ class Participant:
 
 @dataclass(frozen=True)
 class Joined:
-    """A new participant and the token their phone keeps (shown once, never stored in clear)."""
+    """A participant and the token their phone keeps (never stored in clear). ``rejoined``: this
+    browser was in the room already, so this is that same participant, under its first nickname."""
 
     participant: Participant
     token: str
     room: Room
+    rejoined: bool = False
 
 
 @dataclass(frozen=True)
@@ -198,22 +214,31 @@ def clean_nickname(typed: str) -> tuple[str, str]:
     """The nickname to show and its key for uniqueness (case- and space-insensitive).
 
     Raises ``NicknameRefused`` with the reason. Spaces are trimmed and runs of spaces collapsed;
-    control and invisible characters are refused rather than silently dropped.
+    control, text-direction and invisible characters are refused rather than silently dropped
+    (``elearn.names.clean_name``, as for display names).
     """
-    nickname = " ".join(unicodedata.normalize("NFC", typed).split())
+    try:
+        nickname = clean_name(typed, label="That nickname", limit=NICKNAME_MAX)
+    except NameRefused as refused:
+        raise NicknameRefused(str(refused)) from refused
     if not nickname:
         raise NicknameRefused("Type a nickname so the room can tell you apart (1 to 24 characters).")
-    if len(nickname) > NICKNAME_MAX:
-        raise NicknameRefused(f"That nickname is {len(nickname)} characters long; use at most {NICKNAME_MAX}.")
-    hidden = [c for c in nickname if unicodedata.category(c).startswith("C") and c not in _ALLOWED_FORMAT_CHARACTERS]
-    if hidden:
-        raise NicknameRefused("That nickname contains invisible or control characters. Use letters, digits, "
-                              "spaces, punctuation or emoji.")
     key = "".join(unicodedata.normalize("NFKC", nickname).casefold().split())
     if len(key) > _KEY_MAX:  # a few characters fold into several ("ﬃ" is "ffi"): keep within the column
         raise NicknameRefused(f"That nickname is too long once written out; use at most {NICKNAME_MAX} plain "
                               "characters.")
     return nickname, key
+
+
+def browser_token(browser_key: str, code: str) -> str:
+    """The participant token of the browser holding ``browser_key`` in the room with ``code``.
+
+    An HMAC of the code under the browser's key: the same browser always gets the same token in
+    one room, different rooms give unrelated tokens, and neither the key nor the code can be
+    read back from it.
+    """
+    digest = hmac.new(browser_key.encode(), b"elearn-room:" + normalise_code(code).encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode()
 
 
 def _token_hash(token: str) -> str:
@@ -408,20 +433,39 @@ def close_room(store: Store, facilitator: User, code: str, now: datetime) -> Roo
 
 # --- participants ----------------------------------------------------------------------------
 
-def join_room(store: Store, code: str, nickname: str, now: datetime) -> Joined:
-    """Join the room with ``code`` as ``nickname``; the returned token identifies this phone from now on."""
-    shown, key = clean_nickname(nickname)
-    wanted = normalise_code(code)
-    token = secrets.token_urlsafe(24)
+def join_room(
+    store: Store, code: str, nickname: str, now: datetime, *, browser_key: str | None = None,
+    max_participants: int = MAX_PARTICIPANTS,
+) -> Joined:
+    """Join the room with ``code`` as ``nickname``; the returned token identifies this phone from now on.
+
+    With ``browser_key`` (the phone's own secret, from its cookie), a browser already in the room
+    gets its participant back (``rejoined``; the nickname typed now is not used) instead of
+    becoming a second voter, even in a full or finished room. A new participant is refused when
+    the room has ``max_participants`` already (``RoomFull``), has finished (``RoomClosed``), or the
+    nickname is taken (``NicknameRefused``). Joins to one room take turns (a row lock on
+    PostgreSQL, the write lock on SQLite), so parallel joins never pass the cap.
+    """
+    wanted = _room_code(code)
+    token = browser_token(browser_key, wanted) if browser_key else secrets.token_urlsafe(24)
 
     def work(conn: Connection) -> Joined:
-        row = conn.execute(select(*_ROOM_COLUMNS).where(RoomRow.code == wanted)).first()
+        row = conn.execute(select(*_ROOM_COLUMNS).where(RoomRow.code == wanted).with_for_update()).first()
         if row is None:
             raise RoomNotFound(_no_room(code))
         room = _room(row)
+        if browser_key:
+            mine = conn.execute(_participant_query(token)).first()
+            if mine is not None and mine[1] == room.id:
+                return Joined(_participant(mine), token, room, rejoined=True)
         if room.closed:
             raise RoomClosed(f"The workshop room {room.code} has finished, so it takes no new participants. "
                              "Ask the facilitator for the code of the room running now.")
+        shown, key = clean_nickname(nickname)
+        joined = conn.scalar(select(func.count()).where(RoomParticipantRow.room_id == room.id)) or 0
+        if joined >= max_participants:
+            raise RoomFull(f"The workshop room {room.code} is full: it has {joined} participants, the most a room "
+                           "takes on this server. Tell the facilitator: they can open a second room for the others.")
         taken = conn.scalar(select(RoomParticipantRow.id).where(
             RoomParticipantRow.room_id == room.id, RoomParticipantRow.nickname_key == key))
         if taken is not None:
@@ -433,7 +477,12 @@ def join_room(store: Store, code: str, nickname: str, now: datetime) -> Joined:
 
     try:
         return store.write(work)
-    except IntegrityError as error:  # two phones took the same nickname at the same moment
+    except IntegrityError as error:  # the same nickname, or this browser, joined at the same moment
+        if browser_key:
+            again = store.read(lambda conn: conn.execute(_participant_query(token)).first())
+            if again is not None:
+                return Joined(_participant(again), token, _room_of(store, again[1]), rejoined=True)
+        shown, _ = clean_nickname(nickname)
         raise NicknameRefused(f"Someone in this room already goes by “{shown}”. Pick another nickname.") from error
 
 
@@ -511,18 +560,31 @@ def _upsert_vote(conn: Connection, values: dict[str, Any]) -> None:
 
 def _own_room(conn: Connection, facilitator: User, code: str, *, lock: bool = False) -> Room:
     require_role(conn, facilitator, Role.FACILITATOR)
-    query = select(*_ROOM_COLUMNS).where(RoomRow.code == normalise_code(code),
+    hint = " Open it from Workshop rooms, where your rooms are listed."
+    query = select(*_ROOM_COLUMNS).where(RoomRow.code == _room_code(code, hint),
                                          RoomRow.facilitator_id == facilitator.id)
     row = conn.execute(query.with_for_update() if lock else query).first()
     if row is None:
-        raise RoomNotFound(_no_room(code) + " Open it from Workshop rooms, where your rooms are listed.")
+        raise RoomNotFound(_no_room(code) + hint)
     return _room(row)
 
 
+def _room_code(code: str, hint: str = "") -> str:
+    """``code`` in its stored form, or ``RoomNotFound`` for anything that cannot be a room's code (a
+    crafted ``?room=`` with a NUL byte, Markdown or a megabyte of text never reaches the database)."""
+    wanted = normalise_code(code)
+    if not _CODE_SHAPE.fullmatch(wanted):
+        raise RoomNotFound(_no_room(code) + hint)
+    return wanted
+
+
 def _no_room(code: str) -> str:
-    shown = normalise_code(code)[:12]
+    shown = normalise_code(code)
     if not shown:
         return "Type the room's code: it is on the presenter's screen, under the QR code."
+    if not _CODE_SHAPE.fullmatch(shown):
+        return (f"That is not a workshop room's code. Check the code on the presenter's screen (codes have "
+                f"{CODE_LENGTH} letters and digits, never 0, O, 1 or I).")
     return (f"There is no workshop room with the code {shown}. Check the code on the presenter's screen "
             f"(codes have {CODE_LENGTH} letters and digits, never 0, O, 1 or I).")
 
@@ -551,6 +613,10 @@ def _split(conn: Connection, room_id: int, decision: int) -> dict[str, int]:
 
 def _count(value: Any) -> int:
     return int(value or 0)
+
+
+def _room_of(store: Store, room_id: int) -> Room:
+    return store.read(lambda conn: _room_by_id(conn, room_id))
 
 
 def _room_by_id(conn: Connection, room_id: int) -> Room:

@@ -99,10 +99,16 @@ def test_nicknames_are_tidied(store: Store, people: People, typed: str, shown: s
     ("", "Type a nickname so the room can tell you apart (1 to 24 characters)."),
     ("   ", "Type a nickname so the room can tell you apart (1 to 24 characters)."),
     ("x" * 25, "That nickname is 25 characters long; use at most 24."),
-    ("Ann\u200b", "That nickname contains invisible or control characters. Use letters, digits, spaces, "
-                  "punctuation or emoji."),
-    ("Ann\x07", "That nickname contains invisible or control characters. Use letters, digits, spaces, "
-                "punctuation or emoji."),
+    ("Ann\u200b", "That nickname contains a zero-width character (U+200B) at character 4, which can make two "
+                  "different names look the same. Use only letters, digits, spaces, punctuation or emoji."),
+    ("Ann\x07", "That nickname contains a control character (U+0007) at character 4. Use only letters, digits, "
+                "spaces, punctuation or emoji."),
+    ("\u202eAnn", "That nickname contains a text-direction control (U+202E) at character 1, which can make it "
+                  "display in a misleading order. Use only letters, digits, spaces, punctuation or emoji."),
+    ("A\u2066nn", "That nickname contains a text-direction control (U+2066) at character 2, which can make it "
+                  "display in a misleading order. Use only letters, digits, spaces, punctuation or emoji."),
+    ("\u3164", "That nickname contains an invisible character (U+3164) at character 1. Use only letters, digits, "
+               "spaces, punctuation or emoji."),
 ])
 def test_bad_nicknames_are_refused_with_the_reason(store: Store, people: People, typed: str, message: str) -> None:
     room = new_room(store, people)
