@@ -163,7 +163,7 @@ def test_a_good_file_creates_everyone_with_their_roles_teams_and_passwords(store
     assert learner.roles == {Role.LEARNER}
     assert boss.roles == {Role.LEARNER, Role.FACILITATOR, Role.MANAGER}
     assert {team.name for team in visible_teams(store, boss)} == {"Team A", "Team B"}
-    assert isinstance(authenticate(store, "new.boss", PASSWORD, NOW), User)
+    assert isinstance(authenticate(store, "new.boss", PASSWORD, NOW, client="test"), User)
     assert zoe.display_name == "Zoë 👩‍💻"
 
 

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from elearn.store.joining import CODE_GUESSES
-from tests.app.conftest import new_app, open_page
+from tests.app.conftest import as_read, new_app, open_page
 from tests.app.conftest import own_database as own_database  # the fixture: a database per test
 
 from .test_workshop_app import click, facilitator, open_a_room
@@ -31,7 +31,7 @@ def test_wrong_codes_from_one_client_meet_a_wait(own_database: Path) -> None:
     code = open_a_room(facilitator(own_database))
     for guess in range(CODE_GUESSES.free):
         wrong = f"ZZZZZ{'23456789ABCDEFGH'[guess]}"
-        [message] = [e.value for e in try_code(wrong).error]
+        [message] = [as_read(e.value) for e in try_code(wrong).error]  # escaped: it quotes what was typed
         assert message.startswith(f"There is no workshop room with the code {wrong}."), message
     held = try_code(code)
     [message] = [e.value for e in held.error]
