@@ -308,7 +308,8 @@ def _course_items(course: Course, modules: list[str]) -> list[tuple[str, str]]:
         items += [("scenario", s.id) for s in course.practice_for(lesson)]
     if not wanted:
         items += [("scenario", s.id) for s in course.capstones]
-    return items
+    # A scenario that practises two lessons is played once, at the first of them.
+    return list(dict.fromkeys(items))
 
 
 def _insert_organisation(conn: Connection, organisation: Organisation) -> None:

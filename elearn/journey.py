@@ -107,7 +107,9 @@ def modules(course: Course, progress: Progress, *, rule: PassRule) -> list[Modul
 def completion(course_modules: Iterable[Module]) -> float:
     """Share of lessons read and scenarios finished, 0 to 1."""
     items = [m.lesson_done for m in course_modules if m.lesson is not None]
-    items += [s.status == DONE for m in course_modules for s in m.scenarios]
+    # A scenario paired with two lessons is listed under both, but counts once.
+    scenarios = {s.scenario.id: s.status == DONE for m in course_modules for s in m.scenarios}
+    items += scenarios.values()
     return sum(items) / len(items) if items else 0.0
 
 

@@ -8,11 +8,10 @@ from elearn.catalogue import load_course
 from tests.conftest import REPO
 
 from .conftest import Server, fill_sign_up, shot
-from .test_learner_journey import choice_keys, wait_for_choices
+from .test_learner_journey import SCENARIO, choice_keys, wait_for_choices
 
 pytestmark = pytest.mark.browser
-COURSE = load_course(REPO)
-SCENARIO = COURSE.scenarios[0]
+COURSE = load_course(REPO)  # SCENARIO: the learner journey's, which wait_for_choices knows
 TIMEOUT = 45_000
 
 

@@ -30,6 +30,7 @@ from elearn.store import (
     visible_users,
 )
 from elearn.store.assignments import assign, visible_assignments
+from tests.app.conftest import as_read
 from tests.conftest import REPO
 from tests.store.conftest import build_world
 from tests.store.helpers import FAST_HASHER, World
@@ -200,7 +201,7 @@ def test_a_malformed_pass_threshold_is_reported_naming_the_setting(app: App, mon
                                                                    page: str) -> None:
     monkeypatch.setenv("ELEARN_PASS_THRESHOLD", "seventy")
     at = open_page(signed_in(app, app.world.manager), page, user=str(app.world.ana.id))
-    assert [e.value for e in at.error] == ["pass_threshold (ELEARN_PASS_THRESHOLD) is 'seventy': expected a "
+    assert [as_read(e.value) for e in at.error] == ["pass_threshold (ELEARN_PASS_THRESHOLD) is 'seventy': expected a "
                                            "percentage from 0 to 100, like 70."]
     assert not at.dataframe
 
