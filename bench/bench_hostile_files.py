@@ -27,27 +27,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.hostile import CASES, GOOD_SCENARIO, Hostile, available, build  # noqa: E402
+from tests.hostile import CASES, Hostile, available, build, ladder  # noqa: E402
 
 DROP_TO_NOBODY = ("import os, sys\nfrom elearn.cli import main\nimport elearn.catalogue\n"
                   "os.setgroups([]); os.setgid(65534); os.setuid(65534)\nsys.exit(main(['check', sys.argv[1]]))\n")
-
-
-def ladder(steps: int) -> str:
-    """A scenario whose every path is ``steps`` choices long, with two choices at each step."""
-    head = GOOD_SCENARIO.split("nodes:\n")[0].replace("id: outage\n", "id: ladder\n", 1)
-    head = head.replace("start: opening", "start: n0")
-    nodes = []
-    for i in range(steps):
-        last = i + 1 == steps
-        nxt = "fixed" if last else f"n{i + 1}"
-        nodes.append(f"  - id: n{i}\n    customer: \"Step {i}\"\n    choices:\n"
-                     f"      - {{id: a, say: A, feedback: A., evidence: {{empathy: good}}, anger: 0, next: {nxt}}}\n"
-                     f"      - {{id: b, say: B, feedback: B., evidence: {{empathy: poor}}, anger: 0, "
-                     f"next: {'lost' if last else nxt}}}\n")
-    endings = ("endings:\n  - {id: fixed, title: Done, outcome: resolved, debrief: Done.}\n"
-               "  - {id: lost, title: Lost, outcome: customer_lost, debrief: Lost.}\n")
-    return head + "nodes:\n" + "".join(nodes) + endings
 
 
 EXTRA = [Hostile("graph-ladder-250", "quizzes/ladder.yaml", None,

@@ -25,7 +25,7 @@ from elearn.coursefiles import CourseFolder
 from elearn.cues import cheap_success_warnings, cue_warnings
 from elearn.endings import ending_problems
 from elearn.errors import Problem, did_you_mean
-from elearn.graph import ScenarioAnalysis, analyse, reachability_problems, structure_problems
+from elearn.graph import ScenarioAnalysis, path_problems, reachability_problems, structure_problems
 from elearn.lessons import Lesson, split_front_matter
 from elearn.limits import ReadLimits
 from elearn.schema import LessonMeta, Scenario, Skill, Source
@@ -116,7 +116,8 @@ def load_course(directory: Path | str, limits: ReadLimits | None = None) -> Cour
     skills, skills_doc = _load_entries(folder, SKILLS_FILE, "skills", Skill, problems, skipped)
     sources, _ = _load_entries(folder, SOURCES_FILE, "sources", Source, problems, skipped)
     lessons = _unique(_load_lessons(folder, problems, skipped), "lesson", problems, skipped)
-    scenarios = _unique(_load_scenarios(folder, problems, skipped), "scenario", problems, skipped)
+    analysed: dict[str, ScenarioAnalysis] = {}
+    scenarios = _unique(_load_scenarios(folder, problems, skipped, analysed), "scenario", problems, skipped)
 
     problems += _cross_reference_problems(skills, skills_doc, sources, lessons, scenarios)
     lesson_list = sorted((lesson for lesson, _ in lessons), key=lambda lesson: (lesson.meta.order, lesson.id))
@@ -125,7 +126,7 @@ def load_course(directory: Path | str, limits: ReadLimits | None = None) -> Cour
         (scenario for scenario, _ in scenarios),
         key=lambda s: (s.capstone, min((order.get(lid, len(order)) for lid in s.lessons), default=0), s.id),
     )
-    analyses = {s.id: analyse(s) for s in scenario_list}
+    analyses = {s.id: analysed[s.id] for s in scenario_list}
     job_aid = _read(folder, JOB_AID_FILE, problems) if os.path.lexists(root / JOB_AID_FILE) else None
     return Course(
         directory=root, skills=skills, sources=sources, lessons=tuple(lesson_list), scenarios=tuple(scenario_list),
@@ -198,8 +199,10 @@ def _load_lessons(folder: CourseFolder, problems: list[Problem],
     return found
 
 
-def _load_scenarios(folder: CourseFolder, problems: list[Problem],
-                    skipped: list[str]) -> list[tuple[Scenario, YamlDocument]]:
+def _load_scenarios(folder: CourseFolder, problems: list[Problem], skipped: list[str],
+                    analyses: dict[str, ScenarioAnalysis]) -> list[tuple[Scenario, YamlDocument]]:
+    """Every scenario file that passes all its checks, with its path analysis put in ``analyses``
+    (the first file of an id wins, as ``_unique`` keeps it)."""
     found = []
     for relative in sorted(path for pattern in SCENARIO_GLOBS for path in folder.paths(pattern)):
         text = _read(folder, relative, problems)
@@ -217,7 +220,11 @@ def _load_scenarios(folder: CourseFolder, problems: list[Problem],
         if scenario is not None:
             file_problems += structure_problems(scenario, doc)
             file_problems += [] if file_problems else reachability_problems(scenario, doc)
-            file_problems += [] if file_problems else ending_problems(scenario, doc)
+            if not file_problems:
+                analysis, more = path_problems(scenario, doc)
+                file_problems += more or ending_problems(scenario, doc)
+                if analysis is not None:
+                    analyses.setdefault(scenario.id, analysis)
         problems += file_problems
         if scenario is None or file_problems:
             skipped.append(relative)

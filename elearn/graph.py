@@ -24,6 +24,14 @@ PATH_LIMIT = 100_000
 """Path enumeration stops after this many complete paths (the figures then say "at least")."""
 DEPTH_LIMIT = 200
 """No path longer than this many choices is followed (loops that lower anger are finite but long)."""
+STEP_LIMIT = 200_000
+"""Path enumeration follows at most this many choices in all (under a second), so a scenario built
+to have astronomically many paths, every one of them long, cannot hang the checker or the app. The
+largest shipped scenario needs about 11,000."""
+
+
+class NoCompletePath(ValueError):
+    """No path through the scenario reaches an ending within ``DEPTH_LIMIT`` answers (and ``STEP_LIMIT``)."""
 
 State = tuple[str, int]
 
@@ -206,25 +214,29 @@ def _trap_problems(scenario: Scenario, doc: YamlDocument, trapped: set[State],
 
 
 def _find_loop(edges: dict[str, set[str]], nodes: list[str]) -> list[str]:
-    """Return one cycle in ``edges`` as a list of nodes, or [] if there is none."""
+    """Return one cycle in ``edges`` as a list of nodes, or [] if there is none.
+
+    Depth first with an explicit stack, so a scenario of thousands of nodes cannot exhaust
+    Python's recursion limit.
+    """
     colour: dict[str, int] = {}
-    stack: list[str] = []
-
-    def visit(node: str) -> list[str]:
-        colour[node] = 1
-        stack.append(node)
-        for nxt in sorted(edges.get(node, ())):
-            if colour.get(nxt) == 1:
-                return stack[stack.index(nxt):]
-            if nxt not in colour and (found := visit(nxt)):
-                return found
-        stack.pop()
-        colour[node] = 2
-        return []
-
-    for node in nodes:
-        if node not in colour and (found := visit(node)):
-            return found
+    for root in nodes:
+        if root in colour:
+            continue
+        path: list[str] = [root]
+        pending: list[Iterator[str]] = [iter(sorted(edges.get(root, ())))]
+        colour[root] = 1
+        while pending:
+            nxt = next(pending[-1], None)
+            if nxt is None:
+                colour[path.pop()] = 2
+                pending.pop()
+            elif colour.get(nxt) == 1:
+                return path[path.index(nxt):]
+            elif nxt not in colour:
+                colour[nxt] = 1
+                path.append(nxt)
+                pending.append(iter(sorted(edges.get(nxt, ()))))
     return []
 
 
@@ -259,7 +271,7 @@ class ScenarioAnalysis:
     endings: int
     paths: int
     complete: bool
-    """False if enumeration stopped at ``PATH_LIMIT``: ``paths`` is then a lower bound."""
+    """False if enumeration stopped at ``PATH_LIMIT`` or ``STEP_LIMIT``: ``paths`` is then a lower bound."""
     shortest: int
     longest: int
     best: ScenarioPath
@@ -284,28 +296,42 @@ def score_evidence(ratings: list[str]) -> float:
     return round(100 * sum(RATING_CREDIT[r] for r in ratings) / len(ratings), 1)
 
 
-def walk_paths(scenario: Scenario) -> Iterator[tuple[tuple[PathStep, ...], str]]:
+@dataclass
+class Walked:
+    """What a ``walk_paths`` walk covered: complete paths yielded and choices followed."""
+
+    paths: int = 0
+    followed: int = 0
+
+    @property
+    def truncated(self) -> bool:
+        """True if the walk stopped at a limit: the paths seen are then some of them, not all."""
+        return self.paths >= PATH_LIMIT or self.followed >= STEP_LIMIT
+
+
+def walk_paths(scenario: Scenario, walked: Walked | None = None) -> Iterator[tuple[tuple[PathStep, ...], str]]:
     """Every complete path (simple in the state space) as (steps, ending id), depth first, in choice order.
 
-    Stops after ``PATH_LIMIT`` paths and does not follow paths longer than ``DEPTH_LIMIT``. Needs a
-    scenario that passed ``structure_problems`` and ``reachability_problems``.
+    Stops after ``PATH_LIMIT`` paths or ``STEP_LIMIT`` choices followed, and does not follow paths
+    longer than ``DEPTH_LIMIT``. Needs a scenario that passed ``structure_problems`` and
+    ``reachability_problems``. Pass ``walked`` to learn whether a limit cut the walk short.
     """
     steps: list[PathStep] = []
     on_path: set[State] = set()
-    count = 0
+    tally = walked if walked is not None else Walked()
 
     def walk(node_id: str, anger: int) -> Iterator[tuple[tuple[PathStep, ...], str]]:
-        nonlocal count
         if len(steps) >= DEPTH_LIMIT:
             return
         state = (node_id, anger)
         on_path.add(state)
         for choice, after, target in transitions(scenario, node_id, anger):
-            if count >= PATH_LIMIT:
+            if tally.truncated:
                 break
+            tally.followed += 1
             steps.append(PathStep(node_id, choice.id, anger, after, tuple(choice.evidence.items())))
             if scenario.node(target) is None:
-                count += 1
+                tally.paths += 1
                 yield tuple(steps), target
             elif (target, after) not in on_path:
                 yield from walk(target, after)
@@ -320,13 +346,15 @@ def analyse(scenario: Scenario) -> ScenarioAnalysis:
 
     The best path has the highest score, then the fewest steps, then the first choice ids in
     order; the worst (and the lowest-scoring successful one) the lowest score, then the fewest steps.
+    Raises ``NoCompletePath`` if no path ends within the limits (``path_problems`` reports it).
     """
     count = 0
     shortest, longest = DEPTH_LIMIT, 0
     best: tuple[tuple[float, int, tuple[str, ...]], ScenarioPath] | None = None
     worst: tuple[tuple[float, int, tuple[str, ...]], ScenarioPath] | None = None
     lowest_success: tuple[tuple[float, int, tuple[str, ...]], ScenarioPath] | None = None
-    for steps, ending_id in walk_paths(scenario):
+    walked = Walked()
+    for steps, ending_id in walk_paths(scenario, walked):
         count += 1
         score = score_evidence([rating for step in steps for _, rating in step.evidence])
         shortest, longest = min(shortest, len(steps)), max(longest, len(steps))
@@ -339,10 +367,23 @@ def analyse(scenario: Scenario) -> ScenarioAnalysis:
         ending = scenario.ending(ending_id)
         if ending is not None and ending.successful and (lowest_success is None or low_key < lowest_success[0]):
             lowest_success = (low_key, path)
-    assert best is not None, f"{scenario.id} has no complete path"
-    assert worst is not None
+    if best is None or worst is None:
+        raise NoCompletePath(scenario.id)
     return ScenarioAnalysis(
         scenario_id=scenario.id, nodes=len(scenario.nodes), endings=len(scenario.endings), paths=count,
-        complete=count < PATH_LIMIT, shortest=shortest, longest=longest, best=best[1], worst=worst[1],
+        complete=not walked.truncated, shortest=shortest, longest=longest, best=best[1], worst=worst[1],
         skills=scenario.skills, lowest_success=lowest_success[1] if lowest_success else None,
     )
+
+
+def path_problems(scenario: Scenario, doc: YamlDocument) -> tuple[ScenarioAnalysis | None, list[Problem]]:
+    """The scenario's analysis, or a located problem when no path reaches an ending within the limits."""
+    try:
+        return analyse(scenario), []
+    except NoCompletePath:
+        return None, [doc.problem(
+            ("start",), "no-path-in-reach",
+            f"No way through this scenario reaches an ending within {DEPTH_LIMIT} answers (the checker follows at "
+            f"most {STEP_LIMIT:,} choices in all).",
+            "Give the conversation a way to an ending in fewer decisions: even a capstone needs no more than 20.",
+        )]
