@@ -11,7 +11,7 @@ import pytest
 
 from elearn.store.db import MOVED_MESSAGE
 
-from .conftest import sign_up
+from .conftest import as_read, sign_up
 
 
 @pytest.mark.parametrize("how", ["deleted", "replaced"])
@@ -27,4 +27,4 @@ def test_a_learner_is_told_that_nothing_more_is_saved(own_database: Path, tmp_pa
         os.replace(copy, database)
     at.run()
     assert not at.exception
-    assert [e.value for e in at.error] == [MOVED_MESSAGE]
+    assert [as_read(e.value) for e in at.error] == [MOVED_MESSAGE]  # shown escaped, read as written
