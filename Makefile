@@ -36,7 +36,7 @@ typecheck: $(VENV)/.dev-deps
 	$(PY) -m mypy
 
 check-content: $(VENV)/.run-deps
-	$(PY) -m elearn check
+	$(PY) -m elearn check --strict
 
 test: $(VENV)/.dev-deps test-packages lint typecheck
 	$(PY) -m pytest $(PYTEST_ARGS)

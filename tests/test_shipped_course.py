@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from elearn.catalogue import load_course
 from elearn.engine import ScenarioRun, choose, rewind, start
 from elearn.graph import ANGER_MAX, ANGER_MIN, transitions
+from elearn.lazy_learners import lazy_learners
 from elearn.schema import Scenario
 
 from .conftest import REPO
@@ -148,3 +149,30 @@ def _assert_valid(run: ScenarioRun) -> None:
     first_nodes = [s.node_id for s in run.log if s.first_attempt]
     assert len(first_nodes) == len(set(first_nodes))
     assert set(first_nodes) == {s.node_id for s in run.log}
+
+
+# --- the quiz measures judgement (issue 15's bar, held by CI) --------------------------------------
+
+def test_the_shipped_course_gives_no_answer_away() -> None:
+    """No give-away cue past its limit anywhere: `check --strict` would fail on any of them."""
+    assert [str(warning) for warning in COURSE.warnings] == []
+
+
+def test_lazy_learners_fail_the_shipped_course() -> None:
+    """Always the longest, the politest or the first answer shown: under 50% on average, and a
+    successful ending in at most 3 scenarios."""
+    results = {result.strategy.id: result for result in lazy_learners(COURSE.scenarios, walks=100, seed=1)}
+    for strategy in ("longest", "polite", "first-shown"):
+        assert results[strategy].mean_score < 50, strategy
+        assert results[strategy].successful_scenarios <= 3, strategy
+
+
+@pytest.mark.parametrize("scenario", COURSE.scenarios, ids=lambda s: s.id)
+def test_no_path_to_a_successful_ending_scores_under_half(scenario: Scenario) -> None:
+    low = COURSE.analyses[scenario.id].lowest_success
+    assert low is None or low.score >= 50, [step.choice_id for step in low.steps] if low else None
+
+
+def test_the_course_covers_the_hard_cases() -> None:
+    assert len(COURSE.scenarios) >= 22
+    assert sum(scenario.channel == "email" for scenario in COURSE.scenarios) >= 2
