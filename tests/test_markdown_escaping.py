@@ -97,6 +97,9 @@ TRUSTED: dict[tuple[str, str], str] = {
     ("pages/lesson.py", "scenario.title"): COURSE,
     ("pages/people.py", "notice"): "set only by done(), whose calls this test checks (LOCAL_MARKDOWN_CALLS).",
     ("pages/people.py", "', '.join(COLUMNS)"): FIXED + " (elearn.roster.COLUMNS).",
+    ("pages/people.py", "str(RosterRefused(problems))"): FIXED + ": a count of problems (elearn.roster.RosterRefused).",
+    ("pages/people.py", "str(refused)"): FIXED + ": a count of problems (elearn.roster.RosterRefused); the rows "
+                                         "themselves go into a dataframe, never Markdown.",
     ("pages/skills.py", "skill.name"): COURSE,
     ("pages/dashboard.py", "manage.pass_rule_words(board.pass_rule)"): PASS_WORDS,
     ("pages/home.py", "best_result(item, rule)"): FIXED + " (journey.best_result).",

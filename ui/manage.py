@@ -343,7 +343,7 @@ def import_people(admin: User, roster: Roster) -> tuple[User, ...]:
     bar = st.progress(0.0, text="Preparing accounts…")
 
     def progress(done: int, total: int) -> None:
-        bar.progress(done / total, text=f"Preparing accounts… {done} of {total}")
+        bar.progress(done / total, text=f"Preparing accounts… {done:d} of {total:d}")
 
     try:
         made = import_roster(current_store(), admin, roster, now(), on_progress=progress)

@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from elearn.store.rooms import room_state
-from tests.app.conftest import new_app, open_page, texts
+from tests.app.conftest import as_read, new_app, open_page, texts
 from tests.app.conftest import own_database as own_database  # the fixture: a database per test
 
 from .test_workshop_app import B, click, database_of, facilitator, join, open_a_room, present, user_named, vote
@@ -77,7 +77,7 @@ def test_a_full_room_says_so_and_takes_no_one_else(room: tuple[AppTest, str], mo
     ann, _ = join(code, "Ann"), join(code, "Bob")
     cy = open_page(new_app().run(), "join", room=code)
     type_and_join(cy, code, "Cy")
-    assert [e.value for e in cy.error] == [
+    assert [as_read(e.value) for e in cy.error] == [  # escaped: it quotes the code
         f"The workshop room {code} is full: it has 2 participants, the most a room takes on this server. Tell the "
         "facilitator: they can open a second room for the others."]
     assert [t.key for t in cy.text_input] == ["join-code", "join-nickname"]
