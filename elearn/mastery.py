@@ -127,11 +127,13 @@ def to_improve(masteries: Iterable[SkillMastery]) -> list[SkillMastery]:
     """Skills in the order a learner should work on them.
 
     Measured weak skills come first (lowest mastery first), then skills without enough
-    evidence yet (fewest observations first); proficient skills are left out.
+    evidence yet (fewest observations first); proficient skills are left out. Ties keep the
+    order given (the skill catalogue's, which follows the course), so a new learner is pointed
+    at the start of the course, not at the skill whose id sorts first.
     """
-    measured = sorted((m for m in masteries if m.enough_evidence and m.band != "proficient"),
-                      key=lambda m: (m.mastery, m.skill))
-    unmeasured = sorted((m for m in masteries if not m.enough_evidence), key=lambda m: (m.observations, m.skill))
+    given = list(masteries)
+    measured = sorted((m for m in given if m.enough_evidence and m.band != "proficient"), key=lambda m: m.mastery)
+    unmeasured = sorted((m for m in given if not m.enough_evidence), key=lambda m: m.observations)
     return measured + unmeasured
 
 

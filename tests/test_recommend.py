@@ -182,3 +182,11 @@ def test_home_and_my_skills_agree_and_never_send_you_back_to_the_scenario_just_f
         strong = {sid for sid in others if counts[sid] >= STRONG_SHARE * max(counts.values())}
         if r.scenario.id in played:
             assert not (strong - played), "a strong scenario not played yet is preferred to one played"
+
+
+def test_a_new_learner_is_pointed_at_the_start_of_the_course() -> None:
+    shipped = load_course(REPO)
+    [first, *_] = recommendations(shipped, Progress(user=ME, completions=(), attempts=(), evidence=()))
+    assert first.skill.id == next(iter(shipped.skills))  # the catalogue's first skill, taught by lesson 1
+    assert first.lesson is not None
+    assert first.lesson.meta.order == 1
