@@ -15,6 +15,7 @@ from elearn.debrief import best_anger_curve, decisions, lessons_to_revisit, wher
 from elearn.endings import debrief_for
 from elearn.engine import ScenarioRun
 from elearn.schema import CHANNEL_LABELS
+from elearn.store import Attempt
 from ui import player
 from ui.anger import anger_meter
 from ui.course import current_course, pass_rule
@@ -58,6 +59,7 @@ if attempt is None or run is None:
 
 
 def conversation(current: ScenarioRun) -> None:
+    scenario = current.scenario
     for index, step in enumerate(current.path):
         node = scenario.node(step.node_id)
         choice = node.choice(step.choice_id) if node else None
@@ -76,6 +78,7 @@ def conversation(current: ScenarioRun) -> None:
 
 
 def feedback(current: ScenarioRun, index: int) -> None:
+    scenario = current.scenario
     step = current.path[index]
     node = scenario.node(step.node_id)
     choice = node.choice(step.choice_id) if node else None
@@ -91,7 +94,8 @@ def feedback(current: ScenarioRun, index: int) -> None:
         link_lesson(lesson.id, f"Revisit: {lesson.title}", icon="📖")
 
 
-def choices(current: ScenarioRun) -> None:
+def choices(current: ScenarioRun, attempt: Attempt) -> None:
+    scenario = current.scenario
     node = current.node
     assert node is not None
     with st.chat_message("customer", avatar="😠"):
@@ -107,6 +111,7 @@ def choices(current: ScenarioRun) -> None:
 
 
 def debrief(current: ScenarioRun) -> None:
+    scenario = current.scenario
     ending = current.ending
     assert ending is not None
     rule = pass_rule()
@@ -147,7 +152,7 @@ if run.ended:
         player.begin(user, scenario, previous=run)
         st.rerun()
 else:
-    choices(run)
+    choices(run, attempt)
     if run.can_rewind and st.button("Rewind one step", icon="⏪",
                                     help="Go back and try another answer. Your first answer still counts."):
         player.step_back(user, attempt, run)

@@ -185,6 +185,10 @@ class Prepared:
     file_name: str
     mime: str
 
+    def bytes_when_clicked(self) -> bytes:
+        """The file, handed to the download button as a callable so it is sent only on the click."""
+        return self.data
+
 
 EXPORTS = {
     "csv": ("CSV", "completion.csv", "text/csv"),
@@ -209,7 +213,7 @@ def export_panel(viewer: User, course: Course, board: DashboardData, rows: Seque
                         status.update(label=f"{label} ready ({len(data) / 1e6:.1f} MB)", state="complete")
             prepared = st.session_state.get(f"export-{kind}")
             if isinstance(prepared, Prepared) and prepared.key == key:
-                st.download_button(f"Download {md_escape(prepared.file_name)}", data=lambda p=prepared: p.data,
+                st.download_button(f"Download {md_escape(prepared.file_name)}", data=prepared.bytes_when_clicked,
                                    file_name=prepared.file_name, mime=prepared.mime, on_click="ignore",
                                    icon="⬇️", key=f"download-{kind}")
 
@@ -322,8 +326,8 @@ def assignments_table(viewer: User, course: Course, teams: Sequence[Team]) -> No
         hide_index=True,
     )
     mine = [a for a in found if a.team_id in allowed or a.user_id is not None]
-    labels = {a.id: f"#{a.id}: {team_names.get(a.team_id, '') or f'learner #{a.user_id}'}, due {a.due_at:%d %b %Y}"
-              for a in mine}
+    labels = {a.id: f"#{a.id}: {team_names.get(a.team_id or -1, '') or f'learner #{a.user_id}'}, "
+                    f"due {a.due_at:%d %b %Y}" for a in mine}
     chosen = st.selectbox("Withdraw an assignment", list(labels), format_func=lambda key: labels[key], index=None,
                           placeholder="Choose one to withdraw", key="revoke-choice")
     if chosen is not None and st.button("Withdraw it", key="revoke"):

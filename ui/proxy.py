@@ -71,7 +71,7 @@ def forwarded_scope(scope: Scope, proxies: TrustedProxies) -> Scope:
     peer = client[0] if client else None
     headers = [(name, value) for name, value in scope.get("headers", [])]
     kept = [(name, value) for name, value in headers if name not in FORWARDED]
-    seen = scope.copy()
+    seen: Scope = dict(scope)
     seen["headers"] = kept
     if not proxies.trusts(peer):
         return seen
