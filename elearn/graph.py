@@ -24,14 +24,14 @@ PATH_LIMIT = 100_000
 """Path enumeration stops after this many complete paths (the figures then say "at least")."""
 DEPTH_LIMIT = 200
 """No path longer than this many choices is followed (loops that lower anger are finite but long)."""
-STEP_LIMIT = 200_000
+FOLLOW_LIMIT = 200_000
 """Path enumeration follows at most this many choices in all (under a second), so a scenario built
 to have astronomically many paths, every one of them long, cannot hang the checker or the app. The
 largest shipped scenario needs about 11,000."""
 
 
 class NoCompletePath(ValueError):
-    """No path through the scenario reaches an ending within ``DEPTH_LIMIT`` answers (and ``STEP_LIMIT``)."""
+    """No path through the scenario reaches an ending within ``DEPTH_LIMIT`` answers (and ``FOLLOW_LIMIT``)."""
 
 State = tuple[str, int]
 
@@ -271,7 +271,7 @@ class ScenarioAnalysis:
     endings: int
     paths: int
     complete: bool
-    """False if enumeration stopped at ``PATH_LIMIT`` or ``STEP_LIMIT``: ``paths`` is then a lower bound."""
+    """False if enumeration stopped at ``PATH_LIMIT`` or ``FOLLOW_LIMIT``: ``paths`` is then a lower bound."""
     shortest: int
     longest: int
     best: ScenarioPath
@@ -306,13 +306,13 @@ class Walked:
     @property
     def truncated(self) -> bool:
         """True if the walk stopped at a limit: the paths seen are then some of them, not all."""
-        return self.paths >= PATH_LIMIT or self.followed >= STEP_LIMIT
+        return self.paths >= PATH_LIMIT or self.followed >= FOLLOW_LIMIT
 
 
 def walk_paths(scenario: Scenario, walked: Walked | None = None) -> Iterator[tuple[tuple[PathStep, ...], str]]:
     """Every complete path (simple in the state space) as (steps, ending id), depth first, in choice order.
 
-    Stops after ``PATH_LIMIT`` paths or ``STEP_LIMIT`` choices followed, and does not follow paths
+    Stops after ``PATH_LIMIT`` paths or ``FOLLOW_LIMIT`` choices followed, and does not follow paths
     longer than ``DEPTH_LIMIT``. Needs a scenario that passed ``structure_problems`` and
     ``reachability_problems``. Pass ``walked`` to learn whether a limit cut the walk short.
     """
@@ -384,6 +384,6 @@ def path_problems(scenario: Scenario, doc: YamlDocument) -> tuple[ScenarioAnalys
         return None, [doc.problem(
             ("start",), "no-path-in-reach",
             f"No way through this scenario reaches an ending within {DEPTH_LIMIT} answers (the checker follows at "
-            f"most {STEP_LIMIT:,} choices in all).",
+            f"most {FOLLOW_LIMIT:,} choices in all).",
             "Give the conversation a way to an ending in fewer decisions: even a capstone needs no more than 20.",
         )]

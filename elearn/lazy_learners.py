@@ -32,9 +32,7 @@ from elearn.cues import word_count
 from elearn.engine import ScenarioRun, choose, start
 from elearn.passing import PassRule
 from elearn.schema import Choice, Scenario
-
-STEP_LIMIT = 500
-"""A walk that has not ended after this many answers is counted as unfinished (a loop it never leaves)."""
+from elearn.simulate import STEP_LIMIT  # the random walks' limit: a walk longer than this is unfinished
 
 POLITE_WORDS: tuple[str, ...] = (
     "sorry", "apologise", "apologize", "apology", "apologies", "thank", "thanks", "please", "I understand",
