@@ -21,9 +21,10 @@ import streamlit as st
 from starlette.middleware import Middleware
 from streamlit.runtime.pages_manager import PagesManager
 
-from ui.proxy import ProxyHeaders, TrustedProxies, parse_trusted_proxies
+from elearn.settings import SettingsError
+from ui.proxy import ProxyHeaders, TrustedProxies
 from ui.routes import ROUTES
-from ui.store import setting
+from ui.store import current_settings
 
 # A `pages/` folder beside the main script makes Streamlit fall back to its old multipage mode
 # (every file in it a page of its own, run without app.py) until the first st.navigation call in
@@ -40,5 +41,11 @@ if os.environ.get("FORWARDED_ALLOW_IPS") != "":
           f"{os.environ.get('FORWARDED_ALLOW_IPS') or '127.0.0.1,::1'} whatever ELEARN_TRUSTED_PROXIES says. "
           "Start it with FORWARDED_ALLOW_IPS= (empty), as deploy/README.md shows.", file=sys.stderr, flush=True)
 
-PROXIES = TrustedProxies(parse_trusted_proxies(setting("trusted_proxies", "")))
+try:
+    SETTINGS = current_settings()
+except SettingsError as error:
+    # Refuse to start rather than serve with a setting silently ignored; each line names one.
+    print(f"The app's settings need fixing before it can start:\n{error}", file=sys.stderr, flush=True)
+    raise SystemExit(2) from None
+PROXIES = TrustedProxies(SETTINGS.trusted_proxies)
 app = st.App("app.py", routes=ROUTES, middleware=[Middleware(ProxyHeaders, proxies=PROXIES)])

@@ -18,9 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from elearn.catalogue import load_course
-from elearn.cli import default_course_dir
-from elearn.graph import analyse
+from elearn.cli.main import default_course_dir
+from elearn.course.catalogue import load_course
+from elearn.course.paths import analyse
 
 
 def timed(fn: object, repeat: int) -> list[float]:

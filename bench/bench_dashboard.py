@@ -46,8 +46,8 @@ def build(url: str | None, data_dir: Path, learners: int, seed: int, reuse: bool
     administrator and for the first demo manager, and the sizes."""
     from sqlalchemy import func, select
 
-    from elearn.catalogue import load_course
-    from elearn.demo import generate, progress_line
+    from elearn.course.catalogue import load_course
+    from elearn.manage.demo import generate, progress_line
     from elearn.store import create_admin, open_store, start_session, upgrade, user_by_email
     from elearn.store.tables import ChoiceEventRow, UserRow
 
@@ -132,7 +132,7 @@ def first_renders(token: str, runs: int) -> float:
 
 def measure_manager(url: str | None, data_dir: Path, token: str, runs: int) -> dict[str, float]:
     """A manager of one demo team: the same first render, and its raw SQL."""
-    from elearn.catalogue import load_course
+    from elearn.course.catalogue import load_course
     from elearn.store import open_store, session_user, visible_teams
     from elearn.store.analytics import learner_facts, scope_fingerprint, skill_evidence
     from elearn.store.assignments import visible_assignments
@@ -159,7 +159,7 @@ def measure(url: str | None, data_dir: Path, token: str, runs: int) -> dict[str,
     """Time the page through AppTest and the raw SQL behind each figure."""
     from streamlit.testing.v1 import AppTest
 
-    from elearn.catalogue import load_course
+    from elearn.course.catalogue import load_course
     from elearn.store import open_store, session_user, visible_teams
     from elearn.store.analytics import (
         export_events,

@@ -29,7 +29,7 @@ sys.path.insert(0, str(REPO))
 
 from tests.hostile import CASES, Hostile, available, build, ladder  # noqa: E402
 
-DROP_TO_NOBODY = ("import os, sys\nfrom elearn.cli import main\nimport elearn.catalogue\n"
+DROP_TO_NOBODY = ("import os, sys\nfrom elearn.cli.main import main\nimport elearn.course.catalogue\n"
                   "os.setgroups([]); os.setgid(65534); os.setuid(65534)\nsys.exit(main(['check', sys.argv[1]]))\n")
 
 

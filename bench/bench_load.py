@@ -113,7 +113,7 @@ def missing(name: str, needs: list[str]) -> bool:
 
 
 def managers(args: argparse.Namespace) -> None:
-    if missing("managers", ["pages/dashboard.py", "elearn/demo.py"]):
+    if missing("managers", ["pages/dashboard.py", "elearn/manage/demo.py"]):
         return
     setup = setup_from(args)
     options = options_from(args)

@@ -26,8 +26,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 def seed_learner(data_dir: Path, attempts: int) -> tuple[str, str]:
     """Create a learner with ``attempts`` finished attempts; return (session token, scenario in progress)."""
-    from elearn.catalogue import load_course
-    from elearn.engine import choose, start
+    from elearn.course.catalogue import load_course
+    from elearn.play.engine import choose, start
     from elearn.store import (
         NewChoice,
         create_user,

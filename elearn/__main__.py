@@ -2,6 +2,6 @@
 
 import sys
 
-from elearn.cli import main
+from elearn.cli.main import main
 
 sys.exit(main())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from elearn.dashboard import (
+from elearn.manage.dashboard import (
     COMPLETED,
     apply_filters,
     decision_counts,
@@ -15,7 +15,7 @@ from elearn.dashboard import (
     team_skills,
     weakest_first,
 )
-from elearn.team_charts import decision_bars, paths_sankey, skills_heatmap
+from elearn.manage.team_charts import decision_bars, paths_sankey, skills_heatmap
 from ui import manage
 from ui.course import current_course, pass_rule
 

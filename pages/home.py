@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from elearn.journey import best_result, completion, continue_where_left_off, modules
-from elearn.recommend import recommendations
-from elearn.schema import CHANNEL_LABELS
+from elearn.course.schema import CHANNEL_LABELS
+from elearn.learner.journey import best_result, completion, continue_where_left_off, modules
+from elearn.learner.recommend import recommendations
 from ui.course import content_problems_notice, current_course, pass_rule
 from ui.nav import link
 from ui.session import learner, link_lesson, link_scenario, my_progress, status_badge

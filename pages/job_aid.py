@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from elearn.printable import printable_html
+from elearn.course.printable import printable_html
 from ui.course import current_course
 from ui.nav import link
 from ui.session import learner

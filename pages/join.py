@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from elearn.store.rooms import CODE_LENGTH, NICKNAME_MAX, PhoneView
-from elearn.workshop import LETTERS
+from elearn.store.room_records import CODE_LENGTH, NICKNAME_MAX, PhoneView
+from elearn.workshop.rules import LETTERS
 from ui import participant
 from ui import workshop as ws
 from ui.course import current_course

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from elearn.charts import skills_chart
-from elearn.journey import completion, modules, skill_masteries
+from elearn.learner.charts import skills_chart
+from elearn.learner.journey import completion, modules, skill_masteries
 from elearn.names import excerpt
 from elearn.store import AccessDenied, NotFound, events_for, id_from_text, progress_for, visible_teams
 from ui import manage

@@ -8,7 +8,7 @@ from collections import Counter
 import streamlit as st
 
 from elearn.errors import ElearnError
-from elearn.roster import COLUMNS, RosterRefused, read_roster, roster_conflicts
+from elearn.manage.roster import COLUMNS, RosterRefused, read_roster, roster_conflicts
 from elearn.store import (
     Role,
     add_team_manager,

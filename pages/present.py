@@ -15,12 +15,13 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from elearn.charts import anger_curve
-from elearn.engine import ScenarioRun
-from elearn.schema import Choice
+from elearn.course.schema import Choice
+from elearn.learner.charts import anger_curve
+from elearn.play.engine import ScenarioRun
 from elearn.store import Role
 from elearn.store.rooms import room_for, room_summary
-from elearn.workshop import Verdict, letter, review_room, verdict
+from elearn.workshop.review import review_room
+from elearn.workshop.rules import Verdict, letter, verdict
 from ui import workshop as ws
 from ui.anger import anger_meter
 from ui.auth import require

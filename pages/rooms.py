@@ -9,7 +9,9 @@ import streamlit as st
 
 from elearn.store import Role
 from elearn.store.rooms import room_summary, rooms_of, self_paced_split
-from elearn.workshop import MIN_SELF_PACED, review_room, scores_line, summary_csv, summary_html
+from elearn.workshop.report import scores_line, summary_csv, summary_html
+from elearn.workshop.review import review_room
+from elearn.workshop.rules import MIN_SELF_PACED
 from ui import workshop as ws
 from ui.auth import require
 from ui.course import current_course

@@ -3,18 +3,18 @@ and the debrief at the end. Every answer is saved before its result is shown (``
 
 Choices are shown in the order the attempt's seed gives (``ScenarioRun.choices_shown``): the same
 after a reload or a rewind, new for each attempt. The debrief is the one the learner's path
-earns (``elearn.endings.debrief_for``), and "Where it turned" lists each first answer that fell
+earns (``elearn.course.endings.debrief_for``), and "Where it turned" lists each first answer that fell
 short beside the better answer."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from elearn.charts import anger_curve
-from elearn.debrief import best_anger_curve, decisions, lessons_to_revisit, where_it_turned
-from elearn.endings import debrief_for
-from elearn.engine import ScenarioRun
-from elearn.schema import CHANNEL_LABELS
+from elearn.course.endings import debrief_for
+from elearn.course.schema import CHANNEL_LABELS
+from elearn.learner.charts import anger_curve
+from elearn.play.debrief import best_anger_curve, decisions, lessons_to_revisit, where_it_turned
+from elearn.play.engine import ScenarioRun
 from elearn.store import Attempt
 from ui import player
 from ui.anger import anger_meter

@@ -14,14 +14,14 @@ from elearn.store import (
     register,
 )
 from ui.auth import client_address, sign_in, sso_configured, wait_phrase
-from ui.store import current_store, now, setting
+from ui.store import current_settings, current_store, now
 from ui.text import md_escape
 
 store = current_store()
 st.title("Calm under fire")
 st.caption("A course in calming angry and abusive customers.")
 
-allow_registration = setting("self_registration", "on").lower() in ("on", "true", "1", "yes")
+allow_registration = current_settings().self_registration
 tabs = ["Sign in"] + (["Create account"] if allow_registration else [])
 first_run = not admin_exists(store)
 if first_run:

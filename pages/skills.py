@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from elearn.charts import progress_chart, skills_chart, skills_in_words
-from elearn.journey import skill_masteries
-from elearn.mastery import MIN_OBSERVATIONS, Observation, history
-from elearn.recommend import recommendations
+from elearn.learner.charts import progress_chart, skills_chart, skills_in_words
+from elearn.learner.journey import skill_masteries
+from elearn.learner.mastery import MIN_OBSERVATIONS, Observation, history
+from elearn.learner.recommend import recommendations
 from ui.course import current_course
 from ui.session import learner, link_lesson, link_scenario, my_progress
 from ui.text import md_escape

@@ -7,9 +7,9 @@ from itertools import pairwise
 
 import pytest
 
-from elearn.charts import BAND_COLOURS, anger_curve, progress_chart, skills_chart, skills_in_words
-from elearn.mastery import SkillMastery, estimate
-from elearn.team_charts import skills_heatmap
+from elearn.learner.charts import BAND_COLOURS, anger_curve, progress_chart, skills_chart, skills_in_words
+from elearn.learner.mastery import SkillMastery, estimate
+from elearn.manage.team_charts import skills_heatmap
 
 
 def test_skills_chart_groups_measured_skills_by_band_with_uncertainty() -> None:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from elearn.catalogue import load_course
-from elearn.cli import main
+from elearn.cli.main import main
+from elearn.course.catalogue import load_course
 
 from .conftest import FIXTURES
 

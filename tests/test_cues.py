@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 
-from elearn.catalogue import load_course
-from elearn.cli import main
-from elearn.cues import cue_warnings, decision_cues, scenario_cues, sum_cues, word_count
-from elearn.lazy_learners import polite_count
-from elearn.schema import Node, Scenario
-from elearn.yamlsource import YamlDocument
+from elearn.cli.main import main
+from elearn.course.catalogue import load_course
+from elearn.course.cues import cue_warnings, decision_cues, scenario_cues, sum_cues, word_count
+from elearn.course.schema import Node, Scenario
+from elearn.course.yamlsource import YamlDocument
+from elearn.play.lazy_learners import polite_count
 
 from .conftest import FIXTURES
 

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from elearn.catalogue import Course, load_course
-from elearn.cli import main
-from elearn.endings import debrief_for, holds, notes_for
-from elearn.engine import choose, start
-from elearn.schema import PathCondition, Scenario
+from elearn.cli.main import main
+from elearn.course.catalogue import Course, load_course
+from elearn.course.endings import debrief_for, holds, notes_for
+from elearn.course.schema import PathCondition, Scenario
+from elearn.play.engine import choose, start
 
 from .conftest import FIXTURES
 
@@ -91,7 +91,7 @@ def test_a_note_is_shown_only_to_the_paths_it_matches(mini: tuple[Course, Scenar
 
 def test_a_rewound_answer_is_not_on_the_path(mini: tuple[Course, Scenario]) -> None:
     _, scenario = mini
-    from elearn.engine import rewind
+    from elearn.play.engine import rewind
 
     run = choose(choose(rewind(choose(start(scenario), "blame-courier")), "check"), "offer")
     assert run.ending is not None

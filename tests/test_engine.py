@@ -11,10 +11,10 @@ from collections import Counter
 
 import pytest
 
-from elearn.catalogue import load_course
-from elearn.engine import ScenarioRun, choose, display_order, from_json, mood_of, rewind, start
+from elearn.course.catalogue import load_course
+from elearn.course.schema import Choice, Node, Scenario
 from elearn.errors import RunError, StaleRunError
-from elearn.schema import Choice, Node, Scenario
+from elearn.play.engine import ScenarioRun, choose, display_order, from_json, mood_of, rewind, start
 
 from .conftest import FIXTURES
 

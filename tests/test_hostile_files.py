@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from elearn.catalogue import load_course
+from elearn.course.catalogue import load_course
+from elearn.course.yamlsource import read_yaml
 from elearn.errors import Problem, excerpt
 from elearn.limits import LimitSettingError, ReadLimits, limits_from
-from elearn.yamlsource import read_yaml
 
 from .conftest import REPO
 from .hostile import CASES, SECRET, Hostile, available, build, laughs
@@ -126,7 +126,7 @@ def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (CHECK_MEMORY, CHECK_MEMORY))
 
 
-DROP_TO_NOBODY = ("import os, sys\nfrom elearn.cli import main\nimport elearn.catalogue\n"
+DROP_TO_NOBODY = ("import os, sys\nfrom elearn.cli.main import main\nimport elearn.course.catalogue\n"
                   f"os.setgroups([]); os.setgid({NOBODY}); os.setuid({NOBODY})\n"
                   "sys.exit(main(['check', sys.argv[1]]))\n")
 

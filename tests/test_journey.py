@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from elearn.catalogue import load_course
-from elearn.journey import (
+from elearn.course.catalogue import load_course
+from elearn.course.passing import PassRule
+from elearn.learner.journey import (
     DONE,
     IN_PROGRESS,
     NOT_STARTED,
@@ -16,7 +17,6 @@ from elearn.journey import (
     continue_where_left_off,
     modules,
 )
-from elearn.passing import PassRule
 from elearn.store import Attempt, LessonCompletion, Progress, Role, User
 
 from .conftest import FIXTURES

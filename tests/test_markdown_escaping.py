@@ -60,7 +60,7 @@ COURSE = "course text, written by the course's authors as Markdown and checked b
 FIXED = "a fixed word or label from our own code"
 NUMBER = "a number (an int attribute of a course or progress value)"
 PASS_WORDS = FIXED + " and the pass mark, a number (ui.manage.pass_rule_words)."
-DEBRIEF = COURSE + ": an ending's debrief and the notes the path earns (elearn.endings.debrief_for)."
+DEBRIEF = COURSE + ": an ending's debrief and the notes the path earns (elearn.course.endings.debrief_for)."
 
 TRUSTED: dict[tuple[str, str], str] = {
     # (file, expression as written) -> why it may go into Markdown unescaped.
@@ -68,13 +68,15 @@ TRUSTED: dict[tuple[str, str], str] = {
                             "checked by this test as a Markdown call.",
     ("ui/session.py", "label"): "link_lesson()/link_scenario()'s label parameter, passed to link(): their calls "
                                 "are checked by this test.",
-    ("ui/anger.py", "run.mood"): FIXED + " (elearn.engine's mood words).",
+    ("ui/anger.py", "run.mood"): FIXED + " (elearn.play.engine's mood words).",
     ("ui/manage.py", "label"): FIXED + " (the EXPORTS table).",
-    ("pages/dashboard.py", "problem"): "elearn.dashboard.filter_problems: fixed text and formatted dates.",
+    ("pages/dashboard.py", "problem"): "elearn.manage.dashboard.filter_problems: fixed text and formatted dates.",
     ("pages/dashboard.py", "skill.name"): COURSE,
     ("pages/dashboard.py", "skill.lesson.title"): COURSE,
-    ("pages/home.py", "step.reason"): "built by elearn.journey from course titles (course text) and fixed words.",
-    ("pages/home.py", "advice.reason"): "built by elearn.journey from course titles and skill names (course text).",
+    ("pages/home.py", "step.reason"): "built by elearn.learner.journey from course titles (course text)"
+                                      " and fixed words.",
+    ("pages/home.py", "advice.reason"): "built by elearn.learner.journey from course titles and"
+                                        " skill names (course text).",
     ("pages/home.py", "step.scenario.title"): COURSE,
     ("pages/home.py", "step.lesson.title"): COURSE,
     ("pages/home.py", "advice.lesson.title"): COURSE,
@@ -84,8 +86,8 @@ TRUSTED: dict[tuple[str, str], str] = {
     ("pages/home.py", "number"): NUMBER + ": the module's position from enumerate().",
     ("pages/home.py", "module.lesson.meta.minutes"): NUMBER + ": LessonMeta.minutes is an int.",
     ("pages/home.py", "status_badge(module.status)"): FIXED + " (ui.session.status_badge).",
-    ("pages/home.py", "channel"): FIXED + " (elearn.schema.CHANNEL_LABELS).",
-    ("pages/home.py", "item.status"): FIXED + " (elearn.journey's status words).",
+    ("pages/home.py", "channel"): FIXED + " (elearn.course.schema.CHANNEL_LABELS).",
+    ("pages/home.py", "item.status"): FIXED + " (elearn.learner.journey's status words).",
     ("pages/join.py", "ending.title"): COURSE,
     ("pages/join.py", "run.scenario.persona.name"): COURSE,
     ("pages/join.py", "node.customer"): COURSE,
@@ -96,19 +98,20 @@ TRUSTED: dict[tuple[str, str], str] = {
     ("pages/lesson.py", "lesson.body"): COURSE + ": the lesson itself, Markdown by design.",
     ("pages/lesson.py", "scenario.title"): COURSE,
     ("pages/people.py", "notice"): "set only by done(), whose calls this test checks (LOCAL_MARKDOWN_CALLS).",
-    ("pages/people.py", "', '.join(COLUMNS)"): FIXED + " (elearn.roster.COLUMNS).",
-    ("pages/people.py", "str(RosterRefused(problems))"): FIXED + ": a count of problems (elearn.roster.RosterRefused).",
-    ("pages/people.py", "str(refused)"): FIXED + ": a count of problems (elearn.roster.RosterRefused); the rows "
+    ("pages/people.py", "', '.join(COLUMNS)"): FIXED + " (elearn.manage.roster.COLUMNS).",
+    ("pages/people.py", "str(RosterRefused(problems))"): FIXED + ": a count of problems"
+                                                    " (elearn.manage.roster.RosterRefused).",
+    ("pages/people.py", "str(refused)"): FIXED + ": a count of problems (elearn.manage.roster.RosterRefused); the rows "
                                          "themselves go into a dataframe, never Markdown.",
     ("pages/skills.py", "skill.name"): COURSE,
     ("pages/dashboard.py", "manage.pass_rule_words(board.pass_rule)"): PASS_WORDS,
     ("pages/home.py", "best_result(item, rule)"): FIXED + " (journey.best_result).",
     ("pages/job_aid.py", "course.job_aid"): COURSE + ": the job aid, Markdown by design.",
     ("pages/learner.py", "manage.pass_rule_words(rule)"): PASS_WORDS,
-    ("pages/present.py", "letter(shown, majority)"): FIXED + " (A-D, elearn.workshop.letter).",
-    ("pages/present.py", "letter(shown, choice.id)"): FIXED + " (A-D, elearn.workshop.letter).",
+    ("pages/present.py", "letter(shown, majority)"): FIXED + " (A-D, elearn.workshop.rules.letter).",
+    ("pages/present.py", "letter(shown, choice.id)"): FIXED + " (A-D, elearn.workshop.rules.letter).",
     ("pages/present.py", "review.ending_title"): COURSE,
-    ("pages/present.py", "review.ending_outcome"): FIXED + " (elearn.schema.OUTCOME_LABELS).",
+    ("pages/present.py", "review.ending_outcome"): FIXED + " (elearn.course.schema.OUTCOME_LABELS).",
     ("pages/present.py", "review.ending_debrief"): DEBRIEF,
     ("pages/present.py", "taken_share.letter"): FIXED + " (A-D).",
     ("pages/present.py", "row.taken_say"): COURSE,
@@ -118,9 +121,9 @@ TRUSTED: dict[tuple[str, str], str] = {
     ("pages/rooms.py", "room.code"): FIXED + ": a join code made by the store from CODE_ALPHABET.",
     ("pages/rooms.py", "review.scenario_title"): COURSE,
     ("pages/rooms.py", "review.ending_title"): COURSE,
-    ("pages/rooms.py", "review.ending_outcome"): FIXED + " (elearn.schema.OUTCOME_LABELS).",
+    ("pages/rooms.py", "review.ending_outcome"): FIXED + " (elearn.course.schema.OUTCOME_LABELS).",
     ("pages/rooms.py", "review.ending_debrief"): DEBRIEF,
-    ("pages/rooms.py", "scores_line(review)"): FIXED + " and formatted numbers (elearn.workshop.scores_line).",
+    ("pages/rooms.py", "scores_line(review)"): FIXED + " and formatted numbers (elearn.workshop.report.scores_line).",
     ("pages/rooms.py", "skill.name"): COURSE,
     ("pages/rooms.py", "skill.lesson"): COURSE + ": a lesson title.",
     ("pages/rooms.py", "row.customer"): COURSE,
@@ -144,13 +147,13 @@ TRUSTED: dict[tuple[str, str], str] = {
     ("pages/scenario.py", "point.why"): COURSE,
     ("pages/scenario.py", "point.better"): COURSE,
     ("pages/scenario.py", "point.better_why"): COURSE,
-    ("pages/scenario.py", "CHANNEL_LABELS[scenario.channel]"): FIXED + " (elearn.schema.CHANNEL_LABELS).",
+    ("pages/scenario.py", "CHANNEL_LABELS[scenario.channel]"): FIXED + " (elearn.course.schema.CHANNEL_LABELS).",
     ("pages/scenario.py", "s"): "a skill id from the scenario's evidence, a slug checked by elearn check.",
     ("pages/scenario.py", "RATING_WORDS[r]"): FIXED + " (RATING_WORDS).",
     ("pages/scenario.py", "RATING_WORDS[rating]"): FIXED + " (RATING_WORDS).",
     ("pages/scenario.py", "rule.label(ending.outcome, current.score)"): FIXED + " (PassRule.label).",
     ("pages/scenario.py", "debrief_for(ending, current.path)"): DEBRIEF,
-    ("pages/scenario.py", "name"): COURSE + ": a skill name (elearn.debrief.TurningPoint.evidence).",
+    ("pages/scenario.py", "name"): COURSE + ": a skill name (elearn.play.debrief.TurningPoint.evidence).",
     ("pages/signin.py", "wait_phrase(result)"): FIXED + ": a duration in words (ui.auth.wait_phrase).",
     ("pages/skills.py", "item.mastery.shown"): NUMBER + ": a formatted percentage (SkillMastery.shown).",
     ("pages/skills.py", "item.lesson.title"): COURSE,
@@ -162,7 +165,7 @@ TRUSTED: dict[tuple[str, str], str] = {
     ("ui/workshop.py", "node.customer"): COURSE,
     ("ui/workshop.py", "LETTERS[index]"): FIXED + " (A, B, C, D).",
     ("ui/workshop.py", "choice.say"): COURSE,
-    ("ui/workshop.py", "letter(run.choices_shown(node), choice.id)"): FIXED + " (A-D, elearn.workshop.letter).",
+    ("ui/workshop.py", "letter(run.choices_shown(node), choice.id)"): FIXED + " (A-D, elearn.workshop.rules.letter).",
     ("ui/workshop.py", "choice.reaction"): COURSE,
     ("ui/workshop.py", "choice.feedback"): COURSE,
     ("ui/workshop.py", "choice.anger_note"): COURSE,

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from elearn.mastery import (
+from elearn.learner.mastery import (
     Observation,
     SkillMastery,
     band_of,

@@ -9,8 +9,9 @@ import sys
 import time
 from pathlib import Path
 
-from elearn.catalogue import load_course
-from elearn.graph import DEPTH_LIMIT, _find_loop
+from elearn.course.catalogue import load_course
+from elearn.course.graph import find_loop
+from elearn.course.paths import DEPTH_LIMIT
 from tests.conftest import FIXTURES, REPO
 from tests.hostile import ladder
 
@@ -54,6 +55,6 @@ def test_the_checker_answers_on_the_ladder_as_a_subprocess(tmp_path: Path) -> No
 def test_finding_a_loop_is_not_recursive() -> None:
     chain = {f"n{i}": {f"n{i + 1}"} for i in range(20_000)}
     chain["n20000"] = {"n0"}
-    loop = _find_loop(chain, sorted(chain))
+    loop = find_loop(chain, sorted(chain))
     assert len(loop) == 20_001
-    assert _find_loop({f"n{i}": {f"n{i + 1}"} for i in range(20_000)}, ["n0"]) == []
+    assert find_loop({f"n{i}": {f"n{i + 1}"} for i in range(20_000)}, ["n0"]) == []

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from elearn.catalogue import load_course
-from elearn.printable import printable_html, render_markdown
+from elearn.course.catalogue import load_course
+from elearn.course.printable import printable_html, render_markdown
 from tests.conftest import FIXTURES, REPO
 
 

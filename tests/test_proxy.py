@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
-from ui.proxy import ProxyHeaders, TrustedProxies, forwarded_scope, parse_trusted_proxies
+from elearn.settings import SettingsError, load_settings
+from ui.proxy import ProxyHeaders, TrustedProxies, forwarded_scope
 
-NGINX = TrustedProxies(parse_trusted_proxies("127.0.0.1, 10.0.0.0/8"))
+NGINX = TrustedProxies(load_settings({"ELEARN_TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8"}).trusted_proxies)
 
 
 def scope(peer: str, *headers: tuple[str, str], kind: str = "http", path: str = "/auth/session") -> dict[str, Any]:
@@ -69,15 +70,15 @@ def test_by_default_no_proxy_is_trusted() -> None:
     ("", []), (" 127.0.0.1 , ::1,", ["127.0.0.1/32", "::1/128"]), ("172.17.0.0/16", ["172.17.0.0/16"]),
 ])
 def test_trusted_proxies_are_addresses_or_networks(value: str, networks: list[str]) -> None:
-    assert [str(n) for n in parse_trusted_proxies(value)] == networks
+    assert [str(n) for n in load_settings({"ELEARN_TRUSTED_PROXIES": value}).trusted_proxies] == networks
 
 
 @pytest.mark.parametrize("bad", ["*", "nginx.local", "10.0.0.0/33"])
 def test_anything_else_in_the_setting_stops_the_server_with_a_reason(bad: str) -> None:
     message = (f"ELEARN_TRUSTED_PROXIES: {bad!r} is not an IP address or network. List the reverse proxies' "
                "addresses, comma-separated, e.g. 127.0.0.1 or 10.0.0.0/8 (host names and * are not accepted).")
-    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
-        parse_trusted_proxies(f"127.0.0.1,{bad}")
+    with pytest.raises(SettingsError, match=f"^{re.escape(message)}$"):
+        load_settings({"ELEARN_TRUSTED_PROXIES": f"127.0.0.1,{bad}"})
 
 
 @pytest.mark.parametrize(("path", "reaches_app"), [

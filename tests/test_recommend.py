@@ -18,9 +18,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from elearn.catalogue import Course, load_course
-from elearn.mastery import estimate
-from elearn.recommend import STRONG_SHARE, Recommendation, exercise_counts, recommendations
+from elearn.course.catalogue import Course, load_course
+from elearn.learner.mastery import estimate
+from elearn.learner.recommend import STRONG_SHARE, Recommendation, exercise_counts, recommendations
 from elearn.store import Attempt, Evidence, Progress, Role, User
 from tests.conftest import FIXTURES, REPO
 

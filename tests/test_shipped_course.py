@@ -13,11 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from elearn.catalogue import load_course
-from elearn.engine import ScenarioRun, choose, rewind, start
-from elearn.graph import ANGER_MAX, ANGER_MIN, transitions
-from elearn.lazy_learners import lazy_learners
-from elearn.schema import Scenario
+from elearn.course.catalogue import load_course
+from elearn.course.graph import ANGER_MAX, ANGER_MIN, transitions
+from elearn.course.schema import Scenario
+from elearn.play.engine import ScenarioRun, choose, rewind, start
+from elearn.play.lazy_learners import lazy_learners
 
 from .conftest import REPO
 
@@ -61,7 +61,7 @@ def test_capstones_cover_the_channels() -> None:
 
 @pytest.mark.parametrize("lesson", COURSE.lessons, ids=lambda lesson: lesson.id)
 def test_lesson_has_every_section_in_order(lesson: object) -> None:
-    from elearn.lessons import Lesson
+    from elearn.course.lessons import Lesson
 
     assert isinstance(lesson, Lesson)
     headings = re.findall(r"^## (.+?)\s*$", lesson.body, flags=re.MULTILINE)

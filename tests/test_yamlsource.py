@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from elearn.yamlsource import read_yaml
+from elearn.course.yamlsource import read_yaml
 
 
 def test_positions_of_values_and_keys() -> None:

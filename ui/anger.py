@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from elearn.engine import ScenarioRun
+from elearn.play.engine import ScenarioRun
 
 
 def anger_meter(run: ScenarioRun) -> None:

@@ -32,7 +32,7 @@ from elearn.store import (
     sign_in_with_identity,
     start_session,
 )
-from ui.store import current_store, now, secrets, setting
+from ui.store import current_settings, current_store, now, secrets
 
 COOKIE = "elearn_session"
 SET_COOKIE_PATH = "/auth/session"
@@ -108,7 +108,7 @@ def _from_single_sign_on() -> User | None:
         email_verified=str(st.user.get("email_verified")).lower() == "true",
         name=str(st.user.get("name") or ""),
     )
-    allow_sign_up = setting("self_registration", "on").lower() in ("on", "true", "1", "yes")
+    allow_sign_up = current_settings().self_registration
     try:
         user = sign_in_with_identity(current_store(), identity, now(), allow_sign_up=allow_sign_up)
     except IdentityRefused as refused:

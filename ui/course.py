@@ -8,36 +8,28 @@ look-up.
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 import streamlit as st
 
-from elearn.catalogue import Course, load_course
-from elearn.cli import COURSE_DIR_ENV, default_course_dir
-from elearn.limits import SETTINGS, ReadLimits, limits_from
-from elearn.passing import PassRule, pass_rule_from
+from elearn.course.catalogue import Course, load_course
+from elearn.course.passing import PassRule
+from elearn.limits import ReadLimits
 from elearn.store import Role, User
-from ui.store import secrets, setting
+from ui.store import current_settings
 
 log = logging.getLogger("elearn.app")
 
 
 def course_dir() -> Path:
     """The course directory: ``ELEARN_COURSE_DIR``, else ``course_dir`` in secrets, else this repository."""
-    if os.environ.get(COURSE_DIR_ENV):
-        return Path(os.environ[COURSE_DIR_ENV])
-    configured = (secrets() or {}).get("course_dir")
-    return Path(configured) if configured else default_course_dir()
+    return current_settings().course_dir
 
 
 def read_limits() -> ReadLimits:
     """The caps on reading course files: ``ELEARN_MAX_COURSE_FILE_BYTES`` / ``[elearn] max_course_file_bytes``
-    and the other ``ELEARN_MAX_COURSE_*`` settings (``elearn.limits``).
-
-    A malformed value stops the page with a message naming the setting (``LimitSettingError``).
-    """
-    return limits_from({name: setting(name.removeprefix("ELEARN_").lower(), "") for name in SETTINGS})
+    and the other ``ELEARN_MAX_COURSE_*`` settings (``elearn.limits``)."""
+    return current_settings().read_limits
 
 
 @st.cache_resource(show_spinner="Loading the course…")
@@ -75,7 +67,7 @@ def content_problems_notice(user: User, course: Course) -> None:
 def pass_rule() -> PassRule:
     """The course-wide pass rule: ``ELEARN_PASS_THRESHOLD`` / ``[elearn] pass_threshold`` (percent, default 70).
 
-    A malformed value stops the page with a message naming the setting (``PassThresholdError``),
+    A malformed value stops the page with a message naming the setting (``SettingsError``),
     rather than quietly passing everyone.
     """
-    return pass_rule_from(setting("pass_threshold", ""), setting="pass_threshold (ELEARN_PASS_THRESHOLD)")
+    return current_settings().pass_rule

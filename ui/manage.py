@@ -19,8 +19,11 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
-from elearn.catalogue import Course
-from elearn.dashboard import (
+from elearn.course.catalogue import Course
+from elearn.course.passing import PassRule
+from elearn.errors import ElearnError
+from elearn.learner.mastery import SkillMastery
+from elearn.manage.dashboard import (
     STATUSES,
     CompletionRow,
     Filters,
@@ -29,11 +32,8 @@ from elearn.dashboard import (
     masteries_from,
     requirement,
 )
-from elearn.errors import ElearnError
-from elearn.exports import XapiSource, completion_csv, completion_xlsx, statements, write_json_array
-from elearn.mastery import SkillMastery
-from elearn.passing import PassRule
-from elearn.roster import Roster, import_roster
+from elearn.manage.exports import XapiSource, completion_csv, completion_xlsx, statements, write_json_array
+from elearn.manage.roster import Roster, import_roster
 from elearn.store import Role, Team, User, visible_teams
 from elearn.store.analytics import (
     ChoiceFlow,
@@ -55,7 +55,7 @@ from elearn.store.assignments import (
     visible_assignments,
 )
 from ui.auth import require
-from ui.store import current_store, now, setting
+from ui.store import current_settings, current_store, now
 from ui.text import md_escape
 
 CACHE_SECONDS = 120
@@ -171,9 +171,9 @@ def summary_figures(figures: Summary, rule: PassRule) -> None:
 
 def home_page() -> str:
     """The app's home page IRI for xAPI ids: ``ELEARN_HOME_PAGE`` if set, else this request's origin."""
-    configured = setting("home_page", "").strip()
+    configured = current_settings().home_page
     if configured:
-        return configured.rstrip("/")
+        return configured
     parts = urlsplit(st.context.url or "")
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else "http://localhost:8501"
 
@@ -341,7 +341,7 @@ def assignments_table(viewer: User, course: Course, teams: Sequence[Team]) -> No
 
 
 def import_people(admin: User, roster: Roster) -> tuple[User, ...]:
-    """Create everyone in a checked roster in one transaction (``elearn.roster.import_roster``), with
+    """Create everyone in a checked roster in one transaction (``elearn.manage.roster.import_roster``), with
     a progress bar while passwords are hashed. Raises ``RosterRefused`` (nobody was created), whose
     ``problems`` name each row and its reason."""
     bar = st.progress(0.0, text="Preparing accounts…")

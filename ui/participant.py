@@ -21,8 +21,9 @@ import secrets
 
 import streamlit as st
 
-from elearn.store.rooms import MAX_PARTICIPANTS, PhoneView, browser_token, phone_view
-from ui.store import current_store, setting
+from elearn.store.room_records import PhoneView, browser_token
+from elearn.store.rooms import phone_view
+from ui.store import current_settings, current_store
 
 BROWSER_COOKIE = "elearn_browser"
 COOKIE_MAX_AGE_SECONDS = 24 * 3600  # a workshop day; the phone's URL keeps its place after that
@@ -71,10 +72,5 @@ def already_in(code: str) -> tuple[str, PhoneView] | None:
 
 
 def max_participants() -> int:
-    """``ELEARN_ROOM_MAX_PARTICIPANTS`` (``[elearn] room_max_participants``): a whole number from 1;
-    otherwise the default, with a warning in the log."""
-    text = setting("room_max_participants", str(MAX_PARTICIPANTS)).strip()
-    if text.isascii() and text.isdigit() and int(text) >= 1:
-        return int(text)
-    log.warning("ELEARN_ROOM_MAX_PARTICIPANTS=%r is not a whole number from 1; using %d", text, MAX_PARTICIPANTS)
-    return MAX_PARTICIPANTS
+    """``ELEARN_ROOM_MAX_PARTICIPANTS`` (``[elearn] room_max_participants``), 200 by default."""
+    return current_settings().room_max_participants

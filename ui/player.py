@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from elearn.engine import ScenarioRun, choose, display_order, from_json, rewind, start
+from elearn.course.schema import Scenario
 from elearn.errors import StaleRunError
-from elearn.schema import Scenario
+from elearn.play.engine import ScenarioRun, choose, display_order, from_json, rewind, start
 from elearn.store import (
     Attempt,
     NewChoice,

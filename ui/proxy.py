@@ -26,33 +26,18 @@ from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
+from elearn.settings import Network
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 FORWARDED = (b"x-forwarded-for", b"x-forwarded-proto", b"x-forwarded-host")
 HIDDEN_PATH = "/_stcore/metrics"
 _HOST = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}"
                    r"[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$")
-
-
-def parse_trusted_proxies(value: str, *, setting: str = "ELEARN_TRUSTED_PROXIES") -> tuple[Network, ...]:
-    """``"127.0.0.1, 10.0.0.0/8, ::1"`` as networks; raises ``ValueError`` naming the bad entry."""
-    networks = []
-    for entry in (part.strip() for part in value.split(",")):
-        if not entry:
-            continue
-        try:
-            networks.append(ipaddress.ip_network(entry, strict=False))
-        except ValueError:
-            raise ValueError(
-                f"{setting}: {entry!r} is not an IP address or network. List the reverse proxies' addresses, "
-                "comma-separated, e.g. 127.0.0.1 or 10.0.0.0/8 (host names and * are not accepted)."
-            ) from None
-    return tuple(networks)
 
 
 @dataclass(frozen=True)

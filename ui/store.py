@@ -1,4 +1,4 @@
-"""The progress store for this server process, and the clock.
+"""The settings and the progress store for this server process, and the clock.
 
 One ``Store`` per database URL per process, shared by every session and by the app's own HTTP
 routes (which run outside any script, so this is a plain lock-guarded cache rather than
@@ -9,28 +9,25 @@ no administrator exists, a one-time set-up token is printed to the server log.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import sys
 import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
+from elearn.settings import Settings, load_settings
 from elearn.store import (
     RetryPolicy,
     Store,
     admin_exists,
     issue_setup_token,
     open_store,
-    resolve_database_url,
     upgrade,
 )
-
-DATA_DIR_ENV = "ELEARN_DATA_DIR"
-REPO = Path(__file__).resolve().parent.parent
 
 _lock = threading.Lock()
 _stores: dict[tuple[str | None, str], Store] = {}
@@ -38,11 +35,6 @@ _stores: dict[tuple[str | None, str], Store] = {}
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-def data_dir() -> Path:
-    """Where the embedded database lives: ``$ELEARN_DATA_DIR``, else ``data/`` in the repository."""
-    return Path(os.environ.get(DATA_DIR_ENV) or REPO / "data")
 
 
 @functools.cache
@@ -66,27 +58,33 @@ def secrets() -> Mapping[str, Any] | None:
         return None
 
 
-def setting(name: str, default: str) -> str:
-    """A deployment setting: ``ELEARN_<NAME>`` in the environment, else ``[elearn] name`` in secrets."""
-    from_env = os.environ.get(f"ELEARN_{name.upper()}")
-    if from_env is not None:
-        return from_env
-    section = (secrets() or {}).get("elearn")
-    if isinstance(section, Mapping) and name in section:
-        return str(section[name])
-    return default
+def current_settings() -> Settings:
+    """The deployment's settings (``elearn.settings``) from the environment and ``st.secrets``.
+
+    Resolved again whenever either changes (a secrets file can be edited while the server runs),
+    otherwise answered from a cache. A malformed value raises ``SettingsError``, which a page
+    shows as a message naming the setting (``ui.errors.run_guarded``).
+    """
+    environ = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("ELEARN_")))
+    found = secrets()
+    return _settings(environ, json.dumps(found, sort_keys=True, default=str) if found is not None else None)
+
+
+@functools.lru_cache(maxsize=8)
+def _settings(environ: tuple[tuple[str, str], ...], secrets_json: str | None) -> Settings:
+    return load_settings(dict(environ), json.loads(secrets_json) if secrets_json is not None else None)
 
 
 def current_store() -> Store:
     """The store for the configured database, opened and upgraded once per process."""
-    url = resolve_database_url(os.environ, secrets())
-    key = (url, str(data_dir()))
+    settings = current_settings()
+    url, data_dir = settings.database_url, settings.data_dir
+    key = (url, str(data_dir))
     with _lock:
         store = _stores.get(key)
         if store is None:
-            # A page waits at most this long for a busy or unreachable database before saying so.
-            retry = RetryPolicy(deadline_seconds=float(setting("db_retry_seconds", "10")))
-            store = open_store(url, data_dir(), retry=retry)
+            retry = RetryPolicy(deadline_seconds=settings.db_retry_seconds)
+            store = open_store(url, data_dir, retry=retry)
             upgrade(store)
             _announce_setup(store)
             _stores[key] = store

@@ -19,17 +19,13 @@ import plotly.graph_objects as go
 import segno
 import streamlit as st
 
-from elearn.catalogue import Course
-from elearn.engine import ScenarioRun, choose, from_json, new_seed, start
+from elearn.course.catalogue import Course
+from elearn.course.schema import Node, Scenario
 from elearn.errors import ElearnError, StaleRunError
-from elearn.schema import Node, Scenario
+from elearn.play.engine import ScenarioRun, choose, from_json, new_seed, start
 from elearn.store import Role, User, admit_join, code_was_right
+from elearn.store.room_records import PhoneView, Room, RoomDecision, RoomNotFound, RoomState
 from elearn.store.rooms import (
-    PhoneView,
-    Room,
-    RoomDecision,
-    RoomNotFound,
-    RoomState,
     advance,
     cast_vote,
     close_room,
@@ -40,10 +36,10 @@ from elearn.store.rooms import (
     reveal,
     room_state,
 )
-from elearn.workshop import LETTERS, Verdict, decide, letter, verdict
+from elearn.workshop.rules import LETTERS, Verdict, decide, letter, majority, verdict
 from ui import participant
 from ui.auth import client_address, user_for_this_run, wait_phrase
-from ui.store import current_store, now, setting
+from ui.store import current_settings, current_store, now
 from ui.text import md_escape
 
 REFRESH_SECONDS = 1.0
@@ -138,7 +134,7 @@ def advance_clicked(user: User, course: Course, code: str, decision: int, overri
         choice_id = decide(verdict(run.choices_shown(node), state.split or {}), override)
         after = choose(run, choice_id)
         advance(current_store(), checked, code, decision=decision, node_id=node.id, choice_id=choice_id,
-                run_json=after.to_json(), finished=after.ended, now=now())
+                run_json=after.to_json(), finished=after.ended, now=now(), majority=majority)
 
     _act_as(user, move)
 
@@ -181,7 +177,7 @@ def vote_clicked(token: str, decision: int, node_id: str, choice_id: str) -> Non
 
 def join_url(code: str) -> str:
     """The URL phones open: ``ELEARN_PUBLIC_URL`` if set (behind a proxy), else this page's own address."""
-    base = setting("public_url", "").rstrip("/")
+    base = current_settings().public_url
     if base:
         return f"{base}/join?room={code}"
     here = urlsplit(st.context.url or "")

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from bench.harness.load import JourneyError, TimeUp, User
 from bench.harness.protocol import Tab, Widget
 from bench.harness.servers import Database
-from elearn.workshop import LETTERS
+from elearn.workshop.rules import LETTERS
 
 FACILITATOR = "bench-facilitator"
 PASSWORD = "calm under load 1"

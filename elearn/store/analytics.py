@@ -22,8 +22,7 @@ from sqlalchemy import ColumnElement, Float, Integer, and_, case, cast, func, li
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import InstrumentedAttribute
 
-from elearn.mastery import RECENCY
-from elearn.schema import RATING_CREDIT, SUCCESSFUL_OUTCOMES
+from elearn.course.schema import RATING_CREDIT, RECENCY, SUCCESSFUL_OUTCOMES
 from elearn.store.access import scope_of
 from elearn.store.db import Store, one_of
 from elearn.store.records import Role, Viewer
@@ -51,7 +50,7 @@ class LearnerFacts:
     maps each attempted scenario to the Unix time of its latest finish (``STARTED_ONLY`` if it
     was started but never finished); ``best_success_score`` maps each scenario that some
     attempt finished at a successful ending to the best first-attempt score among those
-    attempts (the pass rule, ``elearn.passing``, decides from it whether the scenario was passed:
+    attempts (the pass rule, ``elearn.course.passing``, decides from it whether the scenario was passed:
     the store holds no threshold).
     """
 
@@ -71,7 +70,7 @@ class LearnerFacts:
 
 @dataclass(frozen=True)
 class SkillEvidence:
-    """Recency-weighted first-attempt evidence of one learner for one skill (``elearn.mastery``'s tally)."""
+    """Recency-weighted first-attempt evidence of one learner for one skill (``elearn.learner.mastery``'s tally)."""
 
     user_id: int
     skill: str
@@ -210,7 +209,7 @@ def skill_evidence(store: Store, viewer: Viewer, team_ids: Collection[int] | Non
     """Per learner and skill, the recency-weighted tally of first-attempt ratings, in one query.
 
     The newest rating weighs 1, the one before ``RECENCY``, then ``RECENCY`` squared...: exactly
-    ``elearn.mastery``'s model, so a cell of the heatmap equals the learner's own skills chart.
+    ``elearn.learner.mastery``'s model, so a cell of the heatmap equals the learner's own skills chart.
     """
 
     def work(conn: Connection) -> tuple[SkillEvidence, ...]:

@@ -3,7 +3,7 @@
 The limits are the database's own (the column lengths in ``tables.py``), so a value that passes
 here is never refused by the database half-way through a batch. Every way an account is made
 (``create_user``, ``claim_setup_token``, ``add_people``) and every team (``create_team``) uses these
-checks; the CSV upload (``elearn.roster``) runs the same ones first, to list every row's problems.
+checks; the CSV upload (``elearn.manage.roster``) runs the same ones first, to list every row's problems.
 """
 
 from __future__ import annotations

@@ -25,14 +25,8 @@ transaction, that the actor holds the facilitator role and owns the room.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import re
 import secrets
-import unicodedata
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -42,11 +36,34 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from elearn.names import NameRefused, clean_name
 from elearn.store.access import require_role
 from elearn.store.db import Store
-from elearn.store.errors import StoreError
 from elearn.store.records import Role, User
+from elearn.store.room_records import (
+    CODE_LENGTH,
+    CODE_SHAPE,
+    CODE_TRIES,
+    MAX_PARTICIPANTS,
+    Joined,
+    NicknameRefused,
+    Participant,
+    PhoneView,
+    Room,
+    RoomClosed,
+    RoomDecision,
+    RoomFull,
+    RoomListing,
+    RoomMovedOn,
+    RoomNotFound,
+    RoomState,
+    RoomSummary,
+    VotingClosed,
+    browser_token,
+    clean_nickname,
+    new_code,
+    normalise_code,
+    token_hash,
+)
 from elearn.store.tables import (
     ChoiceEventRow,
     RoomDecisionRow,
@@ -54,139 +71,6 @@ from elearn.store.tables import (
     RoomRow,
     RoomVoteRow,
 )
-from elearn.workshop import majority
-
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-"""Join codes avoid 0/O and 1/I, which people misread on a projector."""
-CODE_LENGTH = 6
-NICKNAME_MAX = 24
-MAX_PARTICIPANTS = 200
-"""The default cap on participants per room (the app's ``ELEARN_ROOM_MAX_PARTICIPANTS``)."""
-_CODE_SHAPE = re.compile(r"[A-Z0-9]{1,12}")  # what rooms.code (12 characters) may hold
-_CODE_TRIES = 8
-_KEY_MAX = 40  # room_participants.nickname_key
-
-
-class RoomError(StoreError):
-    """A room action that cannot be done now; the message says why and what to do."""
-
-
-class RoomNotFound(RoomError):
-    """No room has this join code (or it is not the acting facilitator's)."""
-
-
-class RoomClosed(RoomError):
-    """The room has finished or was closed: nobody can join or vote any more."""
-
-
-class RoomFull(RoomError):
-    """The room already has as many participants as it may take."""
-
-
-class NicknameRefused(RoomError):
-    """The nickname is empty, too long, holds control characters, or is taken in the room."""
-
-
-class VotingClosed(RoomError):
-    """A vote arrived when voting at this decision is not open."""
-
-
-class RoomMovedOn(RoomError):
-    """The room is no longer at the decision the action was meant for."""
-
-
-@dataclass(frozen=True)
-class Room:
-    """A room as pages see it. ``decision`` is 1 at the first decision and counts up as the story moves."""
-
-    id: int
-    code: str
-    facilitator_id: int
-    scenario_id: str
-    scenario_version: int
-    run_json: str
-    decision: int
-    voting_open: bool
-    revealed: bool
-    created_at: datetime
-    updated_at: datetime
-    closed_at: datetime | None
-
-    @property
-    def closed(self) -> bool:
-        """True once the room reached an ending or the facilitator closed it."""
-        return self.closed_at is not None
-
-
-@dataclass(frozen=True)
-class Participant:
-    id: int
-    room_id: int
-    nickname: str
-    joined_at: datetime
-
-
-@dataclass(frozen=True)
-class Joined:
-    """A participant and the token their phone keeps (never stored in clear). ``rejoined``: this
-    browser was in the room already, so this is that same participant, under its first nickname."""
-
-    participant: Participant
-    token: str
-    room: Room
-    rejoined: bool = False
-
-
-@dataclass(frozen=True)
-class RoomDecision:
-    """What the room did at one decision: the choice taken, the most-voted choice, the split."""
-
-    decision: int
-    node_id: str
-    choice_id: str
-    majority_choice_id: str | None
-    overridden: bool
-    votes: Mapping[str, int]
-    decided_at: datetime
-
-
-@dataclass(frozen=True)
-class RoomState:
-    """The live view of a room, read in one transaction: what the presenter shows each second.
-
-    ``split`` (votes per choice at the current decision) is only filled in once revealed, so a
-    page cannot show it early by mistake; ``votes_cast`` is always there.
-    """
-
-    room: Room
-    participants: int
-    votes_cast: int
-    split: Mapping[str, int] | None
-    last_decision: RoomDecision | None
-
-
-@dataclass(frozen=True)
-class PhoneView:
-    """What one participant's phone shows: the room, their own vote now, and the split once revealed."""
-
-    participant: Participant
-    room: Room
-    my_vote: str | None
-    split: Mapping[str, int] | None
-
-
-@dataclass(frozen=True)
-class RoomListing:
-    room: Room
-    participants: int
-
-
-@dataclass(frozen=True)
-class RoomSummary:
-    room: Room
-    participants: int
-    decisions: tuple[RoomDecision, ...]
-
 
 _ROOM_COLUMNS = (
     RoomRow.id, RoomRow.code, RoomRow.facilitator_id, RoomRow.scenario_id, RoomRow.scenario_version,
@@ -197,52 +81,6 @@ _DECISION_COLUMNS = (
     RoomDecisionRow.decision, RoomDecisionRow.node_id, RoomDecisionRow.choice_id, RoomDecisionRow.majority_choice_id,
     RoomDecisionRow.overridden, RoomDecisionRow.votes, RoomDecisionRow.decided_at,
 )
-
-
-# --- codes, nicknames, tokens ----------------------------------------------------------------
-
-def new_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-
-
-def normalise_code(typed: str) -> str:
-    """A code as typed on a phone ("abc 23k", "ABC-23K") in the stored form ("ABC23K")."""
-    return re.sub(r"[\s\-]", "", typed).upper()
-
-
-def clean_nickname(typed: str) -> tuple[str, str]:
-    """The nickname to show and its key for uniqueness (case- and space-insensitive).
-
-    Raises ``NicknameRefused`` with the reason. Spaces are trimmed and runs of spaces collapsed;
-    control, text-direction and invisible characters are refused rather than silently dropped
-    (``elearn.names.clean_name``, as for display names).
-    """
-    try:
-        nickname = clean_name(typed, label="That nickname", limit=NICKNAME_MAX)
-    except NameRefused as refused:
-        raise NicknameRefused(str(refused)) from refused
-    if not nickname:
-        raise NicknameRefused("Type a nickname so the room can tell you apart (1 to 24 characters).")
-    key = "".join(unicodedata.normalize("NFKC", nickname).casefold().split())
-    if len(key) > _KEY_MAX:  # a few characters fold into several ("ﬃ" is "ffi"): keep within the column
-        raise NicknameRefused(f"That nickname is too long once written out; use at most {NICKNAME_MAX} plain "
-                              "characters.")
-    return nickname, key
-
-
-def browser_token(browser_key: str, code: str) -> str:
-    """The participant token of the browser holding ``browser_key`` in the room with ``code``.
-
-    An HMAC of the code under the browser's key: the same browser always gets the same token in
-    one room, different rooms give unrelated tokens, and neither the key nor the code can be
-    read back from it.
-    """
-    digest = hmac.new(browser_key.encode(), b"elearn-room:" + normalise_code(code).encode(), hashlib.sha256)
-    return base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode()
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 # --- opening and listing rooms (facilitators) --------------------------------------------------
@@ -264,11 +102,11 @@ def open_room(
         ).scalar_one()
         return _room_by_id(conn, room_id)
 
-    for try_number in range(1, _CODE_TRIES + 1):
+    for try_number in range(1, CODE_TRIES + 1):
         try:
             return store.write(work)
         except IntegrityError:  # the code is taken: 32**6 codes make this rare; draw another
-            if try_number == _CODE_TRIES:
+            if try_number == CODE_TRIES:
                 raise
     raise AssertionError("unreachable")
 
@@ -392,12 +230,13 @@ def reveal(store: Store, facilitator: User, code: str, decision: int, now: datet
 
 def advance(
     store: Store, facilitator: User, code: str, *, decision: int, node_id: str, choice_id: str, run_json: str,
-    finished: bool, now: datetime,
+    finished: bool, now: datetime, majority: Callable[[Mapping[str, int]], str | None],
 ) -> Room:
     """Move the story on from ``decision`` with ``choice_id``: the room's choice, or the facilitator's.
 
-    The split is counted here, in the same transaction, and stored with the most-voted choice
-    (None for no votes or a tie), so ``overridden`` says whether the facilitator went against a
+    The split is counted here, in the same transaction, and stored with the most-voted choice as
+    ``majority`` (the workshop's rule, ``elearn.workshop.rules.majority``) names it (None for no
+    votes or a tie), so ``overridden`` says whether the facilitator went against a
     clear majority. ``run_json`` is the engine's run after the choice; with ``finished`` (the run
     reached an ending) the room closes. Refused while voting is open: reveal first.
     """
@@ -471,7 +310,7 @@ def join_room(
         if taken is not None:
             raise NicknameRefused(f"Someone in this room already goes by “{shown}”. Pick another nickname.")
         participant_id = conn.execute(insert(RoomParticipantRow).values(
-            room_id=room.id, nickname=shown, nickname_key=key, token_hash=_token_hash(token), joined_at=now,
+            room_id=room.id, nickname=shown, nickname_key=key, token_hash=token_hash(token), joined_at=now,
         ).returning(RoomParticipantRow.id)).scalar_one()
         return Joined(Participant(participant_id, room.id, shown, now), token, room)
 
@@ -543,7 +382,7 @@ def cast_vote(store: Store, token: str, *, decision: int, node_id: str, choice_i
 
 def _participant_query(token: str) -> Select[int, int, str, datetime]:
     return select(RoomParticipantRow.id, RoomParticipantRow.room_id, RoomParticipantRow.nickname,
-                  RoomParticipantRow.joined_at).where(RoomParticipantRow.token_hash == _token_hash(token))
+                  RoomParticipantRow.joined_at).where(RoomParticipantRow.token_hash == token_hash(token))
 
 
 def _upsert_vote(conn: Connection, values: dict[str, Any]) -> None:
@@ -573,7 +412,7 @@ def _room_code(code: str, hint: str = "") -> str:
     """``code`` in its stored form, or ``RoomNotFound`` for anything that cannot be a room's code (a
     crafted ``?room=`` with a NUL byte, Markdown or a megabyte of text never reaches the database)."""
     wanted = normalise_code(code)
-    if not _CODE_SHAPE.fullmatch(wanted):
+    if not CODE_SHAPE.fullmatch(wanted):
         raise RoomNotFound(_no_room(code) + hint)
     return wanted
 
@@ -582,7 +421,7 @@ def _no_room(code: str) -> str:
     shown = normalise_code(code)
     if not shown:
         return "Type the room's code: it is on the presenter's screen, under the QR code."
-    if not _CODE_SHAPE.fullmatch(shown):
+    if not CODE_SHAPE.fullmatch(shown):
         return (f"That is not a workshop room's code. Check the code on the presenter's screen (codes have "
                 f"{CODE_LENGTH} letters and digits, never 0, O, 1 or I).")
     return (f"There is no workshop room with the code {shown}. Check the code on the presenter's screen "

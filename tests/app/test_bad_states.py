@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from elearn.catalogue import load_course
+from elearn.course.catalogue import load_course
 from tests.conftest import REPO
 
 from .conftest import as_read, new_app, open_page, sign_in, sign_up, texts

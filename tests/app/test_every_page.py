@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event
 
-from elearn.catalogue import load_course
+from elearn.course.catalogue import load_course
 from elearn.store import Role, create_user, open_store, upgrade
 from tests.conftest import REPO
 from ui.nav import SECTIONS, SPECS, VISITOR_PAGES

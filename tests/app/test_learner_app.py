@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from elearn.catalogue import load_course
-from elearn.engine import display_order
+from elearn.course.catalogue import load_course
+from elearn.play.engine import display_order
 from elearn.store import events_for, get_user, open_store, progress_for, upgrade
 from tests.conftest import REPO
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from elearn.catalogue import load_course
-from elearn.graph import score_evidence
-from elearn.recommend import Recommendation, recommendations
-from elearn.schema import OUTCOME_LABELS
+from elearn.course.catalogue import load_course
+from elearn.course.paths import score_evidence
+from elearn.course.schema import OUTCOME_LABELS
+from elearn.learner.recommend import Recommendation, recommendations
 from elearn.store import (
     NewChoice,
     Progress,

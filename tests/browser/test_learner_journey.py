@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from elearn.catalogue import load_course
+from elearn.course.catalogue import load_course
 from tests.conftest import REPO
 
 from .conftest import Server, fill_sign_up, shot

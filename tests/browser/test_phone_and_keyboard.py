@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from elearn.catalogue import load_course
+from elearn.course.catalogue import load_course
 from tests.conftest import REPO
 
 from .conftest import Server, fill_sign_up, shot

@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from elearn.catalogue import Course, load_course
-from elearn.engine import choose, rewind, start
-from elearn.schema import Scenario
+from elearn.course.catalogue import Course, load_course
+from elearn.course.schema import Scenario
+from elearn.play.engine import choose, rewind, start
 from elearn.store import (
     NewChoice,
     Store,

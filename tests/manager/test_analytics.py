@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from elearn.dashboard import masteries_from
-from elearn.journey import skill_masteries
+from elearn.learner.journey import skill_masteries
+from elearn.manage.dashboard import masteries_from
 from elearn.store import (
     Role,
     Store,

@@ -14,14 +14,14 @@ from typing import Any
 
 import pytest
 
-from elearn.dashboard import decision_counts
-from elearn.engine import choose, display_order, start
-from elearn.exports import VERB_IRIS, XapiSource, statements, write_json_array
-from elearn.passing import PassRule
-from elearn.schema import Scenario
+from elearn.course.passing import PassRule
+from elearn.course.schema import Scenario
+from elearn.manage.dashboard import decision_counts
+from elearn.manage.exports import VERB_IRIS, XapiSource, statements, write_json_array
+from elearn.manage.team_charts import decision_bars
+from elearn.play.engine import choose, display_order, start
 from elearn.store import NewChoice, Store, User, events_for, finish_attempt, record_choice, start_attempt
 from elearn.store.analytics import choice_flows, export_events, finished_attempts
-from elearn.team_charts import decision_bars
 from tests.store.helpers import World
 
 from .conftest import COURSE, Clock

@@ -7,7 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from elearn.dashboard import (
+from elearn.course.passing import PassRule
+from elearn.learner.mastery import SkillMastery, estimate
+from elearn.manage.dashboard import (
     COMPLETED,
     EXPIRED,
     IN_PROGRESS,
@@ -26,8 +28,6 @@ from elearn.dashboard import (
     team_skills,
     weakest_first,
 )
-from elearn.mastery import SkillMastery, estimate
-from elearn.passing import PassRule
 from elearn.store.analytics import STARTED_ONLY, ChoiceFlow, LearnerFacts, SkillEvidence
 from elearn.store.assignments import Assignment
 
@@ -294,7 +294,7 @@ def test_path_links_follow_branches_by_the_anger_after() -> None:
 
 
 def test_chart_labels_show_user_text_literally() -> None:
-    from elearn.team_charts import skills_heatmap
+    from elearn.manage.team_charts import skills_heatmap
 
     names = {skill.id: skill.name for skill in COURSE.skills.values()}
     figure = skills_heatmap([("<a href='javascript:x'>Eve</a> & co", {})], names)

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from elearn.cli import main
-from elearn.demo import DemoRefused, generate
+from elearn.cli.main import main
+from elearn.manage.demo import DemoRefused, generate
 from elearn.store import Store, create_admin, create_user, events_for, progress_for
 from elearn.store.analytics import learner_facts
 from elearn.store.tables import AssignmentRow, AttemptRow, ChoiceEventRow, TeamRow, UserRow

@@ -15,8 +15,9 @@ from urllib.parse import urlsplit
 import openpyxl
 import pytest
 
-from elearn.dashboard import CompletionRow, completion_rows
-from elearn.exports import (
+from elearn.course.passing import PassRule
+from elearn.manage.dashboard import CompletionRow, completion_rows
+from elearn.manage.exports import (
     COLUMNS,
     VERB_IRIS,
     XapiSource,
@@ -26,7 +27,6 @@ from elearn.exports import (
     statements,
     write_json_array,
 )
-from elearn.passing import PassRule
 from elearn.store import events_for
 from elearn.store.analytics import LearnerFacts, export_events, finished_attempts, learner_facts
 from elearn.store.assignments import current_assignments, visible_assignments

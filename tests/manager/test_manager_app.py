@@ -18,7 +18,7 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from elearn.passing import PassRule
+from elearn.course.passing import PassRule
 from elearn.store import (
     Store,
     User,
@@ -201,8 +201,8 @@ def test_a_malformed_pass_threshold_is_reported_naming_the_setting(app: App, mon
                                                                    page: str) -> None:
     monkeypatch.setenv("ELEARN_PASS_THRESHOLD", "seventy")
     at = open_page(signed_in(app, app.world.manager), page, user=str(app.world.ana.id))
-    assert [as_read(e.value) for e in at.error] == ["pass_threshold (ELEARN_PASS_THRESHOLD) is 'seventy': expected a "
-                                           "percentage from 0 to 100, like 70."]
+    assert [as_read(e.value) for e in at.error] == ["ELEARN_PASS_THRESHOLD is 'seventy': expected a percentage from 0 "
+                                                    "to 100, like 70."]
     assert not at.dataframe
 
 

@@ -15,9 +15,16 @@ from typing import Any
 import openpyxl
 import pytest
 
-from elearn.dashboard import CompletionRow, completion_rows
-from elearn.exports import VERB_IRIS, XapiSource, completion_csv, completion_xlsx, statements, write_json_array
-from elearn.passing import PassRule, PassThresholdError, pass_rule_from
+from elearn.course.passing import PassRule, PassThresholdError, pass_rule_from
+from elearn.manage.dashboard import CompletionRow, completion_rows
+from elearn.manage.exports import (
+    VERB_IRIS,
+    XapiSource,
+    completion_csv,
+    completion_xlsx,
+    statements,
+    write_json_array,
+)
 from elearn.store import Store, complete_lesson, progress_for
 from elearn.store.analytics import export_events, finished_attempts, learner_facts
 from tests.store.helpers import World

@@ -11,7 +11,7 @@ import csv
 
 import pytest
 
-from elearn.roster import RosterRefused, import_roster, read_roster, roster_conflicts
+from elearn.manage.roster import RosterRefused, import_roster, read_roster, roster_conflicts
 from elearn.store import (
     NewAccount,
     PeopleRefused,

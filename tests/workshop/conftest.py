@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from elearn.catalogue import load_course
-from elearn.engine import ScenarioRun, choose, start
-from elearn.schema import Node, Scenario
+from elearn.course.catalogue import load_course
+from elearn.course.schema import Node, Scenario
+from elearn.play.engine import ScenarioRun, choose, start
 from elearn.store import Role, Store, User, create_user
 from tests.browser.conftest import browser as browser  # the Chromium fixture, for this folder too
 from tests.conftest import REPO

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from elearn.engine import start
+from elearn.play.engine import start
 from elearn.store import Role, Store, create_user, open_store, upgrade
 from elearn.store.rooms import open_room
 from elearn.store.tables import RoomParticipantRow

@@ -10,21 +10,10 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import func, select
 
-from elearn.engine import start
+from elearn.play.engine import start
 from elearn.store import Store
-from elearn.store.rooms import (
-    Joined,
-    Room,
-    RoomError,
-    RoomFull,
-    RoomNotFound,
-    browser_token,
-    close_room,
-    join_room,
-    open_room,
-    room_for,
-    room_state,
-)
+from elearn.store.room_records import Joined, Room, RoomError, RoomFull, RoomNotFound, browser_token
+from elearn.store.rooms import close_room, join_room, open_room, room_for, room_state
 from elearn.store.tables import RoomParticipantRow
 from tests.store.helpers import NOW
 

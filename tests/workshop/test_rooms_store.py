@@ -11,9 +11,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from elearn.engine import choose, start
+from elearn.play.engine import choose, start
 from elearn.store import AccessDenied, NewChoice, Role, Store, create_user, record_choice, start_attempt
-from elearn.store.rooms import (
+from elearn.store.room_records import (
     CODE_ALPHABET,
     CODE_LENGTH,
     NicknameRefused,
@@ -22,6 +22,8 @@ from elearn.store.rooms import (
     RoomMovedOn,
     RoomNotFound,
     VotingClosed,
+)
+from elearn.store.rooms import (
     advance,
     cast_vote,
     close_room,
@@ -39,6 +41,7 @@ from elearn.store.rooms import (
     vote_counts,
 )
 from elearn.store.tables import RoomParticipantRow, RoomVoteRow
+from elearn.workshop.rules import majority
 from tests.store.helpers import NOW, PASSWORD
 
 from .conftest import FIRST, SCENARIO, People
@@ -59,7 +62,7 @@ def vote(store: Store, token: str, choice_id: str, decision: int = 1) -> None:
 def move_on(store: Store, people: People, room: Room, choice_id: str, decision: int = 1) -> Room:
     after = choose(start(SCENARIO), choice_id)
     return advance(store, people.fran, room.code, decision=decision, node_id=SCENARIO.start, choice_id=choice_id,
-                   run_json=after.to_json(), finished=after.ended, now=LATER)
+                   run_json=after.to_json(), finished=after.ended, now=LATER, majority=majority)
 
 
 def test_a_room_opens_with_a_short_unambiguous_code(store: Store, people: People) -> None:
@@ -268,7 +271,7 @@ def test_reaching_an_ending_closes_the_room_but_phones_still_see_it(store: Store
     open_voting(store, people.fran, room.code, 1, NOW)
     reveal(store, people.fran, room.code, 1, NOW)
     ended = advance(store, people.fran, room.code, decision=1, node_id=SCENARIO.start, choice_id=A,
-                    run_json="{}", finished=True, now=LATER)
+                    run_json="{}", finished=True, now=LATER, majority=majority)
     assert ended.closed_at == LATER
     with pytest.raises(RoomClosed):
         join_room(store, room.code, "Bob", NOW)
@@ -289,7 +292,7 @@ ACTIONS: dict[str, Callable[[Store, People, str], object]] = {
     "open_voting": lambda s, p, code: open_voting(s, p.gus, code, 1, NOW),
     "reveal": lambda s, p, code: reveal(s, p.gus, code, 1, NOW),
     "advance": lambda s, p, code: advance(s, p.gus, code, decision=1, node_id="x", choice_id="y", run_json="{}",
-                                          finished=False, now=NOW),
+                                          finished=False, now=NOW, majority=majority),
     "close_room": lambda s, p, code: close_room(s, p.gus, code, NOW),
 }
 

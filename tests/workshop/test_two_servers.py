@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from elearn.engine import start
+from elearn.play.engine import start
 from elearn.store import Role, create_user, upgrade
 from elearn.store.rooms import open_room, room_summary
-from elearn.workshop import letter
+from elearn.workshop.rules import letter
 from tests.browser.conftest import start_server, stop_server
 from tests.databases import make_target
 from tests.store.helpers import NOW, PASSWORD, POSTGRESQL, SQLITE

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from elearn.engine import choose, from_json, start
+from elearn.play.engine import choose, from_json, start
 from elearn.store import (
     NewChoice,
     Role,
@@ -25,7 +25,7 @@ from elearn.store import (
     upgrade,
 )
 from elearn.store.rooms import close_room, room_for, room_summary, rooms_of
-from elearn.workshop import letter
+from elearn.workshop.rules import letter
 from tests.app.conftest import PASSWORD, as_read, new_app, open_page, sign_in, sign_up, texts
 from tests.app.conftest import own_database as own_database  # the fixture: a database per test
 from tests.conftest import REPO

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from elearn.engine import choose, start
+from elearn.play.engine import choose, start
 from elearn.store import Role, create_user, open_store, upgrade
-from elearn.workshop import CSV_COLUMNS
+from elearn.workshop.report import CSV_COLUMNS
 from tests.browser.conftest import Server, shot
 from tests.browser.conftest import server as server  # the fixture: the app on a free port, its own database
 from tests.store.helpers import NOW, PASSWORD

@@ -13,20 +13,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from elearn.engine import ScenarioRun, choose, start
-from elearn.graph import score_evidence
-from elearn.schema import credit_of
-from elearn.workshop import (
+from elearn.course.paths import score_evidence
+from elearn.course.schema import credit_of
+from elearn.play.engine import ScenarioRun, choose, start
+from elearn.workshop.report import safe_cell, summary_csv, summary_html
+from elearn.workshop.review import review_room
+from elearn.workshop.rules import (
     MIN_SELF_PACED,
     TieUndecided,
     WorkshopError,
     decide,
     letter,
     majority,
-    review_room,
-    safe_cell,
-    summary_csv,
-    summary_html,
     tied,
     verdict,
 )

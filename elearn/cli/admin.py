@@ -1,0 +1,72 @@
+"""``python -m elearn db upgrade``, ``admin create`` and ``admin confirm-email``: the server's own shell tools."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from datetime import UTC, datetime
+from typing import TextIO
+
+from elearn.settings import Settings
+from elearn.store import (
+    AccountError,
+    NotFound,
+    Store,
+    confirm_email_by_username,
+    create_admin,
+    open_store,
+    upgrade,
+)
+
+
+def store_from_args(args: argparse.Namespace, settings: Settings) -> Store:
+    """The store the command line names (``--database-url``/``--data-dir``), else the app's own
+    (``settings.database_url``, else SQLite in ``settings.data_dir``), upgraded to the newest schema."""
+    url = args.database_url or settings.database_url
+    store = open_store(url, args.data_dir or settings.data_dir)
+    upgrade(store)
+    return store
+
+
+def run_db(args: argparse.Namespace, out: TextIO, settings: Settings) -> int:
+    store = store_from_args(args, settings)
+    print(f"The database is at the newest schema ({store.dialect}).", file=out)
+    store.dispose()
+    return 0
+
+
+def run_admin(args: argparse.Namespace, out: TextIO, settings: Settings) -> int:
+    if args.admin_command == "confirm-email":
+        return run_confirm_email(args, out, settings)
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password for the new administrator: ")
+        if getpass.getpass("Again: ") != password:
+            print("The two passwords are different; nothing was created.", file=sys.stderr)
+            return 1
+    store = store_from_args(args, settings)
+    try:
+        user = create_admin(store, args.username, password, datetime.now(UTC), display_name=args.display_name,
+                            email=args.email)
+    except AccountError as error:
+        print(f"Not created: {error}", file=sys.stderr)
+        return 1
+    finally:
+        store.dispose()
+    print(f"Administrator '{user.username}' created. Sign in with it in the app.", file=out)
+    return 0
+
+
+def run_confirm_email(args: argparse.Namespace, out: TextIO, settings: Settings) -> int:
+    store = store_from_args(args, settings)
+    try:
+        user = confirm_email_by_username(store, args.username)
+    except (AccountError, NotFound) as error:
+        print(f"Not confirmed: {error}", file=sys.stderr)
+        return 1
+    finally:
+        store.dispose()
+    print(f"Confirmed {user.email} as the e-mail of '{user.username}': single sign-on may now link to it.", file=out)
+    return 0
