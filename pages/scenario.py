@@ -43,9 +43,6 @@ loaded = player.load(user, scenario)
 if loaded.notice:
     st.warning(md_escape(loaded.notice), icon="🔄")
 attempt, run = loaded.attempt, loaded.run
-if attempt is not None and run is not None and attempt.in_progress and not st.session_state.get(f"healed-{attempt.id}"):
-    player.record_all(user, attempt, run)
-    st.session_state[f"healed-{attempt.id}"] = True
 
 st.title(scenario.title)
 st.caption(f"{CHANNEL_LABELS[scenario.channel]} · about {scenario.minutes:d} min · {scenario.summary}")

@@ -20,8 +20,10 @@ from .conftest import FIXTURES
 
 def test_with_nothing_set_every_setting_has_its_default() -> None:
     assert load_settings({}, None) == Settings()
-    assert Settings().course_dir == REPO and Settings().data_dir == REPO / "data"
-    assert Settings().database_url is None and Settings().pass_rule == PassRule()
+    assert Settings().course_dir == REPO
+    assert Settings().data_dir == REPO / "data"
+    assert Settings().database_url is None
+    assert Settings().pass_rule == PassRule()
 
 
 def test_the_environment_wins_over_the_secrets_and_blank_counts_as_unset() -> None:

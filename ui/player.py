@@ -1,10 +1,10 @@
 """The scenario player's persistence: every answer is saved before the page shows its result.
 
 The run lives in the store, not in ``st.session_state``: a reload, a new tab, a sign-out or a
-server restart resumes exactly where the learner was. Each answer is recorded as a choice
-event keyed by (attempt, position in the run's log), so a retried or repeated click never
-records twice, and re-recording a whole run is harmless. The run's seed (the order its choices are shown in)
-is saved with it, so a resume shows the same order.
+server restart resumes exactly where the learner was. Each answer is one transaction
+(``elearn.store.record_answer``): its choice event, keyed by (attempt, position in the run's
+log) so that a retried or repeated click never records twice, and the run after it. The run's
+seed (the order its choices are shown in) is saved with it, so a resume shows the same order.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from elearn.errors import StaleRunError
 from elearn.play.engine import ScenarioRun, choose, display_order, from_json, rewind, start
 from elearn.store import (
     Attempt,
+    Finish,
     NewChoice,
     User,
     attempts_for,
-    finish_attempt,
     get_attempt,
-    record_choice,
+    record_answer,
     save_run,
     start_attempt,
 )
@@ -78,15 +78,11 @@ def begin(user: User, scenario: Scenario, previous: ScenarioRun | None = None) -
 
 
 def answer(user: User, attempt: Attempt, run: ScenarioRun, choice_id: str) -> ScenarioRun:
-    """Apply the learner's choice, save the run (finishing the attempt at an ending) and record it."""
+    """Apply the learner's choice and store it with the run after it (finishing the attempt at an ending)."""
     after = choose(run, choice_id)
-    store = current_store()
-    if after.ending is not None:
-        finish_attempt(store, user, attempt.id, ending_id=after.ending.id, outcome=after.ending.outcome,
-                       score=after.score, run_json=after.to_json(), now=now())
-    else:
-        save_run(store, user, attempt.id, after.to_json(), now())
-    _record(user, attempt, after, len(after.log) - 1)
+    ending = after.ending
+    finish = Finish(ending.id, ending.outcome, after.score) if ending is not None else None
+    record_answer(current_store(), user, _choice(attempt, after, len(after.log) - 1), after.to_json(), now(), finish)
     return after
 
 
@@ -97,20 +93,10 @@ def step_back(user: User, attempt: Attempt, run: ScenarioRun) -> ScenarioRun:
     return after
 
 
-def record_all(user: User, attempt: Attempt, run: ScenarioRun) -> None:
-    """Record every answer in the run (already recorded ones are ignored by their keys).
-
-    Called once when a session resumes an attempt: it heals an answer whose run was saved but
-    whose event write failed (the database went away between the two).
-    """
-    for index in range(len(run.log)):
-        _record(user, attempt, run, index)
-
-
-def _record(user: User, attempt: Attempt, run: ScenarioRun, index: int) -> None:
+def _choice(attempt: Attempt, run: ScenarioRun, index: int) -> NewChoice:
     step = run.log[index]
-    record_choice(current_store(), user, NewChoice(
+    return NewChoice(
         event_key=f"attempt-{attempt.id}-answer-{index}", attempt_id=attempt.id, node_id=step.node_id,
         choice_id=step.choice_id, evidence=dict(step.evidence), anger_before=step.anger_before,
         anger_after=step.anger_after, first_attempt=step.first_attempt, occurred_at=now(),
-    ))
+    )

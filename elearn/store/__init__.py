@@ -25,6 +25,7 @@ from elearn.store.accounts import (
     register,
     user_by_email,
 )
+from elearn.store.answers import record_answer
 from elearn.store.config import resolve_database_url
 from elearn.store.db import RetryPolicy, Store, open_store
 from elearn.store.errors import (
@@ -78,6 +79,7 @@ from elearn.store.records import (
     Attempt,
     ChoiceEvent,
     Evidence,
+    Finish,
     LessonCompletion,
     NewAccount,
     NewChoice,
@@ -110,6 +112,7 @@ __all__ = [
     "AttemptFinished",
     "ChoiceEvent",
     "Evidence",
+    "Finish",
     "Identity",
     "IdentityRefused",
     "LessonCompletion",
@@ -165,6 +168,7 @@ __all__ = [
     "open_store",
     "password_problems",
     "progress_for",
+    "record_answer",
     "record_choice",
     "redeem_cookie_code",
     "register",

@@ -45,30 +45,34 @@ _ATTEMPT_FACTS = select(
 
 def record_choice(store: Store, user: User, choice: NewChoice) -> bool:
     """Record a choice ``user`` made in their attempt; True if stored now, False if this
-    ``event_key`` was already recorded. Raises ``AccessDenied`` if the attempt is not theirs."""
+    ``event_key`` was already recorded. Raises ``AccessDenied`` if the attempt is not theirs.
 
-    def work(conn: Connection) -> bool:
-        attempt = conn.execute(_ATTEMPT_FACTS, {"attempt_id": choice.attempt_id}).first()
-        if attempt is None or attempt[0] != user.id:
-            raise AccessDenied("This attempt belongs to someone else.")
-        values = {
-            "event_key": choice.event_key,
-            "user_id": user.id,
-            "attempt_id": choice.attempt_id,
-            "scenario_id": attempt[1],
-            "scenario_version": attempt[2],
-            "node_id": choice.node_id,
-            "choice_id": choice.choice_id,
-            "evidence": dict(choice.evidence),
-            "anger_before": choice.anger_before,
-            "anger_after": choice.anger_after,
-            "attempt_number": attempt[3],
-            "first_attempt": choice.first_attempt,
-            "occurred_at": choice.occurred_at,
-        }
-        return insert_ignoring_duplicates(conn, ChoiceEventRow, values, ("event_key",))
+    The scenario player records an answer with its run in one transaction instead
+    (``elearn.store.answers.record_answer``)."""
+    return store.write(lambda conn: insert_choice(conn, user, choice))
 
-    return store.write(work)
+
+def insert_choice(conn: Connection, user: User, choice: NewChoice) -> bool:
+    """``record_choice`` inside the caller's transaction."""
+    attempt = conn.execute(_ATTEMPT_FACTS, {"attempt_id": choice.attempt_id}).first()
+    if attempt is None or attempt[0] != user.id:
+        raise AccessDenied("This attempt belongs to someone else.")
+    values = {
+        "event_key": choice.event_key,
+        "user_id": user.id,
+        "attempt_id": choice.attempt_id,
+        "scenario_id": attempt[1],
+        "scenario_version": attempt[2],
+        "node_id": choice.node_id,
+        "choice_id": choice.choice_id,
+        "evidence": dict(choice.evidence),
+        "anger_before": choice.anger_before,
+        "anger_after": choice.anger_after,
+        "attempt_number": attempt[3],
+        "first_attempt": choice.first_attempt,
+        "occurred_at": choice.occurred_at,
+    }
+    return insert_ignoring_duplicates(conn, ChoiceEventRow, values, ("event_key",))
 
 
 def events_for(store: Store, viewer: Viewer, user_id: int, scenario_id: str | None = None) -> tuple[ChoiceEvent, ...]:

@@ -20,7 +20,7 @@ from elearn.store.access import DENIED, require_read
 from elearn.store.db import Store, insert_ignoring_duplicates
 from elearn.store.errors import AccessDenied, AttemptFinished
 from elearn.store.events import evidence_rows
-from elearn.store.records import Attempt, LessonCompletion, Progress, User, Viewer
+from elearn.store.records import Attempt, Finish, LessonCompletion, Progress, User, Viewer
 from elearn.store.tables import AttemptRow, LessonCompletionRow
 from elearn.store.users import fetch_user
 
@@ -98,17 +98,26 @@ def save_run(store: Store, user: User, attempt_id: int, run_json: str, now: date
     Raises ``AccessDenied`` if the attempt is not the user's, ``AttemptFinished`` if it ended.
     """
 
-    def work(conn: Connection) -> None:
-        saved = conn.execute(
-            update(AttemptRow)
-            .where(AttemptRow.id == attempt_id, AttemptRow.user_id == user.id, AttemptRow.finished_at.is_(None))
-            .values(run_json=run_json, updated_at=now)
-        )
-        if saved.rowcount != 1:
-            _fetch_own_attempt(conn, user, attempt_id)  # raises AccessDenied if it is not theirs
-            raise AttemptFinished("This attempt is already finished. Start the scenario again to play it anew.")
+    store.write(lambda conn: update_run(conn, user, attempt_id, run_json, now))
 
-    store.write(work)
+
+def update_run(conn: Connection, user: User, attempt_id: int, run_json: str, now: datetime,
+               finish: Finish | None = None) -> None:
+    """Store the run of ``user``'s in-progress attempt, and with ``finish`` close it, in the caller's transaction.
+
+    Raises ``AccessDenied`` if the attempt is not the user's, ``AttemptFinished`` if it has ended.
+    """
+    values: dict[str, Any] = {"run_json": run_json, "updated_at": now}
+    if finish is not None:
+        values.update(finished_at=now, ending_id=finish.ending_id, outcome=finish.outcome, score=finish.score)
+    saved = conn.execute(
+        update(AttemptRow)
+        .where(AttemptRow.id == attempt_id, AttemptRow.user_id == user.id, AttemptRow.finished_at.is_(None))
+        .values(**values)
+    )
+    if saved.rowcount != 1:
+        _fetch_own_attempt(conn, user, attempt_id)  # raises AccessDenied if it is not theirs
+        raise AttemptFinished("This attempt is already finished. Start the scenario again to play it anew.")
 
 
 def finish_attempt(

@@ -118,6 +118,15 @@ class Attempt:
 
 
 @dataclass(frozen=True)
+class Finish:
+    """How an attempt ended: the ending reached, its outcome and the attempt's score (0-100)."""
+
+    ending_id: str
+    outcome: str
+    score: float
+
+
+@dataclass(frozen=True)
 class NewChoice:
     """A choice to record, as the engine knows it.
 

@@ -1,0 +1,37 @@
+"""A learner's answer, stored in one transaction: the choice event, the run after it, and the finish.
+
+The scenario player saves every answer before it shows the result. Event and run go in together,
+so no crash, lost connection or second process can leave a run that moved on without its event
+(or an event whose run never moved): either both are stored or neither is. The event's key
+makes the write idempotent: a retried transaction whose first commit did succeed finds its own
+event and changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.engine import Connection
+
+from elearn.store.db import Store
+from elearn.store.events import insert_choice
+from elearn.store.progress import update_run
+from elearn.store.records import Finish, NewChoice, User
+
+
+def record_answer(store: Store, user: User, choice: NewChoice, run_json: str, now: datetime,
+                  finish: Finish | None = None) -> bool:
+    """Record ``choice`` in ``user``'s attempt with the run after it; with ``finish``, the attempt ends too.
+
+    True if stored now; False if this ``choice.event_key`` was already recorded (with its run, by
+    an earlier call), in which case nothing changes. Raises ``AccessDenied`` if the attempt is not
+    the user's and ``AttemptFinished`` if it has already ended; then nothing is stored.
+    """
+
+    def work(conn: Connection) -> bool:
+        if not insert_choice(conn, user, choice):
+            return False
+        update_run(conn, user, choice.attempt_id, run_json, now, finish)
+        return True
+
+    return store.write(work)
