@@ -1,10 +1,11 @@
 """Errors and content problems.
 
-A small hierarchy: ``ElearnError`` is the base of everything this package raises on purpose.
-``ContentError`` is an author's mistake (bad lesson or scenario files) and carries ``Problem``
-values that say where, what and what to do. ``RuntimeProblem`` subclasses are things that go
-wrong while the course runs (a stored run that no longer fits its scenario, a choice that does
-not exist). Pages turn any of them into a message with a next step, never a traceback.
+An author's mistake (bad lesson or scenario files) is never raised: loading the course collects
+``Problem`` values, each saying where, what and what to do, and skips only the broken part.
+``ElearnError`` is the base of everything this package raises on purpose; ``RunError`` and its
+subclasses are things that go wrong while the course runs (a stored run that no longer fits its
+scenario, a choice that does not exist). Pages turn any of them into a message with a next
+step, never a traceback.
 """
 
 from __future__ import annotations
@@ -64,14 +65,6 @@ def did_you_mean(wrong: str, choices: Iterable[str]) -> str:
 
 class ElearnError(Exception):
     """Base of every error this package raises on purpose."""
-
-
-class ContentError(ElearnError):
-    """Course content is broken; ``problems`` lists everything found."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
 
 
 class RunError(ElearnError):

@@ -62,12 +62,6 @@ class Skill(_Document):
     lesson: Slug
 
 
-class SkillCatalogue(_Document):
-    """``content/skills.yaml``."""
-
-    skills: list[Skill] = Field(min_length=1)
-
-
 class Source(_Document):
     """A source article the course derives from (cited by lessons, never quoted)."""
 
@@ -75,12 +69,6 @@ class Source(_Document):
     title: Text
     author: str | None = None
     file: Text
-
-
-class SourceCatalogue(_Document):
-    """``content/sources.yaml``."""
-
-    sources: list[Source] = Field(min_length=1)
 
 
 class LessonMeta(_Document):

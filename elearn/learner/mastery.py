@@ -29,7 +29,6 @@ MIN_OBSERVATIONS = 3
 NEEDS_PRACTICE_BELOW = 0.6
 DEVELOPING_BELOW = 0.8
 
-BANDS = ("not enough evidence", "needs practice", "developing", "proficient")
 
 
 def shown_percent(share: float) -> int:

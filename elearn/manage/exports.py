@@ -40,7 +40,6 @@ from elearn.manage.dashboard import CompletionRow
 from elearn.store.analytics import ExportEvent, FinishedAttempt
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-XAPI_VERSION = "1.0.3"
 VERB_IRIS = {
     "answered": "http://adlnet.gov/expapi/verbs/answered",
     "completed": "http://adlnet.gov/expapi/verbs/completed",

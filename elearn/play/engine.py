@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from elearn.course.graph import clamp_anger
-from elearn.course.paths import ScenarioAnalysis, analyse, score_evidence
+from elearn.course.paths import score_evidence
 from elearn.course.schema import Choice, Ending, Node, Scenario
 from elearn.errors import RunError, StaleRunError
 
@@ -118,11 +118,6 @@ class ScenarioRun:
         """Average credit of the first-attempt evidence, 0-100 (what this run shows about the learner)."""
         return score_evidence([rating for step in self.first_attempts for _, rating in step.evidence])
 
-    @property
-    def best_path(self) -> ScenarioAnalysis:
-        """The scenario's figures, including ``.best``, the best path through it (computed once a scenario)."""
-        return analysis_of(self.scenario)
-
     def to_json(self) -> str:
         """Serialise for storage; ``from_json`` reads it back."""
         index = {id(step): i for i, step in enumerate(self.log)}
@@ -136,22 +131,9 @@ class ScenarioRun:
         }, separators=(",", ":"))
 
 
-_ANALYSES: dict[tuple[str, int], tuple[Scenario, ScenarioAnalysis]] = {}
-
-
 def mood_of(anger: int) -> str:
     """Anger in a word: calm (below 30), irritated (30 and up), angry (55 and up), furious (80 and up)."""
     return "furious" if anger >= 80 else "angry" if anger >= 55 else "irritated" if anger >= 30 else "calm"
-
-
-def analysis_of(scenario: Scenario) -> ScenarioAnalysis:
-    """The path analysis of ``scenario``, computed once for each scenario object."""
-    key = (scenario.id, scenario.version)
-    cached = _ANALYSES.get(key)
-    if cached is None or cached[0] is not scenario:
-        cached = (scenario, analyse(scenario))
-        _ANALYSES[key] = cached
-    return cached[1]
 
 
 def start(scenario: Scenario, seed: int = 0) -> ScenarioRun:

@@ -166,16 +166,6 @@ def room_summary(store: Store, facilitator: User, code: str) -> RoomSummary:
     return store.read(work)
 
 
-def vote_counts(store: Store, facilitator: User, code: str, decision: int) -> dict[str, int]:
-    """Votes per choice at one decision of the facilitator's room (choices nobody chose are absent)."""
-
-    def work(conn: Connection) -> dict[str, int]:
-        room = _own_room(conn, facilitator, code)
-        return _split(conn, room.id, decision)
-
-    return store.read(work)
-
-
 def self_paced_split(store: Store, facilitator: User, scenario_id: str) -> dict[str, dict[str, int]]:
     """How self-paced learners answered each decision of a scenario the first time: node -> choice -> learners.
 
@@ -323,14 +313,6 @@ def join_room(
                 return Joined(_participant(again), token, _room_of(store, again[1]), rejoined=True)
         shown, _ = clean_nickname(nickname)
         raise NicknameRefused(f"Someone in this room already goes by “{shown}”. Pick another nickname.") from error
-
-
-def participant_by_token(store: Store, token: str) -> Participant | None:
-    """The participant this phone's token belongs to, or None for an unknown token."""
-    if not token:
-        return None
-    row = store.read(lambda conn: conn.execute(_participant_query(token)).first())
-    return _participant(row) if row else None
 
 
 def phone_view(store: Store, token: str) -> PhoneView | None:

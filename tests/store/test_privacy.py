@@ -141,7 +141,7 @@ SCOPE_TESTS: dict[str, str] = {
     "assignments.assignable_learners": ASSIGNMENTS + "test_assignable_people_and_teams",
     "assignments.assignable_team_ids": ASSIGNMENTS + "test_assignable_people_and_teams",
     **{f"rooms.{name}": ROOMS + "test_another_facilitator_cannot_see_or_run_a_room"
-       for name in ("room_for", "room_state", "room_summary", "vote_counts", "open_voting", "reveal", "advance",
+       for name in ("room_for", "room_state", "room_summary", "open_voting", "reveal", "advance",
                     "close_room")},
     "rooms.rooms_of": ROOMS + "test_a_facilitator_lists_their_own_rooms_newest_first",
     "rooms.open_room": ROOMS + "test_only_facilitators_open_rooms",
