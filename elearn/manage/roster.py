@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Mapping, Sequence
+import itertools
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -83,59 +84,77 @@ def read_roster(data: bytes, teams: Mapping[str, int]) -> Roster:
         return Roster((), (f"The file is not UTF-8 text (byte {error.start + 1:,} is not). Save it as 'CSV UTF-8' "
                            "and upload it again.",))
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    try:
-        fieldnames = reader.fieldnames or []
-    except csv.Error as error:
-        return Roster((), (_unreadable(1, error),))
-    header = [name.strip().casefold() for name in fieldnames]
-    if "username" not in header:
-        return Roster((), ("Row 1: the header must name a 'username' column (columns: " + ", ".join(COLUMNS) + ").",))
-    unknown = [name for name in header if name not in COLUMNS]
-    if unknown:
-        hints = [f"'{excerpt(name)}'" + (f" ({hint})" if (hint := did_you_mean(name, COLUMNS)) else "")
-                 for name in unknown]
-        return Roster((), (f"Row 1: unknown column {', '.join(hints)}. The columns are: {', '.join(COLUMNS)}.",))
-    reader.fieldnames = header
+    refused = _header_problem(reader)
+    if refused:
+        return Roster((), (refused,))
     people: list[PersonRow] = []
     problems: list[str] = []
     seen: dict[str, int] = {}
     emails: dict[str, int] = {}
     folded_teams = {name.casefold(): team_id for name, team_id in teams.items()}
-    rows = iter(reader)
-    line = 1
-    while True:
-        line += 1
-        try:
-            raw = next(rows)
-        except StopIteration:
-            break
-        except csv.Error as error:
-            problems.append(_unreadable(line, error))
-            break
-        if line - 1 > MAX_ROWS:
-            problems.append(f"The file has more than {MAX_ROWS:,} people. Split it into smaller files.")
-            break
-        if None in raw:
-            problems.append(f"Row {line}: more values than columns. Put values containing commas in double quotes.")
-            continue
-        cells = {key: (value or "").strip() for key, value in raw.items()}
-        if not any(cells.values()):
-            continue
+    for line, cells in _data_rows(reader, problems):
         row, row_problems = _person(line, cells, folded_teams, teams)
         if row is not None and row.username in seen:
             row_problems.append(f"Row {line}: username '{row.username}' is already on row {seen[row.username]}.")
         if row is not None and row.email is not None and row.email in emails:
             row_problems.append(f"Row {line}: email '{excerpt(row.email)}' is already on row {emails[row.email]}.")
-        if row_problems:
+        if row_problems or row is None:
             problems += row_problems
-        elif row is not None:
-            seen[row.username] = line
-            if row.email is not None:
-                emails[row.email] = line
-            people.append(row)
+            continue
+        seen[row.username] = line
+        if row.email is not None:
+            emails[row.email] = line
+        people.append(row)
     if not people and not problems:
         problems.append("The file has a header but no people. Add one row per person below the header.")
     return Roster(tuple(people), tuple(problems))
+
+
+def _header_problem(reader: csv.DictReader[str]) -> str:
+    """Check row 1 and normalise its column names in ``reader``; the problem with it, or ""."""
+    try:
+        fieldnames = reader.fieldnames or []
+    except csv.Error as error:
+        return _unreadable(1, error)
+    header = [name.strip().casefold() for name in fieldnames]
+    if "username" not in header:
+        return "Row 1: the header must name a 'username' column (columns: " + ", ".join(COLUMNS) + ")."
+    unknown = [name for name in header if name not in COLUMNS]
+    if unknown:
+        hints = [f"'{excerpt(name)}'" + (f" ({hint})" if (hint := did_you_mean(name, COLUMNS)) else "")
+                 for name in unknown]
+        return f"Row 1: unknown column {', '.join(hints)}. The columns are: {', '.join(COLUMNS)}."
+    reader.fieldnames = header
+    return ""
+
+
+def _data_rows(reader: csv.DictReader[str], problems: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    """(row number, trimmed cells) of each non-blank row after the header. A row the CSV reader cannot
+    split, or one row too many, adds its problem to ``problems`` and stops the reading there; a row
+    with more values than columns adds its problem and is passed over.
+
+    The row number is the file's line where the row ends, as a text editor counts it, so empty
+    lines (which the CSV reader skips) do not shift the numbers of the rows after them.
+    """
+    rows = iter(reader)
+    for count in itertools.count(1):
+        try:
+            raw = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            problems.append(_unreadable(reader.line_num + 1, error))  # the line it failed on is not counted yet
+            return
+        line = reader.line_num
+        if count > MAX_ROWS:
+            problems.append(f"The file has more than {MAX_ROWS:,} people. Split it into smaller files.")
+            return
+        if None in raw:
+            problems.append(f"Row {line}: more values than columns. Put values containing commas in double quotes.")
+            continue
+        cells = {key: (value or "").strip() for key, value in raw.items()}
+        if any(cells.values()):
+            yield line, cells
 
 
 class RosterRefused(ElearnError):
