@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import types
 import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -129,78 +131,127 @@ def _type_name(value: Any) -> str:
     return type(value).__name__
 
 
+@dataclass(frozen=True)
+class _Error:
+    """One pydantic error, placed in the file and named in the author's terms."""
+
+    kind: str
+    field: str
+    """The offending key, as a short excerpt ("" when the error is on a list item or the document)."""
+    value: Any
+    ctx: Mapping[str, Any]
+    msg: str
+    holder: str
+    """What holds the field ("choice 'b' in node 'opening'"), or ""."""
+    path: Path
+    is_key: bool
+    model: type[BaseModel]
+    loc: tuple[int | str, ...]
+
+    @property
+    def at(self) -> str:
+        return f"{self.holder}: " if self.holder else ""
+
+
+@dataclass(frozen=True)
+class _Said:
+    rule: str
+    message: str
+    hint: str = ""
+    on_key: bool = False
+    """Point at the key rather than its value."""
+    on_holder: bool = False
+    """Point at what holds the field (a missing field has no place of its own)."""
+
+
 def _problem(doc: YamlDocument, model: type[BaseModel], base: Path, error: ErrorDetails, what: str) -> Problem:
     data = _at(doc.data, base)
     loc = tuple(error["loc"])
     path, is_key = _real_path(data, loc)
-    kind = error["type"]
     # Keys and values come from the file: quote them as short excerpts, never in full.
     field = excerpt(path[-1]) if path and isinstance(path[-1], str) else ""
-    value = error.get("input")
-    ctx = error.get("ctx") or {}
-    full = base + path
     holder = describe(data, path[:-1] if field else path, what)
-    at = f"{holder}: " if holder else ""
-    rule = "wrong-type"
-    hint = ""
-    on_key = False
+    if error["type"] in ("choice-target", "branch-order"):
+        holder = describe(data, path, what)
+    found = _Error(kind=error["type"], field=field, value=error.get("input"), ctx=error.get("ctx") or {},
+                   msg=error["msg"], holder=holder, path=path, is_key=is_key, model=model, loc=loc)
+    said = _SAYINGS.get(found.kind, _wrong_type)(found)
+    full = base + (path[:-1] if said.on_holder else path)
+    line, column = doc.where(full, key=said.on_key)
+    return Problem(doc.file, line, column, said.rule, said.message[0].upper() + said.message[1:], said.hint)
 
-    if kind == "missing":
-        rule = "missing-field"
-        message = f"{holder or 'The document'} is missing the required field '{field}'."
-        hint = f"Add '{field}: ...' (see docs/authoring.md)."
-        full = base + path[:-1]
-    elif kind == "extra_forbidden":
-        rule = "unknown-key"
-        message = f"{holder or 'The document'} has an unknown key '{field}'."
-        valid = _fields_at(model, loc)
-        hint = did_you_mean(field, valid) or (f"Valid keys here: {', '.join(valid)}." if valid else "")
-        on_key = True
-    elif kind == "string_pattern_mismatch":
-        rule = "bad-id"
-        shown = f"key '{excerpt(path[-1])}'" if is_key else f"'{field}'"
-        message = f"{at}{shown} is not a valid id ({_type_name(value)})."
-        hint = "Ids are lower-case letters, digits and hyphens, like 'calm-down'."
-        on_key = is_key
-    elif kind in ("greater_than_equal", "less_than_equal"):
-        rule = "out-of-range"
-        bound = ctx.get("ge", ctx.get("le"))
-        side = "at least" if kind == "greater_than_equal" else "at most"
-        message = f"{at}'{field}' is {value}, but it must be {side} {bound}."
-    elif kind == "literal_error":
-        rule = "unknown-value"
-        allowed = [a.strip(" '") for a in str(ctx.get("expected", "")).replace(" or ", ", ").split(",")]
-        message = f"{at}'{field}' is '{excerpt(value)}', which is not one of: {', '.join(allowed)}."
-        hint = did_you_mean(str(value), allowed)
-        if is_key or (path and not field):
-            message = f"{at}'{excerpt(value)}' is not one of: {', '.join(allowed)}."
-    elif kind in ("too_short", "too_long"):
-        rule = "wrong-count"
-        size = ctx.get("min_length") if kind == "too_short" else ctx.get("max_length")
-        side = "at least" if kind == "too_short" else "at most"
-        count = ctx.get("actual_length", len(value) if isinstance(value, list | dict) else "?")
-        message = f"{at}'{field}' needs {side} {size} entries, but has {count}."
-    elif kind == "empty-text":
-        rule = "empty-text"
-        message = f"{at}'{field}' must not be empty."
-        hint = "Write one or two sentences."
-    elif kind in ("choice-target", "branch-order"):
-        rule = kind
-        message = f"{describe(data, path, what) or 'The document'} {error['msg']}."
-    else:
-        expected = {
-            "int_type": "a whole number", "string_type": "text", "bool_type": "true or false",
-            "list_type": "a list", "dict_type": "a set of 'key: value' entries",
-            "model_type": "a set of 'key: value' entries", "model_attributes_type": "a set of 'key: value' entries",
-        }.get(kind)
-        if expected:
-            target = f"'{field}'" if field else "this"
-            message = f"{at}{target} must be {expected}, not {_type_name(value)}."
-            if kind == "string_type" and isinstance(value, bool | int | float):
-                hint = "Put the text in quotes."
-            elif kind == "int_type" and isinstance(value, str) and value.strip().lstrip("-").isdigit():
-                hint = "Remove the quotes around the number."
-        else:
-            message = f"{at}'{field}' {error['msg']}."
-    line, column = doc.where(full, key=on_key or kind == "extra_forbidden")
-    return Problem(doc.file, line, column, rule, message[0].upper() + message[1:], hint)
+
+def _missing(e: _Error) -> _Said:
+    return _Said("missing-field", f"{e.holder or 'The document'} is missing the required field '{e.field}'.",
+                 f"Add '{e.field}: ...' (see docs/authoring.md).", on_holder=True)
+
+
+def _unknown_key(e: _Error) -> _Said:
+    valid = _fields_at(e.model, e.loc)
+    hint = did_you_mean(e.field, valid) or (f"Valid keys here: {', '.join(valid)}." if valid else "")
+    return _Said("unknown-key", f"{e.holder or 'The document'} has an unknown key '{e.field}'.", hint, on_key=True)
+
+
+def _bad_id(e: _Error) -> _Said:
+    shown = f"key '{excerpt(e.path[-1])}'" if e.is_key else f"'{e.field}'"
+    return _Said("bad-id", f"{e.at}{shown} is not a valid id ({_type_name(e.value)}).",
+                 "Ids are lower-case letters, digits and hyphens, like 'calm-down'.", on_key=e.is_key)
+
+
+def _out_of_range(e: _Error) -> _Said:
+    bound = e.ctx.get("ge", e.ctx.get("le"))
+    side = "at least" if e.kind == "greater_than_equal" else "at most"
+    return _Said("out-of-range", f"{e.at}'{e.field}' is {e.value}, but it must be {side} {bound}.")
+
+
+def _unknown_value(e: _Error) -> _Said:
+    allowed = [a.strip(" '") for a in str(e.ctx.get("expected", "")).replace(" or ", ", ").split(",")]
+    message = f"{e.at}'{e.field}' is '{excerpt(e.value)}', which is not one of: {', '.join(allowed)}."
+    if e.is_key or (e.path and not e.field):
+        message = f"{e.at}'{excerpt(e.value)}' is not one of: {', '.join(allowed)}."
+    return _Said("unknown-value", message, did_you_mean(str(e.value), allowed))
+
+
+def _wrong_count(e: _Error) -> _Said:
+    size = e.ctx.get("min_length") if e.kind == "too_short" else e.ctx.get("max_length")
+    side = "at least" if e.kind == "too_short" else "at most"
+    count = e.ctx.get("actual_length", len(e.value) if isinstance(e.value, list | dict) else "?")
+    return _Said("wrong-count", f"{e.at}'{e.field}' needs {side} {size} entries, but has {count}.")
+
+
+def _empty_text(e: _Error) -> _Said:
+    return _Said("empty-text", f"{e.at}'{e.field}' must not be empty.", "Write one or two sentences.")
+
+
+def _own_rule(e: _Error) -> _Said:
+    """The schema's own checks (``choice-target``, ``branch-order``) word their message themselves."""
+    return _Said(e.kind, f"{e.holder or 'The document'} {e.msg}.")
+
+
+_EXPECTED = {
+    "int_type": "a whole number", "string_type": "text", "bool_type": "true or false", "list_type": "a list",
+    "dict_type": "a set of 'key: value' entries", "model_type": "a set of 'key: value' entries",
+    "model_attributes_type": "a set of 'key: value' entries",
+}
+
+
+def _wrong_type(e: _Error) -> _Said:
+    expected = _EXPECTED.get(e.kind)
+    if expected is None:
+        return _Said("wrong-type", f"{e.at}'{e.field}' {e.msg}.")
+    hint = ""
+    if e.kind == "string_type" and isinstance(e.value, bool | int | float):
+        hint = "Put the text in quotes."
+    elif e.kind == "int_type" and isinstance(e.value, str) and e.value.strip().lstrip("-").isdigit():
+        hint = "Remove the quotes around the number."
+    target = f"'{e.field}'" if e.field else "this"
+    return _Said("wrong-type", f"{e.at}{target} must be {expected}, not {_type_name(e.value)}.", hint)
+
+
+_SAYINGS: dict[str, Callable[[_Error], _Said]] = {
+    "missing": _missing, "extra_forbidden": _unknown_key, "string_pattern_mismatch": _bad_id,
+    "greater_than_equal": _out_of_range, "less_than_equal": _out_of_range, "literal_error": _unknown_value,
+    "too_short": _wrong_count, "too_long": _wrong_count, "empty-text": _empty_text,
+    "choice-target": _own_rule, "branch-order": _own_rule,
+}
+"""How each kind of pydantic error is said to an author; any other kind is a wrong type or pydantic's words."""
