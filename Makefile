@@ -7,7 +7,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test lint typecheck check-content test-packages
+.PHONY: run test test-fast lint typecheck check-content test-packages
 
 $(VENV)/.run-deps: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -38,5 +38,12 @@ typecheck: $(VENV)/.dev-deps
 check-content: $(VENV)/.run-deps
 	$(PY) -m elearn check --strict
 
+# Four workers on two cores: many tests wait on a browser, a server or a database, not the CPU.
+PYTEST_WORKERS ?= 4
+
 test: $(VENV)/.dev-deps test-packages lint typecheck
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# The quick loop while coding: no browsers, no multi-process or nginx tests (CI runs them all).
+test-fast: $(VENV)/.dev-deps
+	$(PY) -m pytest -n $(PYTEST_WORKERS) -m "not system" $(PYTEST_ARGS)

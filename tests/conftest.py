@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ("tests.databases",)  # backend/target/store: a database per test, SQLite and PostgreSQL
+# tests.databases: backend/target/store, a database per test on SQLite and PostgreSQL;
+# tests.throwaway_postgres: a PostgreSQL server of the run's own when TEST_DATABASE_URL is not set.
+pytest_plugins = ("tests.databases", "tests.throwaway_postgres")
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
@@ -37,6 +39,13 @@ def course_copy(tmp_path: Path) -> Callable[..., Path]:
     return make
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests, and everything under tests/load, are ``system`` tests (slow: real servers)."""
+    for item in items:
+        if item.get_closest_marker("browser") or (TESTS / "load") in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.system)
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     for marker in _outcomes:
         if marker in report.keywords and (report.when == "call" or report.outcome == "skipped"):
@@ -45,6 +54,8 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if hasattr(session.config, "workerinput"):
+        return  # an xdist worker sees only its share; the controller receives every report and decides
     required = {"postgres": os.environ.get("ELEARN_REQUIRE_POSTGRES") == "1",
                 "browser": os.environ.get("ELEARN_REQUIRE_BROWSER") == "1"}
     failures = []

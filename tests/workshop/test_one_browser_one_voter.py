@@ -87,9 +87,17 @@ def test_a_full_room_says_so_and_takes_no_one_else(room: tuple[AppTest, str], mo
 
 
 @pytest.mark.parametrize("setting", ["abc", "0", "-3", "²"])
-def test_a_cap_setting_that_is_no_whole_number_falls_back_to_the_default(
+def test_a_cap_setting_that_is_no_whole_number_is_reported_and_nobody_joins_on_a_guess(
         room: tuple[AppTest, str], monkeypatch: pytest.MonkeyPatch, setting: str) -> None:
-    monkeypatch.setenv("ELEARN_ROOM_MAX_PARTICIPANTS", setting)
+    """Like every malformed setting (``elearn.settings``): the server refuses to start with it, and a page
+    that meets one while running says which setting to fix instead of guessing a cap."""
     at, code = room
-    assert "you are **Ann**" in texts(join(code, "Ann"))
-    assert joined(at, code) == 1
+    phone = new_app().run()
+    open_page(phone, "join", room=code)
+    phone.text_input(key="join-nickname").input("Ann")
+    monkeypatch.setenv("ELEARN_ROOM_MAX_PARTICIPANTS", setting)  # set while the server runs
+    click(phone, "FormSubmitter:join-Join")
+    assert [as_read(e.value) for e in phone.error] == [
+        f"ELEARN_ROOM_MAX_PARTICIPANTS is '{setting}': expected a whole number of 1 or more, like 200."]
+    monkeypatch.delenv("ELEARN_ROOM_MAX_PARTICIPANTS")
+    assert joined(at, code) == 0
