@@ -24,7 +24,7 @@ $(VENV)/.dev-deps: requirements.txt requirements-dev.txt
 # FORWARDED_ALLOW_IPS= : Streamlit's server believes no X-Forwarded-* header on its own; the app's
 # ELEARN_TRUSTED_PROXIES setting decides (deploy/README.md).
 run: $(VENV)/.run-deps
-	FORWARDED_ALLOW_IPS= $(PY) -m streamlit run serve.py --server.port $(PORT)
+	FORWARDED_ALLOW_IPS= $(PY) -m ui.launch serve.py --server.port $(PORT)
 
 test-packages:
 	@bash scripts/ensure-test-packages

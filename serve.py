@@ -1,4 +1,8 @@
-"""The server entry point: ``streamlit run serve.py``.
+"""The server entry point: ``python -m ui.launch serve.py [streamlit run options]`` (``make run``).
+
+``ui.launch`` prepares the server's socket before Streamlit binds it (TCP_NODELAY,
+``ui/nodelay.py``), then runs ``streamlit run serve.py``; plain ``streamlit run serve.py`` works
+too, without that.
 
 Streamlit runs ``app.py`` as the page script; this file adds the app's own HTTP routes (the
 session cookie) and, in front of everything, the middleware that believes ``X-Forwarded-*``
@@ -31,6 +35,7 @@ from ui.store import current_settings
 # the process switches it off. Switch it off from the start, so no request ever reaches a page
 # script without app.py's frame. Pages re-check the session themselves as well.
 PagesManager.uses_pages_directory = False
+
 
 # Streamlit's server (uvicorn) applies X-Forwarded-For/Proto itself, from the addresses in
 # FORWARDED_ALLOW_IPS (127.0.0.1 and ::1 when unset), before this file is even imported. Started

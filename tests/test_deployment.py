@@ -62,8 +62,8 @@ def test_the_image_runs_with_the_flags_the_benchmark_measured() -> None:
     command = re.search(r"CMD \[(.*?)\]", DOCKERFILE, re.DOTALL)
     assert command is not None
     arguments = [part.strip().strip('"') for part in command.group(1).replace("\\\n", " ").split(",")]
-    assert arguments[:5] == ["python", "-m", "streamlit", "run", "serve.py"]
-    flags = dict(zip(arguments[5::2], arguments[6::2], strict=True))
+    assert arguments[:4] == ["python", "-m", "ui.launch", "serve.py"]
+    flags = dict(zip(arguments[4::2], arguments[5::2], strict=True))
     measured = dict(zip(STREAMLIT_FLAGS[::2], STREAMLIT_FLAGS[1::2], strict=True))
     measured["--server.address"] = "0.0.0.0"  # inside the container; compose publishes it on loopback only
     assert {flag: flags.get(flag) for flag in measured} == measured
@@ -71,6 +71,7 @@ def test_the_image_runs_with_the_flags_the_benchmark_measured() -> None:
 
 def test_the_guide_starts_processes_with_the_same_flags() -> None:
     block = GUIDE[GUIDE.index("for port in"):GUIDE.index("done", GUIDE.index("for port in"))]
+    assert "-m ui.launch serve.py" in block  # TCP_NODELAY on every connection (ui/nodelay.py)
     for flag, value in zip(STREAMLIT_FLAGS[::2], STREAMLIT_FLAGS[1::2], strict=True):
         if flag != "--server.runOnSave":  # without a file watcher there is nothing to rerun on save
             assert f"{flag} {value}" in block, f"deploy/README.md starts the processes without {flag} {value}"

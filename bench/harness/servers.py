@@ -135,7 +135,10 @@ def wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout:
 
 def spawn_streamlit(script: str, env: dict[str, str], log: Path, flags: list[str] | None = None,
                     port: int | None = None) -> Server:
-    """Start ``streamlit run script`` on ``port`` (else a free loopback port), without waiting for it to be ready."""
+    """Start ``streamlit run script`` on ``port`` (else a free loopback port), without waiting for it to be ready.
+
+    Through ``ui.launch``, as deployed (TCP_NODELAY on every connection); ``--nagle`` among ``flags``
+    starts it with Streamlit's socket as it ships."""
     port = port or free_port()
     # As deployed (deploy/README.md): Streamlit's server trusts no X-Forwarded-* header itself, so
     # ELEARN_TRUSTED_PROXIES alone decides (serve.py).
@@ -144,7 +147,7 @@ def spawn_streamlit(script: str, env: dict[str, str], log: Path, flags: list[str
         environment.pop("ELEARN_DATABASE_URL", None)
     with log.open("wb") as handle:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port), *STREAMLIT_FLAGS,
+            [sys.executable, "-m", "ui.launch", script, "--server.port", str(port), *STREAMLIT_FLAGS,
              *(flags or [])],
             cwd=REPO, env=environment, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True,
         )
