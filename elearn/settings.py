@@ -8,7 +8,7 @@ frozen ``Settings`` with ``load_settings`` and hand its fields down; nothing bel
 A setting ``name`` is read from ``ELEARN_<NAME>`` in the environment, else from ``name`` under
 ``[elearn]`` in the secrets (``course_dir`` may also stand at the top of the secrets file, where the
 first edition put it). The database URL has its own, Streamlit-shaped, sources
-(``elearn.store.config.resolve_database_url``). An empty value counts as unset.
+(``resolve_database_url``). An empty value counts as unset.
 
 Every malformed value is reported at once, in one ``SettingsError`` whose lines each name the
 setting, where it came from and what it should look like::
@@ -33,7 +33,6 @@ from elearn.course.passing import PassRule, pass_rule_from
 from elearn.errors import ElearnError
 from elearn.limits import SETTINGS as LIMIT_SETTINGS
 from elearn.limits import ReadLimits, limits_from
-from elearn.store.config import resolve_database_url
 
 REPO = Path(__file__).resolve().parent.parent
 """The checkout this package sits in: the default course and the parent of the default data folder."""
@@ -135,6 +134,61 @@ def settings_from_files(environ: Mapping[str, str], cwd: Path | None = None) -> 
     """``load_settings`` over ``environ`` and the secrets file the app would read when started in ``cwd``
     (default: the repository), which is what every ``python -m elearn`` command uses."""
     return load_settings(environ, read_secrets_file((cwd or REPO) / SECRETS_FILE))
+
+
+DATABASE_URL_VAR = "ELEARN_DATABASE_URL"
+SECRETS_CONNECTION = "elearn"
+# Keys of a ``[connections.elearn]`` section that Streamlit's SQLConnection also understands,
+# for a deployment that spells the URL out in parts instead of one string.
+_URL_PARTS = ("username", "password", "host", "port", "database")
+
+
+def resolve_database_url(environ: Mapping[str, str], secrets: Mapping[str, Any] | None) -> str | None:
+    """Return the configured database URL, or None for the embedded SQLite default.
+
+    ``ELEARN_DATABASE_URL`` wins; otherwise ``secrets["connections"]["elearn"]`` is read, either
+    its ``url`` or Streamlit's ``dialect``/``driver``/``host``/... parts. Empty values count as
+    unset, so an exported-but-blank variable does not switch databases by accident.
+    """
+    from_env = environ.get(DATABASE_URL_VAR, "").strip()
+    if from_env:
+        return from_env
+    section = _secrets_section(secrets)
+    if section is None:
+        return None
+    url = str(section.get("url") or "").strip()
+    if url:
+        return url
+    dialect = str(section.get("dialect") or "").strip()
+    if not dialect:
+        return None
+    driver = str(section.get("driver") or "").strip()
+    parts = {key: section[key] for key in _URL_PARTS if section.get(key) not in (None, "")}
+    from sqlalchemy.engine import URL  # only for a URL given in parts: the command line starts faster
+
+    built = URL.create(
+        drivername=f"{dialect}+{driver}" if driver else dialect,
+        username=_optional_str(parts.get("username")),
+        password=_optional_str(parts.get("password")),
+        host=_optional_str(parts.get("host")),
+        port=int(parts["port"]) if "port" in parts else None,
+        database=_optional_str(parts.get("database")),
+    )
+    return built.render_as_string(hide_password=False)
+
+
+def _secrets_section(secrets: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    if secrets is None:
+        return None
+    connections = secrets.get("connections")
+    if not isinstance(connections, Mapping):
+        return None
+    section = connections.get(SECRETS_CONNECTION)
+    return section if isinstance(section, Mapping) else None
+
+
+def _optional_str(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 class _Source:

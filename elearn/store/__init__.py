@@ -4,7 +4,7 @@ SQLite by default (a file in the data directory, no setup), any SQLAlchemy URL o
 (PostgreSQL through psycopg 3), with one code path for both. Pages call these functions with
 the signed-in ``User``; they get frozen dataclasses back and never see SQL or ORM objects.
 
-    store = open_store(resolve_database_url(os.environ, st.secrets), data_dir)
+    store = open_store(settings.database_url, settings.data_dir)  # elearn.settings
     upgrade(store)                                   # on start; idempotent
     user = session_user(store, cookie_token, now)    # None: show the sign-in form
     progress = progress_for(store, user, user.id)    # AccessDenied unless allowed
@@ -26,7 +26,6 @@ from elearn.store.accounts import (
     user_by_email,
 )
 from elearn.store.answers import record_answer
-from elearn.store.config import resolve_database_url
 from elearn.store.db import RetryPolicy, Store, open_store
 from elearn.store.errors import (
     AccessDenied,
@@ -173,7 +172,6 @@ __all__ = [
     "redeem_cookie_code",
     "register",
     "remove_team_manager",
-    "resolve_database_url",
     "save_run",
     "scenario_events",
     "session_user",

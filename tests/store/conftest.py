@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from elearn.store import Role, Store, Team, User, add_team_manager, create_admin, create_team, create_user, upgrade
-from tests.databases import make_target
+from elearn.store import Role, Store, Team, User, add_team_manager, create_admin, create_team, create_user
+from tests.databases import at_head, make_target
 
 from .helpers import NOW, PASSWORD, World
 
@@ -23,7 +23,7 @@ def shared_world(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     """One world per module and backend, for tests that only read (the privacy matrix)."""
     with make_target(backend, tmp_path_factory.mktemp("shared")) as found:
         store = found.open()
-        upgrade(store)
+        at_head(store)
         yield store, build_world(store)
 
 

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from elearn.store import Store, resolve_database_url
+from elearn.settings import resolve_database_url
+from elearn.store import Store
 from elearn.store.config import database_url
 
 from .helpers import Target
