@@ -193,6 +193,8 @@ def test_a_session_ends_after_five_cards_or_two_minutes() -> None:
     assert session.next_card(cards, start) == cards[1]  # an answered card is not shown again
     assert session.next_card(cards, start + timedelta(seconds=SESSION_SECONDS)) is None
     assert not session.over(start + timedelta(seconds=SESSION_SECONDS - 1))
+    # Time alone does not end a session before its first answer (the learner was away from the card).
+    assert ReviewSession(started_at=start).next_card(cards, start + timedelta(hours=1)) == cards[0]
     full = ReviewSession(started_at=start, answered=tuple(f"x{n}" for n in range(SESSION_CARDS)))
     assert full.over(start)
     assert full.next_card(cards, start) is None

@@ -79,3 +79,15 @@ def calibration_words(row: Calibration, name: str) -> str:
         return f"{name}: {felt}; not enough evidence yet to compare."
     measured = f"your answers show {row.mastery.shown} ({row.mastery.band})"
     return f"{name}: {felt}, {measured}: {VERDICT_WORDS[row.verdict]}."
+
+
+def calibration_table(rows: Iterable[Calibration], names: Mapping[str, str]) -> list[dict[str, object]]:
+    """The comparison as table rows: skill, confidence before and after, mastery measured, verdict."""
+    return [{
+        "Skill": names.get(row.skill, row.skill),
+        "Confidence before": LEVELS[row.before] if row.before is not None else "",
+        "Confidence after": LEVELS[row.after] if row.after is not None else "",
+        "Measured": f"{row.mastery.shown} ({row.mastery.band})" if row.mastery.enough_evidence
+        else "not enough evidence",
+        "Compared": row.verdict,
+    } for row in rows]

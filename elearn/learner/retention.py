@@ -66,7 +66,8 @@ def retention_chart(weeks: Sequence[RetentionWeek]) -> go.Figure:
 
 def retention_in_words(weeks: Sequence[RetentionWeek]) -> tuple[str, ...]:
     """The chart as plain sentences, one per week (the page escapes them)."""
-    return tuple(f"{week.label.capitalize()}: {week.recalled} of {week.reviews} answers recalled ({week.share:.0%}), "
+    return tuple(f"Week of {week.week_of:%d %b %Y}: {week.recalled} of {week.reviews} "
+                 f"{'answer' if week.reviews == 1 else 'answers'} recalled ({week.share:.0%}), "
                  f"{week.good} of them good." for week in weeks)
 
 

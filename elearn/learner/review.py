@@ -227,8 +227,11 @@ class ReviewSession:
     """The keys (``CardKey.text``) of the cards answered in this session, in order."""
 
     def over(self, now: datetime) -> bool:
-        """True once enough cards are answered or the time is up (a card under way is finished first)."""
-        return len(self.answered) >= SESSION_CARDS or now - self.started_at >= timedelta(seconds=SESSION_SECONDS)
+        """True once enough cards are answered, or once the time is up and a card has been answered
+        (a card under way is finished first, however long the learner was away from it)."""
+        if len(self.answered) >= SESSION_CARDS:
+            return True
+        return bool(self.answered) and now - self.started_at >= timedelta(seconds=SESSION_SECONDS)
 
     def with_answer(self, key: CardKey) -> ReviewSession:
         return ReviewSession(self.started_at, (*self.answered, key.text))
