@@ -10,7 +10,7 @@ from pathlib import Path
 from elearn.course.catalogue import load_course
 from elearn.course.schema import Choice, Node
 from elearn.learner.journey import skill_masteries
-from elearn.learner.review import cards_for, due_cards, quality
+from elearn.learner.review import answer, cards_for, due_cards, quality
 from elearn.store import (
     NewChoice,
     Role,
@@ -25,7 +25,7 @@ from elearn.store import (
     upgrade,
 )
 from elearn.store.confidence import confidence_for
-from elearn.store.reviews import review_answers_for, review_cards_for
+from elearn.store.reviews import record_review, review_answers_for, review_cards_for
 from tests.conftest import REPO
 
 from .conftest import PASSWORD, as_read, open_page, sign_in, texts
@@ -173,4 +173,24 @@ def test_confidence_is_asked_before_the_course_and_shown_beside_mastery(own_data
     table = at.dataframe[-1].value
     assert table["Confidence before"].iloc[0] == "Very confident"
     assert set(table["Compared"]) == {"not measured yet"}
+    store.dispose()
+
+
+def test_a_card_answered_in_another_tab_meanwhile_is_not_answered_again_here(own_database: Path) -> None:
+    me = _learner_who_met_two_decisions(own_database)
+    store = _store(own_database)
+    at = sign_in("ana")
+    open_page(at, "review")
+    [shown] = [card for card in cards_for(COURSE, events_for(store, me, me.id), ())
+               if card.node.customer in texts(at)]
+    # Another tab (or process) answers the card this page is showing.
+    elsewhere = answer(shown, shown.node.best_choice.id, datetime.now(UTC), datetime.now(UTC))
+    assert record_review(store, me, elsewhere.to_store("other-tab"))
+    # This tab's click comes after: its button belonged to the card's old version, so the rerun
+    # stores nothing and shows the next card. (Two answers computed in the same instant are the
+    # store's compare-and-set: tests/store/test_reviews.py.)
+    _click(at, shown.node.best_choice.say)
+    assert [a.choice_id for a in review_answers_for(store, me, me.id)] == [shown.node.best_choice.id]
+    assert shown.node.customer not in texts(at)
+    assert "**Good answer.**" not in texts(at)
     store.dispose()
