@@ -8,9 +8,11 @@ import streamlit as st
 from elearn.course.schema import CHANNEL_LABELS
 from elearn.learner.journey import best_result, completion, continue_where_left_off, modules
 from elearn.learner.recommend import recommendations
+from ui import confidence, review
 from ui.course import content_problems_notice, current_course, pass_rule
 from ui.nav import link
 from ui.session import learner, link_lesson, link_scenario, my_progress, status_badge
+from ui.store import now
 from ui.text import md_escape
 
 user = learner()
@@ -24,6 +26,7 @@ st.markdown(f"Welcome, **{md_escape(user.display_name or user.username)}**. Read
             "with an angry customer. Every choice you make shows you what it does.")
 share = completion(course_modules)
 st.progress(share, text=f"Course progress: {share:.0%}")
+confidence.offer(user, course, progress)
 
 left, right = st.columns(2)
 with left, st.container(border=True):
@@ -49,6 +52,19 @@ with right, st.container(border=True):
             link_lesson(advice.lesson.id, f"Lesson: {advice.lesson.title}")
         if advice.scenario is not None:
             link_scenario(advice.scenario.id, f"Practise: {advice.scenario.title}")
+
+cards, due = review.due_now(user, course, progress, now())
+if cards:
+    with st.container(border=True):
+        if len(due) == 1:
+            line = f"**Review** · 1 of the {len(cards):d} decisions you have met is due"
+        else:
+            line = f"**Review** · {len(due):d} of the {len(cards):d} decisions you have met are due"
+        st.markdown(line)
+        if due:
+            link("review", "Review a few now (about two minutes)", icon="🔁")
+        else:
+            st.caption("Nothing is due now: decisions come back just before you would forget them.")
 
 link("job_aid", "The course on one page: the job aid, to print and keep by your desk", icon="🧾")
 

@@ -5,10 +5,15 @@ from __future__ import annotations
 import streamlit as st
 
 from elearn.learner.charts import progress_chart, skills_chart, skills_in_words
+from elearn.learner.confidence import calibration, calibration_table, calibration_words
 from elearn.learner.journey import skill_masteries
 from elearn.learner.mastery import MIN_OBSERVATIONS, Observation, history
 from elearn.learner.recommend import recommendations
+from elearn.learner.retention import retention_by_week, retention_chart, retention_in_words, retention_table
+from ui.confidence import my_confidence
 from ui.course import current_course
+from ui.nav import link
+from ui.review import my_answers
 from ui.session import learner, link_lesson, link_scenario, my_progress
 from ui.text import md_escape
 
@@ -49,3 +54,31 @@ for item in advice[:SHOWN]:
 points = history(course.skills, [Observation(e.skill, e.rating, e.occurred_at) for e in progress.evidence])
 if len(points) >= 2:
     st.plotly_chart(progress_chart(points), config={"displayModeBar": False})
+
+st.subheader("What you still remember")
+weeks = retention_by_week(my_answers(user))
+if not weeks:
+    st.caption("Nothing reviewed yet. Decisions you have met come back on the Review page just before you would "
+               "forget them; what you still remember shows here, week by week.")
+    link("review", "Go to Review", icon="🔁")
+else:
+    st.caption("The share of review answers you got right or partly right, each week. Reviews are practice: they do "
+               "not change the skill estimates above, which come from your first answers in the scenarios.")
+    chart, table = st.columns([3, 2])
+    with chart:
+        st.plotly_chart(retention_chart(weeks), config={"displayModeBar": False})
+    with table:
+        st.dataframe(retention_table(weeks), hide_index=True)
+    with st.expander("The chart in words"):
+        st.markdown("\n".join(f"- {md_escape(line)}" for line in retention_in_words(weeks)))
+
+ratings = my_confidence(user)
+if ratings:
+    st.subheader("Your confidence beside your answers")
+    st.caption("How confident you said you were (1-2 counts as 'needs practice', 3 as 'developing', 4-5 as "
+               "'proficient'), beside what your first answers show.")
+    rows = calibration(skill_masteries(course, progress), ratings)
+    st.dataframe(calibration_table(rows, names), hide_index=True)
+    with st.expander("The comparison in words"):
+        st.markdown("\n".join(f"- {md_escape(calibration_words(row, names.get(row.skill, row.skill)))}"
+                              for row in rows))

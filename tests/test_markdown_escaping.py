@@ -60,6 +60,7 @@ COURSE = "course text, written by the course's authors as Markdown and checked b
 FIXED = "a fixed word or label from our own code"
 NUMBER = "a number (an int attribute of a course or progress value)"
 PASS_WORDS = FIXED + " and the pass mark, a number (ui.manage.pass_rule_words)."
+WHEN_WORDS = FIXED + " and a number (elearn.learner.review.due_in_words)."
 DEBRIEF = COURSE + ": an ending's debrief and the notes the path earns (elearn.course.endings.debrief_for)."
 
 TRUSTED: dict[tuple[str, str], str] = {
@@ -154,6 +155,21 @@ TRUSTED: dict[tuple[str, str], str] = {
     ("pages/scenario.py", "rule.label(ending.outcome, current.score)"): FIXED + " (PassRule.label).",
     ("pages/scenario.py", "debrief_for(ending, current.path)"): DEBRIEF,
     ("pages/scenario.py", "name"): COURSE + ": a skill name (elearn.play.debrief.TurningPoint.evidence).",
+    ("pages/review.py", "ANSWER_WORDS[done.rating]"): FIXED + " (ANSWER_WORDS).",
+    ("pages/review.py", "choice.feedback"): COURSE,
+    ("pages/review.py", "better.say"): COURSE,
+    ("pages/review.py", "better.feedback"): COURSE,
+    ("pages/review.py", "card.scenario.title"): COURSE,
+    ("pages/review.py", "card.node.narration"): COURSE,
+    ("pages/review.py", "card.scenario.persona.name"): COURSE,
+    ("pages/review.py", "card.node.customer"): COURSE,
+    ("pages/review.py", "choice.say"): COURSE,
+    ("pages/review.py", "due_in_words(done.schedule.due_at, done.reviewed_at)"): WHEN_WORDS,
+    ("pages/review.py", "due_in_words(soonest, moment)"): WHEN_WORDS,
+    ("ui/confidence.py", "title"): FIXED + " (INTRO).",
+    ("ui/confidence.py", "intro"): FIXED + " (INTRO).",
+    ("ui/confidence.py", "skill.name"): COURSE,
+    ("ui/confidence.py", "skill.description"): COURSE,
     ("pages/signin.py", "wait_phrase(result)"): FIXED + ": a duration in words (ui.auth.wait_phrase).",
     ("pages/skills.py", "item.mastery.shown"): NUMBER + ": a formatted percentage (SkillMastery.shown).",
     ("pages/skills.py", "item.lesson.title"): COURSE,

@@ -31,6 +31,7 @@ SPECS: dict[str, PageSpec] = {
     "home": PageSpec("Course", "📚"),
     "lesson": PageSpec("Lesson", "📖", hidden=True),
     "scenario": PageSpec("Practice", "💬", hidden=True),
+    "review": PageSpec("Review", "🔁"),
     "skills": PageSpec("My skills", "📈"),
     "job_aid": PageSpec("Job aid", "🧾"),
     "dashboard": PageSpec("Team progress", "📋"),
@@ -44,7 +45,7 @@ SPECS: dict[str, PageSpec] = {
 
 # (section title, role that unlocks it, page names). The first page a user can see is their default.
 SECTIONS: list[tuple[str, Role, list[str]]] = [
-    ("Learn", Role.LEARNER, ["home", "lesson", "scenario", "skills", "job_aid"]),
+    ("Learn", Role.LEARNER, ["home", "lesson", "scenario", "review", "skills", "job_aid"]),
     ("Manage", Role.MANAGER, ["dashboard", "learner"]),
     ("Manage", Role.ADMIN, ["dashboard", "learner", "people"]),
     ("Workshops", Role.FACILITATOR, ["rooms", "present"]),

@@ -306,3 +306,72 @@ class RoomDecisionRow(Base):
     overridden: Mapped[bool] = mapped_column(Boolean)
     votes: Mapped[dict[str, int]] = mapped_column(JSON)
     decided_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ReviewCardRow(Base):
+    """The spaced-review schedule of one decision a learner has met (revision 0006).
+
+    A decision becomes a card the first time the learner answers it in a scenario; its row is
+    written at its first review (until then ``elearn.learner.review`` derives the schedule from
+    that first answer). The columns are the FSRS card state. ``version`` goes up by one with
+    every review: a review is written only if the version is still the one it was computed
+    from (compare-and-set), so two answers to one card at once cannot both land.
+    """
+
+    __tablename__ = "review_cards"
+    __table_args__ = (UniqueConstraint("user_id", "scenario_id", "node_id"), Index(None, "user_id", "due_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    scenario_id: Mapped[str] = mapped_column(String(100))
+    node_id: Mapped[str] = mapped_column(String(100))
+    state: Mapped[int] = mapped_column(Integer)  # fsrs.State: 1 learning, 2 review, 3 relearning
+    step: Mapped[int | None] = mapped_column(Integer)
+    stability: Mapped[float | None] = mapped_column(Float)
+    difficulty: Mapped[float | None] = mapped_column(Float)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_review_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ReviewAnswerRow(Base):
+    """One answer given in spaced review (revision 0006): append-only, keyed for idempotent retries.
+
+    Review answers are events of their own kind, apart from ``choice_events``: they never count
+    as first-attempt evidence of a skill (docs/review.md).
+    """
+
+    __tablename__ = "review_answers"
+    __table_args__ = (Index(None, "user_id", "reviewed_at"), UniqueConstraint("card_id", "card_version"))
+
+    id: Mapped[int] = mapped_column(EventId, primary_key=True)
+    event_key: Mapped[str] = mapped_column(String(100), unique=True)
+    card_id: Mapped[int] = mapped_column(ForeignKey("review_cards.id"))
+    card_version: Mapped[int] = mapped_column(Integer)  # the card's version this answer produced
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    scenario_id: Mapped[str] = mapped_column(String(100))
+    node_id: Mapped[str] = mapped_column(String(100))
+    choice_id: Mapped[str] = mapped_column(String(100))
+    rating: Mapped[str] = mapped_column(String(10))  # good, partial, poor: the answer's quality
+    grade: Mapped[int] = mapped_column(Integer)  # fsrs.Rating: 1 again, 2 hard, 3 good, 4 easy
+    response_ms: Mapped[int] = mapped_column(Integer)
+    due_before: Mapped[datetime] = mapped_column(UtcDateTime)
+    due_after: Mapped[datetime] = mapped_column(UtcDateTime)
+    reviewed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SelfAssessmentRow(Base):
+    """How confident a learner said they were in one skill, at one moment (revision 0006).
+
+    ``moment`` is ``before`` (before the first lesson) or ``after`` (after the capstones); each
+    is asked once, so the first answer stays.
+    """
+
+    __tablename__ = "self_assessments"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    moment: Mapped[str] = mapped_column(String(10), primary_key=True)
+    skill_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    confidence: Mapped[int] = mapped_column(Integer)  # 1 (not at all confident) to 5 (very confident)
+    rated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -125,8 +125,8 @@ def test_every_read_taking_a_viewer_is_covered() -> None:
 
 # Reads and actions outside elearn.store's own exports that take a viewer (or act for a
 # facilitator or manager): each is classified by the test that checks its scope.
-ANALYTICS, ASSIGNMENTS, ROOMS = (f"tests.{suite}::" for suite in (
-    "manager.test_analytics", "manager.test_assignments", "workshop.test_rooms_store"))
+ANALYTICS, ASSIGNMENTS, ROOMS, REVIEWS = (f"tests.{suite}::" for suite in (
+    "manager.test_analytics", "manager.test_assignments", "workshop.test_rooms_store", "store.test_reviews"))
 SCOPE_TESTS: dict[str, str] = {
     "analytics.learner_facts": ANALYTICS + "test_learner_rows_follow_the_viewers_scope",
     "analytics.skill_evidence": ANALYTICS + "test_skill_evidence_skips_answers_after_a_rewind_and_other_teams",
@@ -146,6 +146,8 @@ SCOPE_TESTS: dict[str, str] = {
     "rooms.rooms_of": ROOMS + "test_a_facilitator_lists_their_own_rooms_newest_first",
     "rooms.open_room": ROOMS + "test_only_facilitators_open_rooms",
     "rooms.self_paced_split": ROOMS + "test_the_self_paced_split_counts_first_answers_of_first_attempts",
+    **dict.fromkeys(("reviews.review_cards_for", "reviews.review_answers_for", "confidence.confidence_for"),
+                    REVIEWS + "test_reviews_and_confidence_are_read_only_by_those_who_may"),
 }
 ACTING_PARAMETERS = {"viewer", "actor", "facilitator"}
 
