@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from elearn.learner.chart_text import progress_text, skills_text
 from elearn.learner.charts import progress_chart, skills_chart, skills_in_words
 from elearn.learner.journey import skill_masteries
 from elearn.learner.mastery import MIN_OBSERVATIONS, Observation, history
 from elearn.learner.recommend import recommendations
+from ui import a11y
 from ui.course import current_course
 from ui.session import learner, link_lesson, link_scenario, my_progress
 from ui.text import md_escape
@@ -27,7 +29,7 @@ evidence_from = {item.skill.id: item.scenario.title for item in advice
 st.title("My skills")
 st.caption(f"Estimated from your first answer at each decision. Below {MIN_OBSERVATIONS:d} answers a skill shows "
            "as 'not enough evidence yet'. Bands: needs practice below 60%, developing below 80%, proficient above.")
-st.plotly_chart(skills_chart(masteries, names, evidence_from), config={"displayModeBar": False})
+a11y.chart(skills_chart(masteries, names, evidence_from), skills_text(masteries, names))
 with st.expander("The chart in words"):
     st.markdown("\n".join(f"- {md_escape(line)}" for line in skills_in_words(masteries, names, evidence_from)))
 
@@ -48,4 +50,4 @@ for item in advice[:SHOWN]:
 
 points = history(course.skills, [Observation(e.skill, e.rating, e.occurred_at) for e in progress.evidence])
 if len(points) >= 2:
-    st.plotly_chart(progress_chart(points), config={"displayModeBar": False})
+    a11y.chart(progress_chart(points), progress_text(points))
