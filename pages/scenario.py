@@ -28,6 +28,8 @@ RATING_WORDS = {"good": "✅ good", "partial": "🟡 partly", "poor": "❌ poor"
 FEEDBACK = "feedback-{:d}"
 """The key of the feedback on the answer at this place in the run."""
 DEBRIEF = "debrief"
+DECISION = "decision"
+"""The key of the customer's line and the question at the current decision (focused after Start and Rewind)."""
 
 user = learner()
 course = current_course()
@@ -55,6 +57,7 @@ if attempt is None or run is None:
     st.markdown(f"**{scenario.persona.name}**: {scenario.persona.description}")
     if st.button("Start the conversation", type="primary", icon="▶️"):
         player.begin(user, scenario)
+        a11y.focus_next_run(f".st-key-{DECISION}")
         st.rerun()
     st.stop()
 
@@ -101,11 +104,12 @@ def choices(current: ScenarioRun, attempt: Attempt) -> None:
     scenario = current.scenario
     node = current.node
     assert node is not None
-    with st.chat_message("customer", avatar="😠"):
-        if node.narration:
-            st.caption(node.narration)
-        st.markdown(f"**{scenario.persona.name}:** {node.customer}")
-    st.markdown("**What do you say or do?**")
+    with st.container(key=DECISION):
+        with st.chat_message("customer", avatar="😠"):
+            if node.narration:
+                st.caption(node.narration)
+            st.markdown(f"**{scenario.persona.name}:** {node.customer}")
+        st.markdown("**What do you say or do?**")
     for choice in current.choices_shown():
         # The key carries the position in the run, so a late second click on an old decision does nothing.
         if st.button(choice.say, key=f"choice-{attempt.id}-{len(current.log)}-{choice.id}", width="stretch"):
@@ -158,11 +162,13 @@ if run.ended:
     debrief(run)
     if st.button("Try again", type="primary", icon="🔁"):
         player.begin(user, scenario, previous=run)
+        a11y.focus_next_run(f".st-key-{DECISION}")
         st.rerun()
 else:
     choices(run, attempt)
     if run.can_rewind and st.button("Rewind one step", icon="⏪",
                                     help="Go back and try another answer. Your first answer still counts."):
         player.step_back(user, attempt, run)
+        a11y.focus_next_run(f".st-key-{DECISION}")
         st.rerun()
 link("home", "Back to the course", icon="🏠")

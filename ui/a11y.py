@@ -136,13 +136,21 @@ def frame() -> None:
     """Once per run, before the page: the styles, the frame's script, and any focus or announcement
     that the previous run asked for (``focus_next_run``, ``announce_next_run``)."""
     st.html(CSS)  # only a <style>: Streamlit keeps it out of the layout
-    with st.container(key=f"{HIDDEN}-frame"):
-        st.html(FRAME_SCRIPT, unsafe_allow_javascript=True)
     target = st.session_state.pop(_FOCUS, None)
     message = st.session_state.pop(_ANNOUNCE, None)
-    if target or message:
-        with st.container(key=f"{HIDDEN}-request"):
-            st.html(_request_script(target, message), unsafe_allow_javascript=True)
+    # The same two elements on every run, so the page's own elements keep their places (a new
+    # element above them would make React draw them anew, and whatever had focus would lose it).
+    with st.container(key=f"{HIDDEN}-frame"):
+        st.html(FRAME_SCRIPT, unsafe_allow_javascript=True)
+        st.html(_request_script(target, message) if target or message else "<span hidden></span>",
+                unsafe_allow_javascript=True)
+
+
+def move_focus(selector: str | None, message: str | None = None) -> None:
+    """In this run: focus the first element matching ``selector`` once it is drawn, and/or say
+    ``message`` in the polite live region. For an action whose result this same run draws."""
+    with st.container(key=f"{HIDDEN}-request-{next(_nonces)}"):
+        st.html(_request_script(selector, message), unsafe_allow_javascript=True)
 
 
 def focus_next_run(selector: str) -> None:

@@ -106,6 +106,12 @@ def show_notice() -> None:
         st.warning(md_escape(notice[0]), icon="ℹ️")  # may quote a nickname
 
 
+def notice() -> str | None:
+    """The refusal ``show_notice`` would show now, if any."""
+    shown = st.session_state.get(_NOTICE)
+    return str(shown[0]) if shown and time.monotonic() - shown[1] < NOTICE_SECONDS else None
+
+
 def clear_notice() -> None:
     st.session_state.pop(_NOTICE, None)
 
