@@ -9,6 +9,7 @@ any impact, are written to test-artifacts/axe/ (one JSON per state, and a tally 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -107,6 +108,24 @@ def test_visitor_pages(world_server: tuple[Server, World], browser: Any) -> None
     judge(scan.findings, scan.name)
 
 
+def test_reduced_motion_is_respected(world_server: tuple[Server, World], browser: Any) -> None:
+    server, _ = world_server
+    for motion, still in (("reduce", True), ("no-preference", False)):
+        context = browser.new_context(reduced_motion=motion)
+        try:
+            page = context.new_page()
+            page.set_default_timeout(TIMEOUT)
+            page.goto(server.url)
+            button = page.get_by_role("button", name="Sign in")
+            button.wait_for()
+            axe.settle(page)
+            moving = page.evaluate("() => [...document.querySelectorAll('*')].filter(e => getComputedStyle(e)"
+                                   ".transitionDuration.split(',').some(d => parseFloat(d) > 0.001)).length")
+            assert (moving == 0) is still, f"{motion}: {moving} elements animate their transitions"
+        finally:
+            context.close()
+
+
 def test_learner_pages(world_server: tuple[Server, World], browser: Any) -> None:
     server, _ = world_server
     scan = Scanner("learner")
@@ -131,12 +150,17 @@ def test_learner_pages(world_server: tuple[Server, World], browser: Any) -> None
         page.get_by_role("button", name="Start the conversation").click()
         wait_for_choices(page, BEST[0][0])
         scan(page, "scenario-decision")
+        meter = page.locator("[role='meter']")
+        assert meter.get_attribute("aria-label") == "Customer's anger"
+        assert re.fullmatch(r"\d+ of 100, (calm|irritated|angry|furious)", meter.get_attribute("aria-valuetext") or "")
         for index, (node_id, choice_id) in enumerate(BEST):
             wait_for_choices(page, node_id)
             page.locator(f".{choice_keys(page)[choice_id]} button").click()
             if index == 0:
                 page.get_by_text("Why:").first.wait_for()
                 scan(page, "scenario-feedback")
+                words = page.locator("[role='meter']").get_attribute("aria-valuetext") or ""
+                assert re.fullmatch(r"\d+ of 100, \w+(, (up|down) \d+)?", words), words
         page.get_by_role("heading", name="Where it turned").wait_for()
         page.locator("[data-testid='stPlotlyChart'] .main-svg").first.wait_for()
         scan(page, "scenario-debrief")
@@ -194,6 +218,7 @@ def test_workshop_pages(world_server: tuple[Server, World], browser: Any) -> Non
         code = presenter.url.split("room=")[1][:6]
         presenter.locator("[data-testid='stImage'] img").wait_for()
         scan(presenter, "presenter-lobby")
+        assert (presenter.locator("[data-testid='stImage'] img").get_attribute("alt") or "").startswith("QR code")
 
         phone.goto(f"{server.url}/join")
         phone.locator(".st-key-join-nickname input").wait_for()
