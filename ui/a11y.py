@@ -27,6 +27,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from elearn.learner.chart_text import ChartText
+from ui.text import md_escape
 
 HIDDEN = "elearn-a11y"
 """Key prefix of the containers that hold our scripts; CSS takes them out of the layout."""
@@ -203,7 +204,7 @@ def chart(figure: go.Figure, text: ChartText, *, key: str | None = None, static:
     config = {"displayModeBar": False, **({"staticPlot": True} if static else {})}
     st.plotly_chart(figure, config=config, key=key, alt=text.summary)
     st.html(f'<p class="elearn-chart-summary">{html.escape(text.summary)}</p>')
-    with st.expander(f"{text.title}: the data as a table"):
+    with st.expander(f"{md_escape(text.title)}: the data as a table"):
         st.html(table_html(text.title, text.columns, text.rows))
 
 
