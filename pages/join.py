@@ -40,8 +40,8 @@ def join_form() -> None:
             a11y.move_focus(f".st-key-{BALLOT}")  # the form is gone: focus what replaced it
 
 
+# The key of the decision (or waiting message) a phone shows; focus goes there after Join and Refresh.
 BALLOT = "ballot"
-"""The key of the decision (or the waiting message) a phone shows; focus goes there after Join and Refresh."""
 
 
 def voted(token: str, decision: int, node_id: str, choice_id: str, letter: str) -> None:

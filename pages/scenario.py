@@ -25,11 +25,10 @@ from ui.session import learner, link_lesson
 from ui.text import md_escape
 
 RATING_WORDS = {"good": "✅ good", "partial": "🟡 partly", "poor": "❌ poor"}
-FEEDBACK = "feedback-{:d}"
-"""The key of the feedback on the answer at this place in the run."""
+# Keys of what focus moves to (no docstrings here: a bare string in a page script is drawn on it).
+FEEDBACK = "feedback-{:d}"  # the feedback on the answer at this place in the run
 DEBRIEF = "debrief"
-DECISION = "decision"
-"""The key of the customer's line and the question at the current decision (focused after Start and Rewind)."""
+DECISION = "decision"  # the customer's line and the question (after Start, Rewind, Try again)
 
 user = learner()
 course = current_course()

@@ -120,3 +120,19 @@ def test_data_tables_have_headers_and_escape_every_cell() -> None:
     assert '<th scope="col">Learner</th>' in table
     assert "<script>" not in table
     assert "&lt;script&gt;x&lt;/script&gt;" in table
+
+
+def test_page_scripts_hold_no_stray_strings() -> None:
+    """Streamlit's "magic" draws any bare string in a page script (a docstring under a constant
+    appeared on the scenario page once): only each file's own docstring may stand alone."""
+    import ast
+
+    from .conftest import REPO
+
+    stray = []
+    for path in sorted((REPO / "pages").glob("*.py")):
+        body = ast.parse(path.read_text(encoding="utf-8")).body
+        stray += [f"{path.name}:{node.lineno}" for node in body[1:]
+                  if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+                  and isinstance(node.value.value, str)]
+    assert not stray, f"bare strings Streamlit would draw: {stray}"
