@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from elearn.store import User
+from ui import a11y
 from ui.auth import finish_sign_out, sign_out, signed_in_run, sync_cookie
 from ui.errors import run_guarded
 from ui.nav import navigation_for
@@ -27,6 +28,7 @@ def main() -> None:
 def frame(user: User | None) -> None:
     """The navigation this user may see, and the page they asked for (run inside ``signed_in_run``)."""
     sync_cookie()
+    a11y.frame()  # focus styles, skip link, focus after navigation and answers (ui/a11y.py)
     sections = navigation_for(user)
     if user is None:
         st.navigation(sections[""], position="hidden").run()

@@ -15,8 +15,9 @@ from elearn.manage.dashboard import (
     team_skills,
     weakest_first,
 )
+from elearn.manage.team_chart_text import decision_text, heatmap_text, paths_text
 from elearn.manage.team_charts import decision_bars, paths_sankey, skills_heatmap
-from ui import manage
+from ui import a11y, manage
 from ui.course import current_course, pass_rule
 
 HEATMAP_ROWS = 40
@@ -92,8 +93,8 @@ elif view == "Team skills":
         extra = f" (the {len(shown)} weakest of {len(rows):,}; narrow the filters to see others)" \
             if len(rows) > len(shown) else ""
         st.caption(f"Mastery from each learner's first answers{extra}. Grey '?' cells: not enough evidence yet.")
-        st.plotly_chart(skills_heatmap([(f"{row.name} ({row.username})", board.masteries.get(row.user_id, {}))
-                                        for row in shown], names), config={"displayModeBar": False})
+        cells = [(f"{row.name} ({row.username})", board.masteries.get(row.user_id, {})) for row in shown]
+        a11y.chart(skills_heatmap(cells, names), heatmap_text(cells, names))
     st.subheader("The group's weakest skills")
     for skill in team_skills(course, rows, board.masteries)[:5]:
         with st.container(border=True):
@@ -114,9 +115,10 @@ elif view == "Answers":
     if not flows:
         st.info("Nobody in these teams has played this scenario yet.", icon="💬")
     else:
-        st.plotly_chart(paths_sankey(scenario, path_links(scenario, flows)), config={"displayModeBar": False})
+        links = path_links(scenario, flows)
+        a11y.chart(paths_sankey(scenario, links), paths_text(scenario, links))
         for decision in decision_counts(scenario, flows):
-            st.plotly_chart(decision_bars(decision), config={"displayModeBar": False}, key=f"bars-{decision.node_id}")
+            a11y.chart(decision_bars(decision), decision_text(decision), key=f"bars-{decision.node_id}")
 
 elif view == "Exports":
     manage.export_panel(viewer, course, board, rows)

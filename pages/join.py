@@ -15,7 +15,7 @@ import streamlit as st
 
 from elearn.store.room_records import CODE_LENGTH, NICKNAME_MAX, PhoneView
 from elearn.workshop.rules import LETTERS
-from ui import participant
+from ui import a11y, participant
 from ui import workshop as ws
 from ui.course import current_course
 from ui.text import md_escape
@@ -37,6 +37,24 @@ def join_form() -> None:
             st.query_params.clear()
             st.query_params["p"] = token  # a reload keeps this participant
             slot.empty()
+            a11y.move_focus(f".st-key-{BALLOT}")  # the form is gone: focus what replaced it
+
+
+# The key of the decision (or waiting message) a phone shows; focus goes there after Join and Refresh.
+BALLOT = "ballot"
+
+
+def voted(token: str, decision: int, node_id: str, choice_id: str, letter: str) -> None:
+    """Cast the vote, then keep focus on the button just pressed and say that the vote is in."""
+    ws.vote_clicked(token, decision, node_id, choice_id)
+    a11y.focus_next_run(f".st-key-vote-{decision}-{choice_id} button")
+    if ws.notice() is None:  # a refusal shows (and is announced) as a warning instead
+        a11y.announce_next_run(f"Your vote, {letter}, is in. You can change it until the votes are revealed.")
+
+
+def refreshed() -> None:
+    ws.clear_notice()
+    a11y.focus_next_run(f".st-key-{BALLOT}")
 
 
 def ballot(view: PhoneView, token: str) -> None:
@@ -45,20 +63,25 @@ def ballot(view: PhoneView, token: str) -> None:
     node = run.node
     if room.closed or node is None:
         ending = run.ending
-        if ending is not None:
-            st.success(f"The conversation ended: **{ending.title}**. Thank you for playing! The facilitator "
-                       "will talk you through what happened.", icon="🎉")
-        else:
-            st.info("The facilitator has closed this room. Thank you for taking part!", icon="👋")
+        with st.container(key=BALLOT):
+            if ending is not None:
+                st.success(f"The conversation ended: **{ending.title}**. Thank you for playing! The facilitator "
+                           "will talk you through what happened.", icon="🎉")
+            else:
+                st.info("The facilitator has closed this room. Thank you for taking part!", icon="👋")
         return
-    st.markdown(f"**Decision {room.decision:d}** · {run.scenario.persona.name}: “{node.customer}”")
+    with st.container(key=BALLOT):
+        st.markdown(f"**Decision {room.decision:d}** · {run.scenario.persona.name}: “{node.customer}”")
+        if room.voting_open:
+            st.markdown("**What should you say or do?** Tap one; you can change it until the votes are revealed.")
+        elif view.split is None:
+            st.info("Waiting for the facilitator to open the vote. Tap Refresh when they do.", icon="⏳")
     if room.voting_open:
-        st.markdown("**What should you say or do?** Tap one; you can change it until the votes are revealed.")
         for index, choice in enumerate(run.choices_shown(node)):  # the room's order: the projector's letters
             mine = view.my_vote == choice.id
             st.button(f"{LETTERS[index]} · {choice.say}", key=f"vote-{room.decision}-{choice.id}", width="stretch",
                       type="primary" if mine else "secondary", icon="✅" if mine else None,
-                      on_click=ws.vote_clicked, args=(token, room.decision, node.id, choice.id))
+                      on_click=voted, args=(token, room.decision, node.id, choice.id, LETTERS[index]))
         if view.my_vote:
             st.caption("Your vote is in. Tap another answer to change it.")
     elif view.split is not None:
@@ -69,9 +92,7 @@ def ballot(view: PhoneView, token: str) -> None:
             yours = " (your vote)" if view.my_vote == choice.id else ""
             st.progress(votes / total, text=f"{LETTERS[index]} · {votes:d} votes{yours}")
         st.caption("Watch the big screen for what happens next, then tap Refresh.")
-    else:
-        st.info("Waiting for the facilitator to open the vote. Tap Refresh when they do.", icon="⏳")
-    st.button("Refresh", key="refresh", icon="🔄", width="stretch", on_click=ws.clear_notice)
+    st.button("Refresh", key="refresh", icon="🔄", width="stretch", on_click=refreshed)
 
 
 participant.keep_browser_key()

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from elearn.learner.chart_text import skills_text
 from elearn.learner.charts import skills_chart
 from elearn.learner.journey import completion, modules, skill_masteries
 from elearn.names import excerpt
 from elearn.store import AccessDenied, NotFound, events_for, id_from_text, progress_for, visible_teams
-from ui import manage
+from ui import a11y, manage
 from ui.course import current_course, pass_rule
 from ui.nav import link
 from ui.store import current_store
@@ -50,7 +51,7 @@ st.progress(completion(modules(course, progress, rule=pass_rule())),
 
 masteries = skill_masteries(course, progress)
 names = {skill.id: skill.name for skill in course.skills.values()}
-st.plotly_chart(skills_chart(list(masteries.values()), names), config={"displayModeBar": False})
+a11y.chart(skills_chart(list(masteries.values()), names), skills_text(list(masteries.values()), names))
 
 titles = {scenario.id: scenario.title for scenario in course.scenarios}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from elearn.store import complete_lesson
+from ui import a11y
 from ui.course import current_course
 from ui.nav import link
 from ui.session import learner, link_scenario, my_progress
@@ -28,9 +29,11 @@ st.markdown(lesson.body)
 st.divider()
 done = lesson.id in my_progress(user).completed_lessons
 if done:
-    st.success("You have marked this lesson as done.", icon="✅")
+    with st.container(key="lesson-done"):
+        st.success("You have marked this lesson as done.", icon="✅")
 elif st.button("Mark as done", type="primary", icon="✅"):
     complete_lesson(current_store(), user, lesson.id, now())
+    a11y.focus_next_run(".st-key-lesson-done")  # the button is gone: focus the message that replaced it
     st.rerun()
 for scenario in course.practice_for(lesson):
     link_scenario(scenario.id, f"Practise it: {scenario.title}", icon="▶️")

@@ -16,12 +16,15 @@ from collections.abc import Sequence
 import streamlit as st
 
 from elearn.course.schema import Choice
+from elearn.learner.chart_text import anger_text
 from elearn.learner.charts import anger_curve
 from elearn.play.engine import ScenarioRun
 from elearn.store import Role
 from elearn.store.rooms import room_for, room_summary
 from elearn.workshop.review import review_room
 from elearn.workshop.rules import Verdict, letter, verdict
+from elearn.workshop.vote_text import split_text
+from ui import a11y
 from ui import workshop as ws
 from ui.anger import anger_meter
 from ui.auth import require
@@ -76,8 +79,8 @@ def stage() -> None:
                       on_click=ws.reveal_clicked, args=(facilitator, room.code, decision))
         elif vote is not None:
             move_on(shown, vote, decision)  # above the chart, so the chart drawing cannot shift the buttons
-            st.plotly_chart(ws.split_chart(vote, height=200 if compact else 260),
-                            config={"displayModeBar": False, "staticPlot": True}, key=f"split-{decision}")
+            a11y.chart(ws.split_chart(vote, height=200 if compact else 260),
+                       split_text(vote, {c.id: c.say for c in shown}), key=f"split-{decision}", static=True)
         else:
             st.button("Open voting", key=f"open-{decision}", type="primary", icon="🗳️",
                       on_click=ws.open_voting_clicked, args=(facilitator, room.code, decision))
@@ -111,8 +114,8 @@ def debrief(run: ScenarioRun, participants: int) -> None:
                "no votes" if review.room_score is None else f"{review.room_score:.0f}%")
     taken.metric("The path taken", f"{review.path_score:.0f}%",
                  help="With the facilitator's picks, where the facilitator overrode the room or broke a tie.")
-    st.plotly_chart(anger_curve(list(review.anger_curve), list(review.best_curve)),
-                    config={"displayModeBar": False}, key="room-anger")
+    a11y.chart(anger_curve(list(review.anger_curve), list(review.best_curve)),
+               anger_text(list(review.anger_curve), list(review.best_curve)), key="room-anger")
     for row in review.decisions:
         taken_share = next(share for share in row.shares if share.taken)
         how = "the facilitator overrode the room" if row.overridden else "a tie, the facilitator's pick" if row.tie \
@@ -132,7 +135,8 @@ if not compact and live:
     stage_column, join_column = st.columns([3, 1], gap="large")
     with join_column, st.container(key="join-panel"):
         url = ws.join_url(room.code)
-        st.image(ws.qr_png(url), width="stretch", caption="Scan to join, or open the link and type the code")
+        st.image(ws.qr_png(url), width="stretch", caption="Scan to join, or open the link and type the code",
+                 alt=f"QR code of the join link, {url}")
         st.markdown(f"# {room.code}")
         st.caption(md_escape(url))  # built from the request's own address
 else:

@@ -12,11 +12,12 @@ import streamlit as st
 
 from elearn.course.endings import debrief_for
 from elearn.course.schema import CHANNEL_LABELS
+from elearn.learner.chart_text import anger_text
 from elearn.learner.charts import anger_curve
 from elearn.play.debrief import best_anger_curve, decisions, lessons_to_revisit, where_it_turned
 from elearn.play.engine import ScenarioRun
 from elearn.store import Attempt
-from ui import player
+from ui import a11y, player
 from ui.anger import anger_meter
 from ui.course import current_course, pass_rule
 from ui.nav import link
@@ -24,6 +25,10 @@ from ui.session import learner, link_lesson
 from ui.text import md_escape
 
 RATING_WORDS = {"good": "✅ good", "partial": "🟡 partly", "poor": "❌ poor"}
+# Keys of what focus moves to (no docstrings here: a bare string in a page script is drawn on it).
+FEEDBACK = "feedback-{:d}"  # the feedback on the answer at this place in the run
+DEBRIEF = "debrief"
+DECISION = "decision"  # the customer's line and the question (after Start, Rewind, Try again)
 
 user = learner()
 course = current_course()
@@ -51,6 +56,7 @@ if attempt is None or run is None:
     st.markdown(f"**{scenario.persona.name}**: {scenario.persona.description}")
     if st.button("Start the conversation", type="primary", icon="▶️"):
         player.begin(user, scenario)
+        a11y.focus_next_run(f".st-key-{DECISION}")
         st.rerun()
     st.stop()
 
@@ -86,24 +92,31 @@ def feedback(current: ScenarioRun, index: int) -> None:
     skills = " · ".join(f"{course.skills[s].name if s in course.skills else s}: {RATING_WORDS[r]}"
                         for s, r in step.evidence)
     note = f"\n\n**The customer's anger:** {choice.anger_note}" if choice.anger_note else ""
-    box(f"**Why:** {choice.feedback}{note}\n\n{skills}")
-    for lesson in lessons_to_revisit(course, step):
-        link_lesson(lesson.id, f"Revisit: {lesson.title}", icon="📖")
+    # Keyed by the answer's place in the run: after an answer, focus moves here (``FEEDBACK``).
+    with st.container(key=FEEDBACK.format(index)):
+        box(f"**Why:** {choice.feedback}{note}\n\n{skills}")
+        for lesson in lessons_to_revisit(course, step):
+            link_lesson(lesson.id, f"Revisit: {lesson.title}", icon="📖")
 
 
 def choices(current: ScenarioRun, attempt: Attempt) -> None:
     scenario = current.scenario
     node = current.node
     assert node is not None
-    with st.chat_message("customer", avatar="😠"):
-        if node.narration:
-            st.caption(node.narration)
-        st.markdown(f"**{scenario.persona.name}:** {node.customer}")
-    st.markdown("**What do you say or do?**")
+    with st.container(key=DECISION):
+        with st.chat_message("customer", avatar="😠"):
+            if node.narration:
+                st.caption(node.narration)
+            st.markdown(f"**{scenario.persona.name}:** {node.customer}")
+        st.markdown("**What do you say or do?**")
     for choice in current.choices_shown():
         # The key carries the position in the run, so a late second click on an old decision does nothing.
         if st.button(choice.say, key=f"choice-{attempt.id}-{len(current.log)}-{choice.id}", width="stretch"):
-            player.answer(user, attempt, current, choice.id)
+            after = player.answer(user, attempt, current, choice.id)
+            # Keyboard and screen-reader users land on what their answer did: the debrief at an
+            # ending, else the feedback (which follows the conversation they just added to).
+            landing = DEBRIEF if after.ended else FEEDBACK.format(len(after.path) - 1)
+            a11y.focus_next_run(f".st-key-{landing}")
             st.rerun()
 
 
@@ -114,11 +127,12 @@ def debrief(current: ScenarioRun) -> None:
     rule = pass_rule()
     passed = rule.passed(ending.outcome, current.score)
     box = st.success if passed else st.warning if rule.costly(ending.outcome, current.score) else st.error
-    box(f"**{ending.title}** · {rule.label(ending.outcome, current.score)}\n\n{debrief_for(ending, current.path)}")
-    st.metric("Your score (first answers)", f"{current.score:.0f}%",
-              help=f"Passing takes a good ending and at least {rule.threshold:.0f}% on your first answers.")
-    st.plotly_chart(anger_curve(current.anger_curve, best_anger_curve(course, scenario)),
-                    config={"displayModeBar": False})
+    with st.container(key=DEBRIEF):
+        box(f"**{ending.title}** · {rule.label(ending.outcome, current.score)}\n\n{debrief_for(ending, current.path)}")
+        st.metric("Your score (first answers)", f"{current.score:.0f}%",
+                  help=f"Passing takes a good ending and at least {rule.threshold:.0f}% on your first answers.")
+    best = best_anger_curve(course, scenario)
+    a11y.chart(anger_curve(current.anger_curve, best), anger_text(current.anger_curve, best))
     turned = where_it_turned(course, current)
     st.subheader("Where it turned")
     if not turned:
@@ -147,11 +161,13 @@ if run.ended:
     debrief(run)
     if st.button("Try again", type="primary", icon="🔁"):
         player.begin(user, scenario, previous=run)
+        a11y.focus_next_run(f".st-key-{DECISION}")
         st.rerun()
 else:
     choices(run, attempt)
     if run.can_rewind and st.button("Rewind one step", icon="⏪",
                                     help="Go back and try another answer. Your first answer still counts."):
         player.step_back(user, attempt, run)
+        a11y.focus_next_run(f".st-key-{DECISION}")
         st.rerun()
 link("home", "Back to the course", icon="🏠")

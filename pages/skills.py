@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
+from elearn.learner.chart_text import progress_text, skills_text
 from elearn.learner.charts import progress_chart, skills_chart, skills_in_words
 from elearn.learner.confidence import calibration, calibration_table, calibration_words
 from elearn.learner.journey import skill_masteries
 from elearn.learner.mastery import MIN_OBSERVATIONS, Observation, history
 from elearn.learner.recommend import recommendations
-from elearn.learner.retention import retention_by_week, retention_chart, retention_in_words, retention_table
+from elearn.learner.retention import retention_by_week, retention_chart, retention_in_words, retention_text
+from ui import a11y
 from ui.confidence import my_confidence
 from ui.course import current_course
 from ui.nav import link
@@ -32,7 +34,7 @@ evidence_from = {item.skill.id: item.scenario.title for item in advice
 st.title("My skills")
 st.caption(f"Estimated from your first answer at each decision. Below {MIN_OBSERVATIONS:d} answers a skill shows "
            "as 'not enough evidence yet'. Bands: needs practice below 60%, developing below 80%, proficient above.")
-st.plotly_chart(skills_chart(masteries, names, evidence_from), config={"displayModeBar": False})
+a11y.chart(skills_chart(masteries, names, evidence_from), skills_text(masteries, names))
 with st.expander("The chart in words"):
     st.markdown("\n".join(f"- {md_escape(line)}" for line in skills_in_words(masteries, names, evidence_from)))
 
@@ -53,7 +55,7 @@ for item in advice[:SHOWN]:
 
 points = history(course.skills, [Observation(e.skill, e.rating, e.occurred_at) for e in progress.evidence])
 if len(points) >= 2:
-    st.plotly_chart(progress_chart(points), config={"displayModeBar": False})
+    a11y.chart(progress_chart(points), progress_text(points))
 
 st.subheader("What you still remember")
 weeks = retention_by_week(my_answers(user))
@@ -64,11 +66,7 @@ if not weeks:
 else:
     st.caption("The share of review answers you got right or partly right, each week. Reviews are practice: they do "
                "not change the skill estimates above, which come from your first answers in the scenarios.")
-    chart, table = st.columns([3, 2])
-    with chart:
-        st.plotly_chart(retention_chart(weeks), config={"displayModeBar": False})
-    with table:
-        st.dataframe(retention_table(weeks), hide_index=True)
+    a11y.chart(retention_chart(weeks), retention_text(weeks))
     with st.expander("The chart in words"):
         st.markdown("\n".join(f"- {md_escape(line)}" for line in retention_in_words(weeks)))
 

@@ -106,6 +106,12 @@ def show_notice() -> None:
         st.warning(md_escape(notice[0]), icon="ℹ️")  # may quote a nickname
 
 
+def notice() -> str | None:
+    """The refusal ``show_notice`` would show now, if any."""
+    shown = st.session_state.get(_NOTICE)
+    return str(shown[0]) if shown and time.monotonic() - shown[1] < NOTICE_SECONDS else None
+
+
 def clear_notice() -> None:
     st.session_state.pop(_NOTICE, None)
 
@@ -238,6 +244,9 @@ def consequence(run: ScenarioRun, decided: RoomDecision | None) -> None:
         f"**Why:** {choice.feedback}{note}")
 
 
+SPLIT_TOP, SPLIT_OTHER = "#1d4ed8", "#4b5563"
+
+
 def split_chart(vote: Verdict, *, height: int = 300) -> go.Figure:
     """The revealed vote as big horizontal bars (A-D, the split's order is the room's), the most-voted in a
     strong colour; no template."""
@@ -246,8 +255,10 @@ def split_chart(vote: Verdict, *, height: int = 300) -> go.Figure:
     total = vote.total or 1
     top = {vote.majority, *vote.tied}
     bar = {"type": "bar", "orientation": "h", "y": labels, "x": counts, "hoverinfo": "skip",
-           "marker": {"color": ["#1d4ed8" if c in top else "#93c5fd" for c, _ in vote.split]},
-           "text": [f"{n} ({n / total:.0%})" for n in counts], "textposition": "auto", "textfont": {"size": 22}}
+           # Blue for the most voted, grey for the rest: both 3:1 or more on white, with white text on them.
+           "marker": {"color": [SPLIT_TOP if c in top else SPLIT_OTHER for c, _ in vote.split]},
+           "text": [f"{n} ({n / total:.0%})" for n in counts], "textposition": "auto", "textfont": {"size": 22},
+           "insidetextfont": {"color": "#ffffff"}, "outsidetextfont": {"color": "#111827"}}
     return go.Figure({"data": [bar], "layout": {
         "height": height, "font": {"size": 20}, "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
         "yaxis": {"autorange": "reversed", "tickfont": {"size": 26}}, "showlegend": False,

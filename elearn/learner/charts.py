@@ -1,7 +1,9 @@
 """Plotly figures for learners and managers. Pure builders: data in, figure out.
 
 Charts are meant to be read on a phone as well as a projector: labels in words, fonts no
-smaller than 13 px, colour never the only carrier of meaning (bands are also named). A skill
+smaller than 13 px, colour never the only carrier of meaning (bands are also named). Every mark
+colour has at least 3:1 against the white background and 4.5:1 against the white text drawn on
+it (tests/test_chart_contrast.py); each chart's text alternative is in ``elearn.learner.chart_text``. A skill
 without enough evidence is never drawn as a value: its row says "not enough evidence yet".
 
 Figures are built from plain dictionaries in one step and carry no plotly template (Streamlit
@@ -20,11 +22,15 @@ from elearn.learner.mastery import DEVELOPING_BELOW, MIN_OBSERVATIONS, NEEDS_PRA
 
 BAND_COLOURS = {
     "needs practice": "#c2410c",
-    "developing": "#ca8a04",
+    "developing": "#a16207",  # amber dark enough for white text (4.9:1); #ca8a04 gave 2.9:1
     "proficient": "#15803d",
     "not enough evidence": "#9ca3af",
 }
 FONT = {"size": 14}
+ON_MARK = "#ffffff"
+"""Text drawn on a coloured mark (inside a bar, in a heatmap cell)."""
+ON_PAGE = "#111827"
+"""Text drawn on the white page (a bar's label outside it)."""
 
 
 def _layout(title: str, height: int, **extra: Any) -> dict[str, Any]:
@@ -54,6 +60,7 @@ def skills_chart(masteries: Sequence[SkillMastery], names: Mapping[str, str],
             "type": "bar", "name": band.capitalize(), "orientation": "h",
             "y": [plain(names.get(m.skill, m.skill)) for m in rows], "x": [m.percent / 100 for m in rows],
             "text": [m.shown for m in rows], "textposition": "inside", "insidetextanchor": "start",
+            "insidetextfont": {"color": ON_MARK},
             "marker": {"color": colour},
             "error_x": {"type": "data", "array": [m.uncertainty for m in rows], "color": "#374151"},
             "customdata": [[m.shown, f"{m.uncertainty:.0%}", band, m.observations] for m in rows],

@@ -15,6 +15,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from elearn.learner.chart_text import ChartText
 from elearn.store.reviews import ReviewAnswer
 
 
@@ -75,3 +76,16 @@ def retention_table(weeks: Sequence[RetentionWeek]) -> list[dict[str, object]]:
     """The chart's data as table rows, for a data table beside it."""
     return [{"Week of": week.week_of.isoformat(), "Reviews": week.reviews, "Recalled": week.recalled,
              "Good": week.good, "Recalled (%)": round(week.share * 100)} for week in weeks]
+
+
+def retention_text(weeks: Sequence[RetentionWeek]) -> ChartText:
+    """``retention_chart`` in words (its accessible name and summary) and as a table (``ui.a11y.chart``)."""
+    latest = weeks[-1]
+    reviews = sum(week.reviews for week in weeks)
+    recalled = sum(week.recalled for week in weeks)
+    summary = (f"Latest week (of {latest.week_of:%d %b %Y}): {latest.recalled} of {latest.reviews} recalled "
+               f"({latest.share:.0%}); over {len(weeks)} {'week' if len(weeks) == 1 else 'weeks'}, {recalled} of "
+               f"{reviews} ({recalled / reviews:.0%}).")
+    rows = tuple((f"{week.week_of:%d %b %Y}", str(week.reviews), str(week.recalled), str(week.good),
+                  f"{week.share:.0%}") for week in weeks)
+    return ChartText("What you still remember", summary, ("Week of", "Reviews", "Recalled", "Good", "Recalled"), rows)

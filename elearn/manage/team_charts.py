@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 import plotly.graph_objects as go
 
 from elearn.course.schema import OUTCOME_LABELS, Scenario
-from elearn.learner.charts import BAND_COLOURS, FONT, plain
+from elearn.learner.charts import BAND_COLOURS, FONT, ON_MARK, ON_PAGE, plain
 from elearn.learner.mastery import (
     DEVELOPING_BELOW,
     MIN_OBSERVATIONS,
@@ -66,12 +66,17 @@ def skills_heatmap(learners: Sequence[tuple[str, Mapping[str, SkillMastery]]], s
              [low, BAND_COLOURS["developing"]], [high, BAND_COLOURS["developing"]],
              [high, BAND_COLOURS["proficient"]], [1, BAND_COLOURS["proficient"]]]
     cells = {"type": "heatmap", "x": names, "y": labels, "xgap": 2, "ygap": 2, "hoverinfo": "text",
-             "hovertext": hover}
+             "hovertext": hover, "texttemplate": "%{text}"}
+    # Each trace writes its own cells' words in a colour that reads on them: white on the bands
+    # (at least 4.9:1), dark on the pale "?" cells. One trace's text colour is one colour.
     traces = [
         {**cells, "z": unmeasured, "colorscale": [[0, NO_EVIDENCE_COLOUR], [1, NO_EVIDENCE_COLOUR]],
-         "showscale": False, "name": "not enough evidence"},
-        {**cells, "z": measured, "zmin": 0, "zmax": 1, "colorscale": scale, "text": texts,
-         "texttemplate": "%{text}", "textfont": {"size": 12}, "name": "mastery",
+         "showscale": False, "name": "not enough evidence",
+         "text": [[word if word == "?" else "" for word in row] for row in texts],
+         "textfont": {"size": 12, "color": ON_PAGE}},
+        {**cells, "z": measured, "zmin": 0, "zmax": 1, "colorscale": scale,
+         "text": [[word if word != "?" else "" for word in row] for row in texts],
+         "textfont": {"size": 12, "color": ON_MARK}, "name": "mastery",
          "colorbar": {"title": {"text": "Mastery"}, "tickformat": ".0%", "len": 0.6}},
     ]
     return go.Figure({"data": traces, "layout": {
@@ -90,7 +95,8 @@ def decision_bars(decision: DecisionCounts) -> go.Figure:
         "y": [_short(c.says, 70) for c in choices],
         "marker": {"color": [RATING_COLOURS[c.rating] for c in choices]},
         "text": [f"{c.count} · {c.count / total:.0%} · {RATING_WORDS[c.rating]}" for c in choices],
-        "textposition": "auto", "hovertext": [c.says for c in choices], "hoverinfo": "text+x",
+        "textposition": "auto", "insidetextfont": {"color": ON_MARK}, "outsidetextfont": {"color": ON_PAGE},
+        "hovertext": [c.says for c in choices], "hoverinfo": "text+x",
     }
     return go.Figure({"data": [bar], "layout": {
         "title": {"text": f"Decision {decision.number}: {_short(decision.customer, 90)}", "font": {"size": 15}},

@@ -124,9 +124,10 @@ def test_due_decisions_are_counted_on_home_and_reviewed_in_a_short_session(own_d
     open_page(at, "skills")
     assert not at.exception
     assert "What you still remember" in [h.value for h in at.subheader]
-    assert at.dataframe, "the retention chart has a data table beside it"
-    table = at.dataframe[0].value
-    assert (list(table["Reviews"]), list(table["Recalled"])) == ([2], [1])
+    assert "What you still remember: the data as a table" in [e.label for e in at.expander], \
+        "the retention chart has its data as a table beside it"
+    [table] = [h.value for h in at.get("html") if "<caption>What you still remember</caption>" in h.value]
+    assert "<td>2</td><td>1</td><td>1</td><td>50%</td>" in table  # reviews, recalled, good, share
     assert any("1 of 2 answers recalled (50%), 1 of them good." in as_read(m.value) for m in at.markdown)
 
 
