@@ -25,7 +25,6 @@ STATUS_ICONS = {"not started": "⚪ not started", "in progress": "🟡 in progre
                 "overdue": "🔴 overdue", "expired": "🟠 expired"}
 
 viewer = manage.require_manager()
-st.set_page_config(layout="wide")
 course = current_course()
 board = manage.dashboard_data(viewer, course, pass_rule())
 

@@ -4,16 +4,17 @@ and a nickname; then one vote per decision, changeable until the facilitator rev
 A public page (visitors may open it; there is no role to require). The participant's token is kept
 in the URL (?p=TOKEN), so a reload, or reopening the tab, keeps the same participant; and it comes
 from the browser's own key (ui/participant.py), so the QR link opened again, or a second join from
-the same browser, finds that participant instead of adding a voter. The phone never
-reruns on a timer: it reruns only when the participant taps (Join, a vote, Refresh), so a room of
-phones waiting for the next question costs the server nothing.
+the same browser, finds that participant instead of adding a voter. A waiting phone updates by
+itself: a small fragment asks every ``PHONE_CHECK_SECONDS`` whether the room's phase changed (one
+indexed read, nothing drawn) and reruns the page only when it did, so the opened question and the
+revealed votes arrive without a tap while another phone's vote costs this one nothing.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from elearn.store.room_records import CODE_LENGTH, NICKNAME_MAX, PhoneView
+from elearn.store.room_records import CODE_LENGTH, NICKNAME_MAX, PhoneView, RoomPhase
 from elearn.workshop.rules import LETTERS
 from ui import participant
 from ui import workshop as ws
@@ -67,11 +68,11 @@ def ballot(view: PhoneView, token: str) -> None:
         for index, choice in enumerate(run.choices_shown(node)):
             votes = view.split.get(choice.id, 0)
             yours = " (your vote)" if view.my_vote == choice.id else ""
-            st.progress(votes / total, text=f"{LETTERS[index]} · {votes:d} votes{yours}")
-        st.caption("Watch the big screen for what happens next, then tap Refresh.")
+            st.progress(votes / total, text=f"{LETTERS[index]} · {votes:d} {'vote' if votes == 1 else 'votes'}{yours}")
+        st.caption("Watch the big screen for what happens next: this phone shows the next question by itself.")
     else:
-        st.info("Waiting for the facilitator to open the vote. Tap Refresh when they do.", icon="⏳")
-    st.button("Refresh", key="refresh", icon="🔄", width="stretch", on_click=ws.clear_notice)
+        st.info("Waiting for the facilitator to open the vote. The answers appear here by themselves.", icon="⏳")
+    st.fragment(ws.watch_room, run_every=ws.PHONE_CHECK_SECONDS)(token, RoomPhase.of(room))
 
 
 participant.keep_browser_key()

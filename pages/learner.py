@@ -18,7 +18,6 @@ from ui.text import md_escape
 RATINGS = {"good": "✅ good", "partial": "🟡 partly", "poor": "❌ poor"}
 
 viewer = manage.require_manager()
-st.set_page_config(layout="wide")
 course = current_course()
 rule = pass_rule()
 store = current_store()

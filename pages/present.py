@@ -125,7 +125,7 @@ def debrief(run: ScenarioRun, participants: int) -> None:
 
 
 if not compact:
-    st.set_page_config(layout="wide", initial_sidebar_state="collapsed")
+    st.set_page_config(initial_sidebar_state="collapsed")  # the layout: app.py (wide)
     st.html(ws.PROJECTOR_CSS)
     st.title(scenario.title)
 if not compact and live:

@@ -25,7 +25,6 @@ code = st.query_params.get("room", "")
 
 
 def summary() -> None:
-    st.set_page_config(layout="wide")
     found = room_summary(store, user, code)  # RoomNotFound (a clear message) unless it is this facilitator's
     room = found.room
     run = ws.room_run(course, room)

@@ -1,4 +1,8 @@
-"""Sign in, create an account, or (on a new server) set up the first administrator."""
+"""Sign in, create an account, or (on a new server) set up the first administrator.
+
+Also shown at the address of any other page for someone signed out (``ui.nav.navigation_for``):
+signing in reruns that address, so the page asked for opens with its query string.
+"""
 
 from __future__ import annotations
 
@@ -14,12 +18,17 @@ from elearn.store import (
     register,
 )
 from ui.auth import client_address, sign_in, sso_configured, wait_phrase
+from ui.deep_links import asked_for, remember_for_single_sign_on
+from ui.nav import SPECS
 from ui.store import current_settings, current_store, now
 from ui.text import md_escape
 
 store = current_store()
 st.title("Calm under fire")
 st.caption("A course in calming angry and abusive customers.")
+wanted = asked_for()
+if wanted is not None:
+    st.info(f"Sign in to open **{SPECS[wanted.page].title}**. You will go straight there.", icon="🔑")
 
 allow_registration = current_settings().self_registration
 tabs = ["Sign in"] + (["Create account"] if allow_registration else [])
@@ -29,6 +38,8 @@ if first_run:
 panes = dict(zip(tabs, st.tabs(tabs), strict=True))
 
 if sso_configured():
+    if wanted is not None:
+        remember_for_single_sign_on(wanted)  # the identity provider sends the browser back to the root address
     with panes["Sign in"]:
         problem = st.session_state.pop("_sso_problem", "")
         if problem:

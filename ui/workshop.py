@@ -24,7 +24,7 @@ from elearn.course.schema import Node, Scenario
 from elearn.errors import ElearnError, StaleRunError
 from elearn.play.engine import ScenarioRun, choose, from_json, new_seed, start
 from elearn.store import Role, User, admit_join, code_was_right
-from elearn.store.room_records import PhoneView, Room, RoomDecision, RoomNotFound, RoomState
+from elearn.store.room_records import PhoneView, Room, RoomDecision, RoomNotFound, RoomPhase, RoomState
 from elearn.store.rooms import (
     advance,
     cast_vote,
@@ -32,6 +32,7 @@ from elearn.store.rooms import (
     join_room,
     open_room,
     open_voting,
+    phone_phase,
     phone_view,
     reveal,
     room_state,
@@ -43,7 +44,11 @@ from ui.store import current_settings, current_store, now
 from ui.text import md_escape
 
 REFRESH_SECONDS = 1.0
-"""How often the presenter's live part reruns (a fragment). Phones never rerun on a timer."""
+"""How often the presenter's live part reruns (a fragment)."""
+PHONE_CHECK_SECONDS = 1.5
+"""How often a phone asks whether its room moved on (``phone_phase``, one indexed read): the
+opened question and the revealed votes reach a waiting phone within this, plus one redraw,
+without a tap. The check draws nothing; only a change reruns the phone's page."""
 NOTICE_SECONDS = 8.0
 _NOTICE = "workshop-notice"
 
@@ -166,6 +171,14 @@ def join(code: str, nickname: str) -> str | None:
         return None
     code_was_right(current_store(), client)
     return joined.token
+
+
+def watch_room(token: str, seen: RoomPhase) -> None:
+    """A phone's check for a room that moved on (run as a fragment every ``PHONE_CHECK_SECONDS``):
+    rerun the page when the room's phase is no longer ``seen``, the one the page was drawn for."""
+    if phone_phase(current_store(), token) != seen:
+        clear_notice()  # a refusal ("voting is closed") is about the phase that has just ended
+        st.rerun()
 
 
 def vote_clicked(token: str, decision: int, node_id: str, choice_id: str) -> None:
