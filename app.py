@@ -16,7 +16,7 @@ from elearn.store import User
 from ui.auth import finish_sign_out, sign_out, signed_in_run, sync_cookie
 from ui.deep_links import asked_here, asking_for, follow_after_sign_in, no_access, signed_in_already
 from ui.errors import run_guarded
-from ui.nav import PAGES_DIR, Navigation, navigation_for, wide
+from ui.nav import PAGES_DIR, Navigation, navigation_for, running, wide
 from ui.text import md_escape
 
 st.set_page_config(page_title="Calm under fire", page_icon="🗣️")
@@ -56,7 +56,7 @@ def run(nav: Navigation, chosen: st.Page) -> None:
     # Set on every run, before the page draws anything: a page that set it itself would leave the
     # previous page's width in place until (and unless) its own call came.
     st.set_page_config(layout="wide" if wide(name) and not stand_in else "centered")
-    with asking_for(asked_here(name) if stand_in else None):
+    with running(nav), asking_for(asked_here(name) if stand_in else None):
         chosen.run()
 
 

@@ -38,6 +38,8 @@ _TARGET_MAX = 400
 _FOLLOWED = "after-sign-in-followed"
 ROLE_WORDS = {Role.LEARNER: "learners", Role.MANAGER: "team managers", Role.ADMIN: "administrators",
               Role.FACILITATOR: "workshop facilitators"}
+ROLE_NAMES = {Role.LEARNER: "learner", Role.MANAGER: "manager", Role.ADMIN: "administrator",
+              Role.FACILITATOR: "facilitator"}
 
 
 @dataclass(frozen=True)
@@ -132,7 +134,7 @@ def no_access() -> None:
     needed = " or ".join(dict.fromkeys(ROLE_WORDS[role] for role in roles)) or "other people"
     admins = administrator_names(current_store())
     who = (f"an administrator ({', '.join(md_escape(n) for n in admins)})" if admins else "your administrator")
-    role_names = " or ".join(dict.fromkeys(role.value for role in roles))
+    role_names = " or ".join(dict.fromkeys(ROLE_NAMES[role] for role in roles))
     ask = f"ask {who} to give your account the {role_names} role" if role_names else f"ask {who}"
     signed = f" You are signed in as **{md_escape(user.display_name or user.username)}**." if user else ""
     st.markdown(f"This page is for {needed}.{signed} If you need it, {ask}.")

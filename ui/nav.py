@@ -9,7 +9,9 @@ also checks the role itself.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,6 +83,29 @@ class Navigation:
     def is_stand_in(self, chosen: st.Page) -> bool:
         """True for a page shown in place of the one asked for: the sign-in form, or a refusal."""
         return id(chosen) in self.stand_ins
+
+    def registered(self, name: str) -> st.Page | None:
+        """The page object at ``name``'s address (``START``: the root), the real page or its stand-in."""
+        for pages in self.sections.values():
+            for listed in pages:
+                if (id(listed) == self.root) if name == START else \
+                        (self.names.get(id(listed)) == name and id(listed) != self.root):
+                    return listed
+        return None
+
+
+_CURRENT: ContextVar[Navigation | None] = ContextVar("navigation_of_this_run", default=None)
+
+
+@contextmanager
+def running(nav: Navigation) -> Iterator[None]:
+    """While app.py runs a page: the navigation of this run, so links point at the page objects it
+    registered (Streamlit refuses a link whose page differs from the one at that address)."""
+    marker = _CURRENT.set(nav)
+    try:
+        yield
+    finally:
+        _CURRENT.reset(marker)
 
 
 def page(name: str, *, default: bool = False) -> st.Page:
@@ -177,12 +202,17 @@ def navigation_for(user: User | None, *, sign_in_first: Path, no_access: Callabl
 
 
 def link(name: str, label: str, icon: str | None = None, **query: str) -> None:
-    """A link to one of our pages, with query parameters (``?lesson=...``) that survive a reload."""
-    st.page_link(page(name), label=label, icon=icon, query_params=query or None)
+    """A link to one of our pages, with query parameters (``?lesson=...``) that survive a reload.
+    A page this user may not open links to its stand-in (which says so), never to a broken page."""
+    current = _CURRENT.get()
+    target = (current.registered(name) if current else None) or page(name)
+    st.page_link(target, label=label, icon=icon, query_params=query or None)
+
 
 
 def link_start(label: str, icon: str | None = None) -> None:
-    """A link to the root address: the user's first page (whichever script that is, the link
-    only needs the address; see ``START``)."""
-    root = st.Page(PAGES_DIR / "signin.py", title=label, url_path=START, default=True)
-    st.page_link(root, label=label, icon=icon)
+    """A link to the root address: the user's first page (drawn only while app.py runs a page)."""
+    current = _CURRENT.get()
+    root = current.registered(START) if current else None
+    if root is not None:
+        st.page_link(root, label=label, icon=icon)
