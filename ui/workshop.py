@@ -209,11 +209,19 @@ def qr_png(url: str) -> bytes:
 # --- pieces of screen -----------------------------------------------------------------------------
 
 PROJECTOR_CSS = """<style>
-.st-key-stage p, .st-key-stage li { font-size: 1.3rem; line-height: 1.35; }
-.st-key-stage h3 { font-size: 1.9rem; }
-.st-key-stage [data-testid="stCaptionContainer"] p { font-size: 1.1rem; }
-.st-key-stage [data-testid="stMetricValue"] { font-size: 4rem; }
-.st-key-join-panel h1 { font-size: 3rem; letter-spacing: 0.1rem; white-space: nowrap; text-align: center; }
+/* The projector has no one to scroll it: sizes follow the screen's width (1280x720 and 1920x1080 are
+   both 16:9, so what fits one fits the other), and Streamlit's generous page padding goes. */
+[data-testid="stMainBlockContainer"] { padding-top: 3.5rem; padding-bottom: 0.5rem; }
+.st-key-projector-title h1 { font-size: clamp(1.5rem, 2.1vw, 3rem); padding: 0 0 0.25rem 0; }
+.st-key-stage p, .st-key-stage li { font-size: clamp(1rem, 1.3vw, 1.9rem); line-height: 1.3; }
+.st-key-stage h3 { font-size: clamp(1.25rem, 1.8vw, 2.6rem); line-height: 1.25; padding: 0.1rem 0; }
+.st-key-stage [data-testid="stCaptionContainer"] p { font-size: clamp(0.9rem, 1vw, 1.4rem); }
+.st-key-stage [data-testid="stAlert"] p { font-size: clamp(0.9rem, 1.05vw, 1.5rem); line-height: 1.3; }
+.st-key-stage [data-testid="stMetricValue"], .st-key-stage [data-testid="stMetricValue"] p {
+  font-size: clamp(2rem, 3vw, 4.2rem); }
+.st-key-stage [data-testid="stMetricLabel"] p { font-size: clamp(0.9rem, 1vw, 1.4rem); }
+.st-key-join-panel h1 { font-size: clamp(2rem, 2.8vw, 4rem); letter-spacing: 0.1rem; white-space: nowrap;
+  text-align: center; padding: 0.25rem 0; }
 </style>"""
 
 
