@@ -61,7 +61,8 @@ if view == "Completion":
             "Assigned": [row.assigned_at.date() if row.assigned_at else None for row in rows],
             "Due": [row.due_at.date() if row.due_at else None for row in rows],
             "Days overdue": [row.days_overdue for row in rows],
-            "Last activity": [row.last_activity for row in rows],
+            # Text, so no activity reads "never" rather than an empty or "None" cell (ISO times still sort).
+            "Last activity": [f"{row.last_activity:%Y-%m-%d %H:%M}" if row.last_activity else "never" for row in rows],
             "Minutes": [row.minutes_spent for row in rows],
             "Scenarios": [row.scenarios_completed for row in rows],
             "Passed": [row.scenarios_passed for row in rows],
@@ -73,7 +74,7 @@ if view == "Completion":
         hide_index=True, key="completion-table",
         column_config={
             "Complete": st.column_config.ProgressColumn("Complete", format="%d%%", min_value=0, max_value=100),
-            "Last activity": st.column_config.DatetimeColumn("Last activity", format="YYYY-MM-DD HH:mm"),
+            "Last activity": st.column_config.TextColumn("Last activity (UTC)"),
             "Minutes": st.column_config.NumberColumn("Time spent (min)"),
             "Scenarios": st.column_config.NumberColumn("Scenarios done"),
             "Passed": st.column_config.NumberColumn("Scenarios passed"),
