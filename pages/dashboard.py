@@ -18,6 +18,7 @@ from elearn.manage.dashboard import (
 from elearn.manage.team_charts import decision_bars, paths_sankey, skills_heatmap
 from ui import manage
 from ui.course import current_course, pass_rule
+from ui.text import counted
 
 HEATMAP_ROWS = 40
 VIEWS = ["Completion", "Team skills", "Answers", "Exports", "Assign"]
@@ -30,7 +31,8 @@ board = manage.dashboard_data(viewer, course, pass_rule())
 
 st.title("Team progress")
 heading, refresh = st.columns([5, 1])
-heading.caption(f"{len(board.rows):,} learners you can see · figures as of {board.loaded_at:%H:%M:%S} UTC "
+heading.caption(f"{counted(len(board.rows), 'learner')} you can see · "
+                f"figures as of {board.loaded_at:%H:%M:%S} UTC "
                 f"(refreshed every {manage.CACHE_SECONDS:d} s)")
 if refresh.button("Refresh", icon="🔄"):
     manage.refresh(viewer, course, board)
@@ -99,7 +101,8 @@ elif view == "Team skills":
         with st.container(border=True):
             level = f"{skill.mean_mastery:.0%} on average" if skill.enough_evidence and skill.mean_mastery is not None \
                 else "not enough evidence yet"
-            st.markdown(f"**{skill.name}** · {level} · measured in {skill.measured:,} of {skill.learners:,} learners")
+            measured = f"measured in {skill.measured:,} of {counted(skill.learners, 'learner')}"
+            st.markdown(f"**{skill.name}** · {level} · {measured}")
             if skill.lesson is not None:
                 st.caption(f"Taught in the lesson '{skill.lesson.title}' ({skill.lesson.meta.minutes:d} min).")
 

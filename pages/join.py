@@ -19,7 +19,7 @@ from elearn.workshop.rules import LETTERS
 from ui import participant
 from ui import workshop as ws
 from ui.course import current_course
-from ui.text import md_escape
+from ui.text import counted, md_escape
 
 
 def join_form() -> None:
@@ -68,7 +68,7 @@ def ballot(view: PhoneView, token: str) -> None:
         for index, choice in enumerate(run.choices_shown(node)):
             votes = view.split.get(choice.id, 0)
             yours = " (your vote)" if view.my_vote == choice.id else ""
-            st.progress(votes / total, text=f"{LETTERS[index]} · {votes:d} {'vote' if votes == 1 else 'votes'}{yours}")
+            st.progress(votes / total, text=f"{LETTERS[index]} · {counted(votes, 'vote')}{yours}")
         st.caption("Watch the big screen for what happens next: this phone shows the next question by itself.")
     else:
         st.info("Waiting for the facilitator to open the vote. The answers appear here by themselves.", icon="⏳")

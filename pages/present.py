@@ -29,13 +29,9 @@ from ui.auth import require
 from ui.course import current_course
 from ui.nav import link
 from ui.store import current_store
-from ui.text import md_escape
+from ui.text import counted, md_escape
 
 SAY_SHOWN = 70  # characters of an answer on the debrief's one line per decision (the summary has it all)
-
-
-def votes(count: int) -> str:
-    return f"{count:d} vote" if count == 1 else f"{count:d} votes"
 
 
 user = require(Role.FACILITATOR)
@@ -137,7 +133,7 @@ def debrief(run: ScenarioRun, participants: int) -> None:
             how = "overridden" if row.overridden else "a tie, the facilitator's pick" if row.tie else "the room's vote"
             said = shorten(row.taken_say, SAY_SHOWN, placeholder="…")
             st.markdown(f"{row.number:d}. **{taken_share.letter}** · {said} "
-                        f"({taken_share.room_votes:d} of {votes(row.room_votes)}, {how})")
+                        f"({taken_share.room_votes:d} of {counted(row.room_votes, 'vote')}, {how})")
         if review.struggled:
             st.markdown("**The room struggled with:** " + ", ".join(s.name for s in review.struggled))
         link("rooms", "Open the room's summary and exports", icon="📋", room=room.code)

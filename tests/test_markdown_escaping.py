@@ -50,6 +50,7 @@ MARKDOWN_CALLS: dict[str, tuple[int, ...]] = {
 MARKDOWN_KEYWORDS = {"body", "label", "text", "help"}
 NOT_STREAMLIT = {"log", "logger", "logging", "parser", "warnings"}
 NUMBERS = {"len", "int", "round", "abs"}
+COUNTED = "counted"  # ui.text.counted(number, "noun"): a number and a fixed noun, when the nouns are constants
 
 LOCAL_MARKDOWN_CALLS: dict[tuple[str, str], tuple[int, ...]] = {
     # Helpers of one page whose argument ends up in Markdown: their calls are checked too.
@@ -114,9 +115,16 @@ TRUSTED: dict[tuple[str, str], str] = {
     ("pages/present.py", "review.ending_outcome"): FIXED + " (elearn.course.schema.OUTCOME_LABELS).",
     ("pages/present.py", "review.ending_debrief"): DEBRIEF,
     ("pages/present.py", "taken_share.letter"): FIXED + " (A-D).",
-    ("pages/present.py", "row.taken_say"): COURSE,
+    ("pages/present.py", "shorten(row.taken_say, SAY_SHOWN, placeholder='…')"): COURSE + ", cut at a word.",
     ("pages/present.py", "s.name"): COURSE + ": a skill name.",
     ("pages/present.py", "scenario.title"): COURSE,
+    ("ui/deep_links.py", "SPECS[name].title"): FIXED + ": a page's title (ui.nav.SPECS).",
+    ("ui/deep_links.py", "' or '.join(dict.fromkeys((ROLE_WORDS[role] for role in roles)))"):
+        FIXED + ": role words (ui.deep_links.ROLE_WORDS).",
+    ("ui/deep_links.py", "' or '.join(dict.fromkeys((ROLE_NAMES[role] for role in roles)))"):
+        FIXED + ": role names (ui.deep_links.ROLE_NAMES).",
+    ("pages/signin.py", "SPECS[wanted.page].title"): FIXED + ": a page's title (ui.nav.SPECS); wanted.page is "
+                                                              "one of SPECS' names (ui.deep_links).",
     ("pages/present.py", "room.code"): FIXED + ": a join code made by the store from CODE_ALPHABET.",
     ("pages/rooms.py", "room.code"): FIXED + ": a join code made by the store from CODE_ALPHABET.",
     ("pages/rooms.py", "review.scenario_title"): COURSE,
@@ -253,6 +261,10 @@ def _offenders(node: ast.expr, assigned: dict[str, list[ast.expr]], file: str, s
                 continue
             value = part.value
             if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in NUMBERS:
+                continue
+            if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == COUNTED:
+                found += [bad for noun in value.args[1:] if not isinstance(noun, ast.Constant)
+                          for bad in _offenders(noun, assigned, file, seen)]
                 continue
             found += _offenders(value, assigned, file, seen)
         return found
