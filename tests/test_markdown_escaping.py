@@ -155,6 +155,7 @@ TRUSTED: dict[tuple[str, str], str] = {
     ("pages/scenario.py", "point.why"): COURSE,
     ("pages/scenario.py", "point.better"): COURSE,
     ("pages/scenario.py", "point.better_why"): COURSE,
+    ("pages/scenario.py", "row.answer"): COURSE + ": the answer's words (elearn.play.debrief.Decision.answer).",
     ("pages/scenario.py", "CHANNEL_LABELS[scenario.channel]"): FIXED + " (elearn.course.schema.CHANNEL_LABELS).",
     ("pages/scenario.py", "s"): "a skill id from the scenario's evidence, a slug checked by elearn check.",
     ("pages/scenario.py", "RATING_WORDS[r]"): FIXED + " (RATING_WORDS).",
