@@ -31,7 +31,7 @@ from ui.text import md_escape
 
 AFTER_SIGN_IN_COOKIE = "elearn_after_sign_in"
 AFTER_SIGN_IN_SECONDS = 600  # long enough for a sign-in at the identity provider
-SAFE_QUERY_KEYS = frozenset({"room", "scenario", "lesson", "user", "view"})
+SAFE_QUERY_KEYS = frozenset({"room", "scenario", "lesson", "user", "view", "section"})
 """The query parameters our pages read from a link (``?room=``, ``?scenario=``, ...)."""
 _SAFE_VALUE = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 _TARGET_MAX = 400

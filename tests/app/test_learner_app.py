@@ -212,6 +212,24 @@ def test_marking_a_lesson_done_shows_on_home() -> None:
     assert "You have marked this lesson as done." in texts(at)
 
 
+def test_a_lesson_links_its_sources_to_the_source_list_and_leads_to_the_next_lesson() -> None:
+    at = sign_up("ana")
+    first, second = COURSE.lessons[0], COURSE.lessons[1]
+    open_page(at, "lesson", lesson=first.id)
+    links = {link.proto.label: link.proto.page for link in at.get("page_link")}  # type: ignore[attr-defined]
+    assert links[f"Next lesson: {second.title}"].endswith("lesson")
+    assert "The course's source list" in links
+    shown = texts(at)
+    assert shown.count("## Sources") == 1  # the body's own list gives way to the linked one
+    for source_id in first.meta.sources:
+        assert f"*{COURSE.sources[source_id].title}*" in shown
+    open_page(at, "lesson", lesson=COURSE.lessons[-1].id)
+    assert not [link for link in at.get("page_link") if "Next lesson" in link.proto.label]  # type: ignore[attr-defined]
+    open_page(at, "job_aid", section="sources")
+    assert at.header[0].value == "Sources"
+    assert all(f"*{source.title}*" in texts(at) for source in COURSE.sources.values())
+
+
 @pytest.mark.parametrize(("page", "params", "message"), [
     ("lesson", {"lesson": "no-such-lesson"}, "There is no lesson called 'no-such-lesson'."),
     ("scenario", {"scenario": "no-such-scenario"}, "There is no scenario called 'no-such-scenario' that can be "
