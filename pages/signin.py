@@ -17,6 +17,7 @@ from elearn.store import (
     claim_setup_token,
     register,
 )
+from elearn.store.signup import sign_up_problems
 from ui.auth import client_address, sign_in, sso_configured, wait_phrase
 from ui.deep_links import asked_for, remember_for_single_sign_on
 from ui.nav import SPECS
@@ -71,8 +72,11 @@ if "Create account" in panes:
                                      autocomplete="new-password", key="reg-password")
         repeat = st.text_input("Password again", type="password", autocomplete="new-password", key="reg-repeat")
         if st.form_submit_button("Create account", type="primary"):
-            if new_password != repeat:
-                st.error("The two passwords are different. Type the same password twice.")
+            problems = sign_up_problems(username=new_username, display_name=display_name, email=email,
+                                        password=new_password, repeat=repeat)
+            if problems:  # all of them at once, so the form is fixed in one go
+                st.error("Please fix these and submit again:\n\n" + "\n".join(f"- {md_escape(problem)}"
+                                                                               for problem in problems))
             else:
                 try:
                     user = register(store, username=new_username, display_name=display_name.strip(),

@@ -108,6 +108,26 @@ def test_registration_errors_are_explained() -> None:
     assert "at least 10 characters" in texts(at)
 
 
+def test_sign_up_shows_every_problem_at_once() -> None:
+    at = new_app().run()
+    at.text_input(key="reg-username").input("Not A Username!")
+    at.text_input(key="reg-email").input("ana at example")
+    at.text_input(key="reg-password").input("short")
+    at.text_input(key="reg-repeat").input("shorter")
+    at.button(key="FormSubmitter:register-Create account").click().run()
+    assert not at.exception
+    [error] = [as_read(e.value) for e in at.error]
+    for field in ("Username:", "Work email", "Password: Use at least 10 characters.", "Password again:"):
+        assert field in error, error
+    at.text_input(key="reg-username").input("ana")  # fixed in one go, the account is made
+    at.text_input(key="reg-email").input("")
+    for key in ("reg-password", "reg-repeat"):
+        at.text_input(key=key).input("correct horse battery")
+    at.button(key="FormSubmitter:register-Create account").click().run()
+    assert not at.error
+    assert "Welcome" in texts(at)
+
+
 def test_full_playthrough_records_every_answer(own_database: object) -> None:
     at = sign_up("ana")
     start_scenario(at)
