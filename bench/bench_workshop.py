@@ -11,6 +11,10 @@ the presenter's one-second refreshes as a blank fragment's. It prints:
 - a phone's vote latency (tap to the page redrawn) beside the same taps on the blank page;
 - the time from a vote's tap to the first presenter refresh that counts it (p50, p95), against
   the goal of one refresh interval + 0.5 s;
+- live phones: the time from the presenter's tap on "Open voting" to each phone showing the
+  answers by itself, and from "Reveal" to each phone showing the result (goal: 3 s at p95);
+- the servers' CPU in two quiet windows: the presenter alone, then with every phone waiting
+  (each phone's page checks its room every ``PHONE_CHECK_SECONDS``);
 - the database check: the room's stored split at each decision equals the phones' final votes.
 
 Nothing is asserted on time. docs/performance.md has the figures and the method.
@@ -49,6 +53,18 @@ def print_workshop(result: WorkshopResult, participants: int, setup: Setup) -> N
     print(f"| vote tapped → counted on the presenter screen | {len(seen)} | {report.ms(percentile(seen, 0.5))} | "
           f"**{report.ms(percentile(seen, 0.95))}** (goal <= {report.ms(goal)}) "
           f"| {report.ms(max(seen, default=0.0))} |")
+    phone_goal = 3.0
+    for label, values in (("Open voting tapped → the answers on a phone, no tap", result.question_seen),
+                          ("Reveal tapped → the result on a phone, no tap", result.result_seen)):
+        print(f"| {label} | {len(values)} | {report.ms(percentile(values, 0.5))} | "
+              f"**{report.ms(percentile(values, 0.95))}** (goal <= {report.ms(phone_goal)}) "
+              f"| {report.ms(max(values, default=0.0))} |")
+    print(f"\nserver CPU while nothing but the timers run (the presenter every {result.refresh_interval:g} s, "
+          f"each phone's check every {result.phone_check_interval:g} s):\n")
+    print("| window | wall s | server CPU s | share of one core |")
+    print("| --- | ---: | ---: | ---: |")
+    for window, (cpu, wall) in result.quiet_cpu.items():
+        print(f"| {window} | {wall:.1f} | {cpu:.2f} | {cpu / wall:.1%} |" if wall else f"| {window} | | | |")
     print("\nall interactions:\n")
     print(report.comparison(app, blank))
     print("\nworkshop steps, slowest p95 first:\n")
@@ -69,6 +85,11 @@ def run(args: argparse.Namespace, setup: Setup, options: Options) -> None:
                                  "app": report.figures(result.app), "blank": report.figures(result.blank),
                                  "visible": {"n": len(result.visible), "p50": percentile(result.visible, 0.5),
                                              "p95": percentile(result.visible, 0.95)},
+                                 "question_seen": {"n": len(result.question_seen),
+                                                   "p95": percentile(result.question_seen, 0.95)},
+                                 "result_seen": {"n": len(result.result_seen),
+                                                 "p95": percentile(result.result_seen, 0.95)},
+                                 "quiet_cpu": result.quiet_cpu,
                                  "problems": result.problems})
 
 
@@ -77,7 +98,7 @@ def main() -> None:
     parser.add_argument("--participants", type=int, default=60)
     parser.add_argument("--decisions", type=int, default=3, help="decisions the room plays (fewer if it ends)")
     parser.add_argument("--think", type=float, default=5.0, help="scale of the people's pauses, seconds")
-    parser.add_argument("--duration", type=float, default=150.0, help="seconds before everyone stops")
+    parser.add_argument("--duration", type=float, default=200.0, help="seconds before everyone stops")
     parser.add_argument("--ramp", type=float, default=20.0, help="seconds over which the phones arrive")
     parser.add_argument("--processes", type=int, default=1, help="app processes (2+: behind nginx)")
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")

@@ -19,6 +19,7 @@ from elearn.manage.team_chart_text import decision_text, heatmap_text, paths_tex
 from elearn.manage.team_charts import decision_bars, paths_sankey, skills_heatmap
 from ui import a11y, manage
 from ui.course import current_course, pass_rule
+from ui.text import counted
 
 HEATMAP_ROWS = 40
 VIEWS = ["Completion", "Team skills", "Answers", "Exports", "Assign"]
@@ -26,13 +27,13 @@ STATUS_ICONS = {"not started": "⚪ not started", "in progress": "🟡 in progre
                 "overdue": "🔴 overdue", "expired": "🟠 expired"}
 
 viewer = manage.require_manager()
-st.set_page_config(layout="wide")
 course = current_course()
 board = manage.dashboard_data(viewer, course, pass_rule())
 
 st.title("Team progress")
 heading, refresh = st.columns([5, 1])
-heading.caption(f"{len(board.rows):,} learners you can see · figures as of {board.loaded_at:%H:%M:%S} UTC "
+heading.caption(f"{counted(len(board.rows), 'learner')} you can see · "
+                f"figures as of {board.loaded_at:%H:%M:%S} UTC "
                 f"(refreshed every {manage.CACHE_SECONDS:d} s)")
 if refresh.button("Refresh", icon="🔄"):
     manage.refresh(viewer, course, board)
@@ -63,7 +64,8 @@ if view == "Completion":
             "Assigned": [row.assigned_at.date() if row.assigned_at else None for row in rows],
             "Due": [row.due_at.date() if row.due_at else None for row in rows],
             "Days overdue": [row.days_overdue for row in rows],
-            "Last activity": [row.last_activity for row in rows],
+            # Text, so no activity reads "never" rather than an empty or "None" cell (ISO times still sort).
+            "Last activity": [f"{row.last_activity:%Y-%m-%d %H:%M}" if row.last_activity else "never" for row in rows],
             "Minutes": [row.minutes_spent for row in rows],
             "Scenarios": [row.scenarios_completed for row in rows],
             "Passed": [row.scenarios_passed for row in rows],
@@ -75,7 +77,7 @@ if view == "Completion":
         hide_index=True, key="completion-table",
         column_config={
             "Complete": st.column_config.ProgressColumn("Complete", format="%d%%", min_value=0, max_value=100),
-            "Last activity": st.column_config.DatetimeColumn("Last activity", format="YYYY-MM-DD HH:mm"),
+            "Last activity": st.column_config.TextColumn("Last activity (UTC)"),
             "Minutes": st.column_config.NumberColumn("Time spent (min)"),
             "Scenarios": st.column_config.NumberColumn("Scenarios done"),
             "Passed": st.column_config.NumberColumn("Scenarios passed"),
@@ -100,7 +102,8 @@ elif view == "Team skills":
         with st.container(border=True):
             level = f"{skill.mean_mastery:.0%} on average" if skill.enough_evidence and skill.mean_mastery is not None \
                 else "not enough evidence yet"
-            st.markdown(f"**{skill.name}** · {level} · measured in {skill.measured:,} of {skill.learners:,} learners")
+            measured = f"measured in {skill.measured:,} of {counted(skill.learners, 'learner')}"
+            st.markdown(f"**{skill.name}** · {level} · {measured}")
             if skill.lesson is not None:
                 st.caption(f"Taught in the lesson '{skill.lesson.title}' ({skill.lesson.meta.minutes:d} min).")
 

@@ -4,21 +4,22 @@ and a nickname; then one vote per decision, changeable until the facilitator rev
 A public page (visitors may open it; there is no role to require). The participant's token is kept
 in the URL (?p=TOKEN), so a reload, or reopening the tab, keeps the same participant; and it comes
 from the browser's own key (ui/participant.py), so the QR link opened again, or a second join from
-the same browser, finds that participant instead of adding a voter. The phone never
-reruns on a timer: it reruns only when the participant taps (Join, a vote, Refresh), so a room of
-phones waiting for the next question costs the server nothing.
+the same browser, finds that participant instead of adding a voter. A waiting phone updates by
+itself: a small fragment asks every ``PHONE_CHECK_SECONDS`` whether the room's phase changed (one
+indexed read, nothing drawn) and reruns the page only when it did, so the opened question and the
+revealed votes arrive without a tap while another phone's vote costs this one nothing.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from elearn.store.room_records import CODE_LENGTH, NICKNAME_MAX, PhoneView
+from elearn.store.room_records import CODE_LENGTH, NICKNAME_MAX, PhoneView, RoomPhase
 from elearn.workshop.rules import LETTERS
 from ui import a11y, participant
 from ui import workshop as ws
 from ui.course import current_course
-from ui.text import md_escape
+from ui.text import counted, md_escape
 
 
 def join_form() -> None:
@@ -40,7 +41,8 @@ def join_form() -> None:
             a11y.move_focus(f".st-key-{BALLOT}")  # the form is gone: focus what replaced it
 
 
-# The key of the decision (or waiting message) a phone shows; focus goes there after Join and Refresh.
+# The key of the decision (or waiting message) a phone shows; focus goes there after Join and whenever
+# the room moves on (ui.workshop.watch_room).
 BALLOT = "ballot"
 
 
@@ -50,11 +52,6 @@ def voted(token: str, decision: int, node_id: str, choice_id: str, letter: str) 
     a11y.focus_next_run(f".st-key-vote-{decision}-{choice_id} button")
     if ws.notice() is None:  # a refusal shows (and is announced) as a warning instead
         a11y.announce_next_run(f"Your vote, {letter}, is in. You can change it until the votes are revealed.")
-
-
-def refreshed() -> None:
-    ws.clear_notice()
-    a11y.focus_next_run(f".st-key-{BALLOT}")
 
 
 def ballot(view: PhoneView, token: str) -> None:
@@ -75,7 +72,7 @@ def ballot(view: PhoneView, token: str) -> None:
         if room.voting_open:
             st.markdown("**What should you say or do?** Tap one; you can change it until the votes are revealed.")
         elif view.split is None:
-            st.info("Waiting for the facilitator to open the vote. Tap Refresh when they do.", icon="⏳")
+            st.info("Waiting for the facilitator to open the vote. The answers appear here by themselves.", icon="⏳")
     if room.voting_open:
         for index, choice in enumerate(run.choices_shown(node)):  # the room's order: the projector's letters
             mine = view.my_vote == choice.id
@@ -90,9 +87,9 @@ def ballot(view: PhoneView, token: str) -> None:
         for index, choice in enumerate(run.choices_shown(node)):
             votes = view.split.get(choice.id, 0)
             yours = " (your vote)" if view.my_vote == choice.id else ""
-            st.progress(votes / total, text=f"{LETTERS[index]} · {votes:d} votes{yours}")
-        st.caption("Watch the big screen for what happens next, then tap Refresh.")
-    st.button("Refresh", key="refresh", icon="🔄", width="stretch", on_click=refreshed)
+            st.progress(votes / total, text=f"{LETTERS[index]} · {counted(votes, 'vote')}{yours}")
+        st.caption("Watch the big screen for what happens next: this phone shows the next question by itself.")
+    st.fragment(ws.watch_room, run_every=ws.PHONE_CHECK_SECONDS)(token, RoomPhase.of(room))
 
 
 participant.keep_browser_key()

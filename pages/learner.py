@@ -7,7 +7,7 @@ import streamlit as st
 
 from elearn.learner.chart_text import skills_text
 from elearn.learner.charts import skills_chart
-from elearn.learner.journey import completion, modules, skill_masteries
+from elearn.learner.journey import completion, decision_numbers, modules, skill_masteries
 from elearn.names import excerpt
 from elearn.store import AccessDenied, NotFound, events_for, id_from_text, progress_for, visible_teams
 from ui import a11y, manage
@@ -19,7 +19,6 @@ from ui.text import md_escape
 RATINGS = {"good": "✅ good", "partial": "🟡 partly", "poor": "❌ poor"}
 
 viewer = manage.require_manager()
-st.set_page_config(layout="wide")
 course = current_course()
 rule = pass_rule()
 store = current_store()
@@ -42,7 +41,8 @@ except (AccessDenied, NotFound):
 
 person = progress.user
 teams = {team.id: team.name for team in visible_teams(store, viewer)}
-st.title(md_escape(person.display_name or person.username))
+name = person.display_name or person.username
+st.title(md_escape(name))
 team = teams.get(person.team_id or -1, "no team")
 seen = f"last seen {person.last_seen_at:%d %b %Y}" if person.last_seen_at else "never signed in"
 st.caption(f"{md_escape(person.username)} · {md_escape(team)} · {seen}")
@@ -51,7 +51,8 @@ st.progress(completion(modules(course, progress, rule=pass_rule())),
 
 masteries = skill_masteries(course, progress)
 names = {skill.id: skill.name for skill in course.skills.values()}
-a11y.chart(skills_chart(list(masteries.values()), names), skills_text(list(masteries.values()), names))
+a11y.chart(skills_chart(list(masteries.values()), names, title=f"{name}'s skills"),
+           skills_text(list(masteries.values()), names))
 
 titles = {scenario.id: scenario.title for scenario in course.scenarios}
 
@@ -86,13 +87,12 @@ played = [sid for sid in titles if any(e.scenario_id == sid for e in events)]
 chosen = st.selectbox("Scenario", ["all", *played], format_func=lambda key: "All scenarios" if key == "all"
                       else titles[key], key="decisions-scenario")
 rows = []
-for event in reversed(events):
+for event, number in reversed(list(zip(events, decision_numbers(events), strict=True))):  # newest first
     if chosen != "all" and event.scenario_id != chosen:
         continue
     scenario = course.scenario(event.scenario_id)
     node = scenario.node(event.node_id) if scenario else None
     choice = node.choice(event.choice_id) if node else None
-    number = next((i for i, n in enumerate(scenario.nodes, start=1) if n.id == event.node_id), 0) if scenario else 0
     rows.append({
         "When": event.occurred_at, "Scenario": titles.get(event.scenario_id, event.scenario_id),
         "Attempt": event.attempt_number, "Decision": number,

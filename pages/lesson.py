@@ -1,4 +1,5 @@
-"""A lesson: the text, its sources, "mark as done", and the way to its practice scenario."""
+"""A lesson: the text, its sources (linked to the course's source list), "mark as done", the way to
+its practice scenario, and the next lesson."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from elearn.store import complete_lesson
 from ui import a11y
 from ui.course import current_course
 from ui.nav import link
-from ui.session import learner, link_scenario, my_progress
+from ui.session import learner, link_lesson, link_scenario, my_progress
 from ui.store import current_store, now
 from ui.text import md_escape
 
@@ -24,7 +25,14 @@ if lesson is None:
 
 st.title(lesson.title)
 st.caption(f"{lesson.meta.minutes:d} min read · {lesson.meta.summary}")
-st.markdown(lesson.body)
+st.markdown(lesson.teaching)
+cited = [course.sources[source] for source in lesson.meta.sources if source in course.sources]
+if cited:
+    st.markdown("## Sources")
+    for source in cited:
+        by = f", by {source.author}" if source.author else ""
+        st.markdown(f"- *{source.title}*{by}")
+    link("job_aid", "The course's source list", icon="📚", section="sources")
 
 st.divider()
 done = lesson.id in my_progress(user).completed_lessons
@@ -37,4 +45,7 @@ elif st.button("Mark as done", type="primary", icon="✅"):
     st.rerun()
 for scenario in course.practice_for(lesson):
     link_scenario(scenario.id, f"Practise it: {scenario.title}", icon="▶️")
+following = course.next_lesson(lesson)
+if following is not None:
+    link_lesson(following.id, f"Next lesson: {following.title}", icon="➡️")
 link("home", "Back to the course", icon="🏠")

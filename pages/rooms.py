@@ -17,6 +17,7 @@ from ui.auth import require
 from ui.course import current_course
 from ui.nav import link, page
 from ui.store import current_store
+from ui.text import counted
 
 user = require(Role.FACILITATOR)
 course = current_course()
@@ -25,7 +26,6 @@ code = st.query_params.get("room", "")
 
 
 def summary() -> None:
-    st.set_page_config(layout="wide")
     found = room_summary(store, user, code)  # RoomNotFound (a clear message) unless it is this facilitator's
     room = found.room
     run = ws.room_run(course, room)
@@ -33,8 +33,8 @@ def summary() -> None:
                          self_paced=self_paced_split(store, user, room.scenario_id))
     st.title(f"Room {room.code}: {review.scenario_title}")
     status = "finished" if room.closed else "still running"
-    st.caption(f"Opened {room.created_at:%d %b %Y %H:%M} UTC · {status} · {found.participants:d} participants · "
-               f"{len(review.decisions)} decisions")
+    st.caption(f"Opened {room.created_at:%d %b %Y %H:%M} UTC · {status} · "
+               f"{counted(found.participants, 'participant')} · {counted(len(review.decisions), 'decision')}")
     if review.ending_title:
         (st.success if review.ending_successful else st.error)(
             f"**{review.ending_title}** · {review.ending_outcome}\n\n{review.ending_debrief}")
@@ -74,10 +74,11 @@ def summary() -> None:
                 column_config={
                     "": st.column_config.TextColumn(width=30),
                     "Answer": st.column_config.TextColumn(width="large"),
-                    "Room": st.column_config.ProgressColumn(f"Room ({row.room_votes} votes)", format="percent",
+                    "Room": st.column_config.ProgressColumn(f"Room ({counted(row.room_votes, 'vote')})",
+                                                            format="percent",
                                                             width="medium"),
                     "Self-paced": st.column_config.ProgressColumn(
-                        f"Self-paced ({row.self_paced_learners} learners)" if row.comparable
+                        f"Self-paced ({counted(row.self_paced_learners, 'learner')})" if row.comparable
                         else "Self-paced (too few to compare)", format="percent", width="medium"),
                     "Taken": st.column_config.TextColumn(width=60),
                 })

@@ -146,14 +146,14 @@ def debrief(current: ScenarioRun) -> None:
             for lesson in point.lessons:
                 link_lesson(lesson.id, f"Revisit: {lesson.title}", icon="📖")
     st.markdown("**What each decision showed**")
-    st.dataframe(
-        [{"Decision": row.number, "You said": row.answer,
-          "Skills": ", ".join(f"{name}: {rating}" for name, rating in row.evidence),
-          "Anger": f"{row.anger_change:+d}", "Counts": "yes" if row.first_attempt else "retry"}
-         for row in decisions(course, current)],
-        hide_index=True,
-    )
-
+    # One block per decision rather than a table: the answer's words wrap, and nothing is cut off
+    # at a phone's width (a table's Skills, Anger and Counts columns would be).
+    with st.container(key="decision-table"):
+        for row in decisions(course, current):
+            rated = " · ".join(f"{name}: {RATING_WORDS[rating]}" for name, rating in row.evidence)
+            counts = "counts" if row.first_attempt else "a retry, does not count"
+            st.markdown(f"**{row.number:d}.** {row.answer}  \n{rated or 'no skill rated'} · "
+                        f"anger {row.anger_change:+d} · {counts}")
 
 anger_meter(run)
 conversation(run)

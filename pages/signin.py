@@ -1,4 +1,8 @@
-"""Sign in, create an account, or (on a new server) set up the first administrator."""
+"""Sign in, create an account, or (on a new server) set up the first administrator.
+
+Also shown at the address of any other page for someone signed out (``ui.nav.navigation_for``):
+signing in reruns that address, so the page asked for opens with its query string.
+"""
 
 from __future__ import annotations
 
@@ -13,13 +17,19 @@ from elearn.store import (
     claim_setup_token,
     register,
 )
+from elearn.store.signup import sign_up_problems
 from ui.auth import client_address, sign_in, sso_configured, wait_phrase
+from ui.deep_links import asked_for, remember_for_single_sign_on
+from ui.nav import SPECS
 from ui.store import current_settings, current_store, now
 from ui.text import md_escape
 
 store = current_store()
 st.title("Calm under fire")
 st.caption("A course in calming angry and abusive customers.")
+wanted = asked_for()
+if wanted is not None:
+    st.info(f"Sign in to open **{SPECS[wanted.page].title}**. You will go straight there.", icon="🔑")
 
 allow_registration = current_settings().self_registration
 tabs = ["Sign in"] + (["Create account"] if allow_registration else [])
@@ -29,6 +39,8 @@ if first_run:
 panes = dict(zip(tabs, st.tabs(tabs), strict=True))
 
 if sso_configured():
+    if wanted is not None:
+        remember_for_single_sign_on(wanted)  # the identity provider sends the browser back to the root address
     with panes["Sign in"]:
         problem = st.session_state.pop("_sso_problem", "")
         if problem:
@@ -60,8 +72,11 @@ if "Create account" in panes:
                                      autocomplete="new-password", key="reg-password")
         repeat = st.text_input("Password again", type="password", autocomplete="new-password", key="reg-repeat")
         if st.form_submit_button("Create account", type="primary"):
-            if new_password != repeat:
-                st.error("The two passwords are different. Type the same password twice.")
+            problems = sign_up_problems(username=new_username, display_name=display_name, email=email,
+                                        password=new_password, repeat=repeat)
+            if problems:  # all of them at once, so the form is fixed in one go
+                st.error("Please fix these and submit again:\n\n" + "\n".join(f"- {md_escape(problem)}"
+                                                                               for problem in problems))
             else:
                 try:
                     user = register(store, username=new_username, display_name=display_name.strip(),

@@ -9,7 +9,8 @@ import pytest
 
 from elearn.learner.charts import BAND_COLOURS, anger_curve, progress_chart, skills_chart, skills_in_words
 from elearn.learner.mastery import SkillMastery, estimate
-from elearn.manage.team_charts import skills_heatmap
+from elearn.manage.dashboard import PathLink
+from elearn.manage.team_charts import SANKEY_LABEL, SANKEY_ROW, paths_sankey, skills_heatmap
 
 
 def test_skills_chart_groups_measured_skills_by_band_with_uncertainty() -> None:
@@ -107,3 +108,30 @@ def test_heatmap_cells_are_coloured_by_the_band_of_the_figure_they_show(mastery:
     scale = [(float(stop[0]), str(stop[1])) for stop in cells.colorscale]
     assert _colour_at(scale, cells.z[0][0]) == BAND_COLOURS[band]
     assert f"{shown} ({band}, 6 answers)" in cells.hovertext[0][0]
+
+
+def every_way_through(scenario_index: int) -> tuple[object, list[PathLink]]:
+    from elearn.course.catalogue import load_course
+    from tests.conftest import REPO
+
+    scenario = load_course(REPO).scenarios[scenario_index]
+    links = {(node.id, target) for node in scenario.nodes for choice in node.choices for target in choice.targets}
+    return scenario, [PathLink(source, target, 3) for source, target in sorted(links)]
+
+
+@pytest.mark.parametrize("scenario_index", range(4))
+def test_sankey_labels_are_short_and_have_room(scenario_index: int) -> None:
+    scenario, links = every_way_through(scenario_index)
+    figure = paths_sankey(scenario, links)  # type: ignore[arg-type]
+    node = figure.data[0].node
+    assert all(len(label) <= SANKEY_LABEL for label in node.label)
+    endings = [hover for hover in node.customdata if hover.startswith("Ending: ")]
+    assert len(endings) == len({link.target for link in links} & {e.id for e in scenario.endings})  # type: ignore[attr-defined]
+    assert all(any(e.title in hover for hover in endings) for e in scenario.endings)  # type: ignore[attr-defined]
+    # The fullest column gets SANKEY_ROW pixels per node: a plotly Sankey column shares the height.
+    depth = {link.source: 0 for link in links}
+    for _ in links:
+        for link in links:
+            depth[link.target] = max(depth.get(link.target, 0), depth.get(link.source, 0) + 1)
+    fullest = max(list(depth.values()).count(column) for column in set(depth.values()))
+    assert figure.layout.height >= SANKEY_ROW * fullest

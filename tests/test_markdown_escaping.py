@@ -50,6 +50,7 @@ MARKDOWN_CALLS: dict[str, tuple[int, ...]] = {
 MARKDOWN_KEYWORDS = {"body", "label", "text", "help"}
 NOT_STREAMLIT = {"log", "logger", "logging", "parser", "warnings"}
 NUMBERS = {"len", "int", "round", "abs"}
+COUNTED = "counted"  # ui.text.counted(number, "noun"): a number and a fixed noun, when the nouns are constants
 
 LOCAL_MARKDOWN_CALLS: dict[tuple[str, str], tuple[int, ...]] = {
     # Helpers of one page whose argument ends up in Markdown: their calls are checked too.
@@ -96,7 +97,11 @@ TRUSTED: dict[tuple[str, str], str] = {
     ("pages/join.py", "LETTERS[index]"): FIXED + " (A, B, C, D).",
     ("pages/lesson.py", "lesson.title"): COURSE,
     ("pages/lesson.py", "lesson.meta.summary"): COURSE,
-    ("pages/lesson.py", "lesson.body"): COURSE + ": the lesson itself, Markdown by design.",
+    ("pages/lesson.py", "lesson.teaching"): COURSE + ": the lesson itself (without its Sources section), Markdown "
+                                                     "by design.",
+    ("pages/lesson.py", "source.title"): COURSE + ": a source's title (content/sources.yaml).",
+    ("pages/lesson.py", "source.author"): COURSE + ": a source's author (content/sources.yaml).",
+    ("pages/lesson.py", "following.title"): COURSE + ": the next lesson's title.",
     ("pages/lesson.py", "scenario.title"): COURSE,
     ("pages/people.py", "notice"): "set only by done(), whose calls this test checks (LOCAL_MARKDOWN_CALLS).",
     ("pages/people.py", "', '.join(COLUMNS)"): FIXED + " (elearn.manage.roster.COLUMNS).",
@@ -108,6 +113,9 @@ TRUSTED: dict[tuple[str, str], str] = {
     ("pages/dashboard.py", "manage.pass_rule_words(board.pass_rule)"): PASS_WORDS,
     ("pages/home.py", "best_result(item, rule)"): FIXED + " (journey.best_result).",
     ("pages/job_aid.py", "course.job_aid"): COURSE + ": the job aid, Markdown by design.",
+    ("pages/job_aid.py", "source.title"): COURSE + ": a source's title (content/sources.yaml).",
+    ("pages/job_aid.py", "source.author"): COURSE + ": a source's author (content/sources.yaml).",
+    ("pages/job_aid.py", "lesson.title"): COURSE,
     ("pages/learner.py", "manage.pass_rule_words(rule)"): PASS_WORDS,
     ("pages/present.py", "letter(shown, majority)"): FIXED + " (A-D, elearn.workshop.rules.letter).",
     ("pages/present.py", "letter(shown, choice.id)"): FIXED + " (A-D, elearn.workshop.rules.letter).",
@@ -115,9 +123,16 @@ TRUSTED: dict[tuple[str, str], str] = {
     ("pages/present.py", "review.ending_outcome"): FIXED + " (elearn.course.schema.OUTCOME_LABELS).",
     ("pages/present.py", "review.ending_debrief"): DEBRIEF,
     ("pages/present.py", "taken_share.letter"): FIXED + " (A-D).",
-    ("pages/present.py", "row.taken_say"): COURSE,
+    ("pages/present.py", "shorten(row.taken_say, SAY_SHOWN, placeholder='…')"): COURSE + ", cut at a word.",
     ("pages/present.py", "s.name"): COURSE + ": a skill name.",
     ("pages/present.py", "scenario.title"): COURSE,
+    ("ui/deep_links.py", "SPECS[name].title"): FIXED + ": a page's title (ui.nav.SPECS).",
+    ("ui/deep_links.py", "' or '.join(dict.fromkeys((ROLE_WORDS[role] for role in roles)))"):
+        FIXED + ": role words (ui.deep_links.ROLE_WORDS).",
+    ("ui/deep_links.py", "' or '.join(dict.fromkeys((ROLE_NAMES[role] for role in roles)))"):
+        FIXED + ": role names (ui.deep_links.ROLE_NAMES).",
+    ("pages/signin.py", "SPECS[wanted.page].title"): FIXED + ": a page's title (ui.nav.SPECS); wanted.page is "
+                                                              "one of SPECS' names (ui.deep_links).",
     ("pages/present.py", "room.code"): FIXED + ": a join code made by the store from CODE_ALPHABET.",
     ("pages/rooms.py", "room.code"): FIXED + ": a join code made by the store from CODE_ALPHABET.",
     ("pages/rooms.py", "review.scenario_title"): COURSE,
@@ -148,6 +163,7 @@ TRUSTED: dict[tuple[str, str], str] = {
     ("pages/scenario.py", "point.why"): COURSE,
     ("pages/scenario.py", "point.better"): COURSE,
     ("pages/scenario.py", "point.better_why"): COURSE,
+    ("pages/scenario.py", "row.answer"): COURSE + ": the answer's words (elearn.play.debrief.Decision.answer).",
     ("pages/scenario.py", "CHANNEL_LABELS[scenario.channel]"): FIXED + " (elearn.course.schema.CHANNEL_LABELS).",
     ("pages/scenario.py", "s"): "a skill id from the scenario's evidence, a slug checked by elearn check.",
     ("pages/scenario.py", "RATING_WORDS[r]"): FIXED + " (RATING_WORDS).",
@@ -269,6 +285,10 @@ def _offenders(node: ast.expr, assigned: dict[str, list[ast.expr]], file: str, s
                 continue
             value = part.value
             if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in NUMBERS:
+                continue
+            if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == COUNTED:
+                found += [bad for noun in value.args[1:] if not isinstance(noun, ast.Constant)
+                          for bad in _offenders(noun, assigned, file, seen)]
                 continue
             found += _offenders(value, assigned, file, seen)
         return found

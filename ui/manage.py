@@ -32,7 +32,7 @@ from elearn.manage.dashboard import (
     masteries_from,
     requirement,
 )
-from elearn.manage.exports import XapiSource, completion_csv, completion_xlsx, statements, write_json_array
+from elearn.manage.exports import XapiSource, completion_csv, completion_xlsx, file_name, statements, write_json_array
 from elearn.manage.roster import Roster, import_roster
 from elearn.store import Role, Team, User, visible_teams
 from elearn.store.analytics import (
@@ -190,10 +190,10 @@ class Prepared:
         return self.data
 
 
-EXPORTS = {
-    "csv": ("CSV", "completion.csv", "text/csv"),
-    "xlsx": ("Excel (XLSX)", "completion.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    "xapi": ("xAPI statements (JSON)", "statements.json", "application/json"),
+EXPORTS = {  # label, file name's stem and extension (elearn.manage.exports.file_name), MIME type
+    "csv": ("CSV", "completion", "csv", "text/csv"),
+    "xlsx": ("Excel (XLSX)", "completion", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "xapi": ("xAPI statements (JSON)", "statements", "json", "application/json"),
 }
 
 
@@ -201,7 +201,8 @@ def export_panel(viewer: User, course: Course, board: DashboardData, rows: Seque
     """Prepare-then-download buttons for the learners shown; each file is made with visible progress."""
     key = (board.fingerprint, tuple(row.user_id for row in rows))
     st.caption(f"Exports hold the {len(rows):,} learners shown by the filters above.")
-    for kind, (label, file_name, mime) in EXPORTS.items():
+    for kind, (label, stem, extension, mime) in EXPORTS.items():
+        name = file_name(stem, now().date(), (row.team for row in rows), extension)
         with st.container(border=True):
             if st.button(f"Prepare {label}", key=f"prepare-{kind}", disabled=not rows):
                 with st.status(f"Preparing {label} for {len(rows):,} learners…") as status:
@@ -209,7 +210,7 @@ def export_panel(viewer: User, course: Course, board: DashboardData, rows: Seque
                     if data is None:
                         status.update(label=f"{label}: too large", state="error")
                     else:
-                        st.session_state[f"export-{kind}"] = Prepared(key, data, file_name, mime)
+                        st.session_state[f"export-{kind}"] = Prepared(key, data, name, mime)
                         status.update(label=f"{label} ready ({len(data) / 1e6:.1f} MB)", state="complete")
             prepared = st.session_state.get(f"export-{kind}")
             if isinstance(prepared, Prepared) and prepared.key == key:

@@ -24,7 +24,7 @@ from elearn.course.schema import Node, Scenario
 from elearn.errors import ElearnError, StaleRunError
 from elearn.play.engine import ScenarioRun, choose, from_json, new_seed, start
 from elearn.store import Role, User, admit_join, code_was_right
-from elearn.store.room_records import PhoneView, Room, RoomDecision, RoomNotFound, RoomState
+from elearn.store.room_records import PhoneView, Room, RoomDecision, RoomNotFound, RoomPhase, RoomState
 from elearn.store.rooms import (
     advance,
     cast_vote,
@@ -32,18 +32,23 @@ from elearn.store.rooms import (
     join_room,
     open_room,
     open_voting,
+    phone_phase,
     phone_view,
     reveal,
     room_state,
 )
 from elearn.workshop.rules import LETTERS, Verdict, decide, letter, majority, verdict
-from ui import participant
+from ui import a11y, participant
 from ui.auth import client_address, user_for_this_run, wait_phrase
 from ui.store import current_settings, current_store, now
 from ui.text import md_escape
 
 REFRESH_SECONDS = 1.0
-"""How often the presenter's live part reruns (a fragment). Phones never rerun on a timer."""
+"""How often the presenter's live part reruns (a fragment)."""
+PHONE_CHECK_SECONDS = 1.5
+"""How often a phone asks whether its room moved on (``phone_phase``, one indexed read): the
+opened question and the revealed votes reach a waiting phone within this, plus one redraw,
+without a tap. The check draws nothing; only a change reruns the phone's page."""
 NOTICE_SECONDS = 8.0
 _NOTICE = "workshop-notice"
 
@@ -174,6 +179,15 @@ def join(code: str, nickname: str) -> str | None:
     return joined.token
 
 
+def watch_room(token: str, seen: RoomPhase) -> None:
+    """A phone's check for a room that moved on (run as a fragment every ``PHONE_CHECK_SECONDS``):
+    rerun the page when the room's phase is no longer ``seen``, the one the page was drawn for."""
+    if phone_phase(current_store(), token) != seen:
+        clear_notice()  # a refusal ("voting is closed") is about the phase that has just ended
+        a11y.focus_next_run(".st-key-ballot")  # pages/join.py's BALLOT: what changed is read out first
+        st.rerun()
+
+
 def vote_clicked(token: str, decision: int, node_id: str, choice_id: str) -> None:
     _act(lambda: cast_vote(current_store(), token, decision=decision, node_id=node_id, choice_id=choice_id,
                            now=now()))
@@ -202,11 +216,19 @@ def qr_png(url: str) -> bytes:
 # --- pieces of screen -----------------------------------------------------------------------------
 
 PROJECTOR_CSS = """<style>
-.st-key-stage p, .st-key-stage li { font-size: 1.3rem; line-height: 1.35; }
-.st-key-stage h3 { font-size: 1.9rem; }
-.st-key-stage [data-testid="stCaptionContainer"] p { font-size: 1.1rem; }
-.st-key-stage [data-testid="stMetricValue"] { font-size: 4rem; }
-.st-key-join-panel h1 { font-size: 3rem; letter-spacing: 0.1rem; white-space: nowrap; text-align: center; }
+/* The projector has no one to scroll it: sizes follow the screen's width (1280x720 and 1920x1080 are
+   both 16:9, so what fits one fits the other), and Streamlit's generous page padding goes. */
+[data-testid="stMainBlockContainer"] { padding-top: 3.5rem; padding-bottom: 0.5rem; }
+.st-key-projector-title h1 { font-size: clamp(1.5rem, 2.1vw, 3rem); padding: 0 0 0.25rem 0; }
+.st-key-stage p, .st-key-stage li { font-size: clamp(1rem, 1.3vw, 1.9rem); line-height: 1.3; }
+.st-key-stage h3 { font-size: clamp(1.25rem, 1.8vw, 2.6rem); line-height: 1.25; padding: 0.1rem 0; }
+.st-key-stage [data-testid="stCaptionContainer"] p { font-size: clamp(0.9rem, 1vw, 1.4rem); }
+.st-key-stage [data-testid="stAlert"] p { font-size: clamp(0.9rem, 1.05vw, 1.5rem); line-height: 1.3; }
+.st-key-stage [data-testid="stMetricValue"], .st-key-stage [data-testid="stMetricValue"] p {
+  font-size: clamp(2rem, 3vw, 4.2rem); }
+.st-key-stage [data-testid="stMetricLabel"] p { font-size: clamp(0.9rem, 1vw, 1.4rem); }
+.st-key-join-panel h1 { font-size: clamp(2rem, 2.8vw, 4rem); letter-spacing: 0.1rem; white-space: nowrap;
+  text-align: center; padding: 0.25rem 0; }
 </style>"""
 
 

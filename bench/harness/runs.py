@@ -117,6 +117,10 @@ class WorkshopResult:
     visible: list[float]  # seconds from a first vote's tap to the presenter screen counting it
     refresh_interval: float
     problems: list[str]
+    question_seen: list[float] = field(default_factory=list)  # Open voting tapped -> a phone shows the answers
+    result_seen: list[float] = field(default_factory=list)  # Reveal tapped -> a phone shows the split
+    quiet_cpu: dict[str, tuple[float, float]] = field(default_factory=dict)  # window -> (server CPU s, wall s)
+    phone_check_interval: float = 0.0
 
 
 def run_workshop(options: Options, setup: Setup, workdir: Path, decisions: int) -> WorkshopResult:
@@ -130,6 +134,7 @@ def run_workshop(options: Options, setup: Setup, workdir: Path, decisions: int) 
         workshop.create_facilitator(database)
         with deploy(APP, database.env(), setup.processes, workdir / "app", proxy=setup.proxy,
                     flags=setup.flags) as deployment:
+            room.server_pids = deployment.pids
             app = asyncio.run(measure(deployment, "workshop", journey, options, setup, workdir,
                                       warm_up=workshop.warm_up))
         problems = workshop.audit_room(database, room) if room.code else ["the presenter never opened a room"]
@@ -142,7 +147,10 @@ def run_workshop(options: Options, setup: Setup, workdir: Path, decisions: int) 
     with deploy(BLANK, {}, setup.processes, workdir / "blank", proxy=setup.proxy, flags=setup.flags) as deployment:
         blank = asyncio.run(measure(deployment, "blank page, same timeline", workshop.replay(app.timeline), again,
                                     setup, warm_up=blank_journey(2)))
-    return WorkshopResult(app, blank, workshop.vote_visibility(room), workshop.REFRESH_SECONDS, problems)
+    from ui.workshop import PHONE_CHECK_SECONDS
+
+    return WorkshopResult(app, blank, workshop.vote_visibility(room), workshop.REFRESH_SECONDS, problems,
+                          room.question_seen, room.result_seen, room.quiet_cpu, PHONE_CHECK_SECONDS)
 
 
 def run_managers(options: Options, setup: Setup, workdir: Path, learners: int, seed: int) -> tuple[Phase, Phase]:

@@ -2,16 +2,21 @@
 
 The presenter signs in, opens a room from the rooms page and keeps the presenter view open: its
 live part is an ``st.fragment(run_every=...)``, which this client reruns on the interval the
-server asks for (``auto_rerun``), as the browser's timer does. Phones arrive over ``ramp``
-seconds, open the QR link (``/join?room=CODE``), type a nickname and join. For each decision the
-presenter opens voting; each phone notices on the projector after a moment, taps Refresh, reads
-the answers, votes (some change their mind once), and the presenter reveals when every phone
-has voted (or after a time-out), then goes with the room. Phones never rerun on a timer.
+server asks for (``auto_rerun``), as the browser's timer does. The presenter alone runs for
+``QUIET_SECONDS`` first (its own cost). Phones then arrive over ``ramp`` seconds, open the QR link
+(``/join?room=CODE``), type a nickname and join; each phone's page has its own small timer (the
+room check, ``ui.workshop.PHONE_CHECK_SECONDS``), rerun here as the browser would. With every phone
+in, the room waits ``QUIET_SECONDS`` more (the cost of the waiting phones). For each decision the
+presenter opens voting; each phone shows the answers by itself, the person reads them and votes
+(some change their mind once), and the presenter reveals when every phone has voted (or after a
+time-out), then goes with the room. Nobody taps Refresh: there is none.
 
 Measured: every interaction's latency (a phone's vote among them); for each first vote, the time
-from the tap to the first presenter refresh whose "Votes in" count includes it. Checked: the
-room's stored split at every decision equals the final votes the phones cast, and no phone or
-presenter saw an error. The same timeline replayed on the blank page is the baseline.
+from the tap to the first presenter refresh whose "Votes in" count includes it; for each phone and
+decision, the time from the presenter's tap on "Open voting" (and on "Reveal") to the phone
+showing the answers (the result) without a tap; the servers' CPU in the two quiet windows.
+Checked: the room's stored split at every decision equals the final votes the phones cast, and no
+phone or presenter saw an error. The same timeline replayed on the blank page is the baseline.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bench.harness.load import JourneyError, TimeUp, User
+from bench.harness.procstats import cpu_seconds, descendants
 from bench.harness.protocol import Tab, Widget
 from bench.harness.servers import Database
 from elearn.workshop.rules import LETTERS
@@ -34,6 +40,7 @@ _JOINED = re.compile(r"(\d+) joined")
 _VOTES_IN = re.compile(r"^(\d+) of (\d+)$")
 VOTE_WAIT = 30.0  # the presenter reveals after this long even if some phones have not voted
 REFRESH_SECONDS = 1.0  # ui/workshop.py's REFRESH_SECONDS; the client reruns at whatever the server asks
+QUIET_SECONDS = 15.0  # each CPU window: the presenter alone, then with every phone waiting
 
 
 @dataclass
@@ -68,6 +75,12 @@ class Room:
     final_votes: dict[tuple[str, int], str] = field(default_factory=dict)  # (nickname, decision) -> choice
     joined: set[str] = field(default_factory=set)
     missing_controls: int = 0  # presenter screens drawn without the button the facilitator needed next
+    server_pids: list[int] = field(default_factory=list)  # the app's processes, for the quiet windows' CPU
+    opened_at: dict[int, float] = field(default_factory=dict)  # decision -> the presenter's tap on Open voting
+    revealed_at: dict[int, float] = field(default_factory=dict)  # decision -> the tap on Reveal
+    question_seen: list[float] = field(default_factory=list)  # tap -> a phone showing the answers, no tap
+    result_seen: list[float] = field(default_factory=list)  # tap -> a phone showing the split, no tap
+    quiet_cpu: dict[str, tuple[float, float]] = field(default_factory=dict)  # window -> (CPU s, wall s)
 
     def event(self, table: dict[int, asyncio.Event], decision: int) -> asyncio.Event:
         return table.setdefault(decision, asyncio.Event())
@@ -134,9 +147,10 @@ class Workshop:
             await user.act("open room", lambda: tab.click(opener), tab, think=False)
             _expect(tab.query_string.startswith("room=") and bool(tab.auto_reruns), tab, "the live presenter view")
             room.code = tab.query_string.split("=", 1)[1].split("&")[0]
-            room.ready.set()
             ticker = asyncio.create_task(self._refresh_forever(user, tab))
             try:
+                await self._quiet(user, "presenter alone")
+                room.ready.set()
                 await self._run_room(user, tab)
             finally:
                 room.over.set()
@@ -160,6 +174,16 @@ class Workshop:
             await user.act("presenter refresh", refresh, tab, think=False)
             await asyncio.sleep(max(0.0, interval - (time.monotonic() - started)))
 
+    async def _quiet(self, user: User, window: str) -> None:
+        """Let ``QUIET_SECONDS`` pass with nothing but the timers running; keep the servers' CPU of it."""
+        pids = descendants(self.room.server_pids)
+        started, before = time.monotonic(), cpu_seconds(pids) if pids else 0.0
+        await asyncio.sleep(QUIET_SECONDS)
+        if user.expired:
+            raise TimeUp
+        if pids:
+            self.room.quiet_cpu[window] = (cpu_seconds(pids) - before, time.monotonic() - started)
+
     def _sight(self, tab: Tab) -> None:
         joined = votes = 0
         for text in tab.view.texts():
@@ -177,12 +201,14 @@ class Workshop:
         room = self.room
         phones = user.options.users - 1
         await self._until(user, lambda s: s.joined >= phones, VOTE_WAIT * 2)
+        await self._quiet(user, f"presenter and {phones} waiting phones")
         for decision in range(1, self.decisions + 1):
             room.decision = decision
             await user.pause(0.4)
             opener = await self._control(user, tab, f"open-{decision}")
             if opener is None:
                 break  # the story reached an ending: the debrief is on the screen
+            room.opened_at[decision] = time.monotonic()
             await user.act("open voting", _locked(tab, lambda w=opener: tab.click(w)), tab, think=False)  # type: ignore[misc]
             room.event(room.voting, decision).set()
             await self._until(user, lambda s, d=decision: s.decision == d and s.votes_in >= len(room.joined),  # type: ignore[misc]
@@ -190,9 +216,10 @@ class Workshop:
             reveal = await self._control(user, tab, f"reveal-{decision}")
             if reveal is None:
                 break
+            room.revealed_at[decision] = time.monotonic()
             await user.act("reveal", _locked(tab, lambda w=reveal: tab.click(w)), tab, think=False)  # type: ignore[misc]
             room.event(room.revealed, decision).set()
-            await user.pause(0.6)
+            await user.pause(0.7)  # about 3.5 s with the default --think 5: the room looks at the split
             onward = await self._control(user, tab, f"majority-{decision}", f"pick-{decision}-")
             if onward is None:
                 break
@@ -238,39 +265,65 @@ class Workshop:
             await user.act("join", lambda: tab.submit_form(join, {"join-code": room.code, "join-nickname": nickname}),
                            tab, think=False)
             _expect(tab.query_string.startswith("p="), tab, "a participant token in the URL")
+            _expect(bool(tab.auto_reruns), tab, "the phone's room check (a fragment timer)")
             room.joined.add(nickname)
-            decision = 1
-            while not room.over.is_set() and decision <= self.decisions:
-                if not await _wait_either(room.event(room.voting, decision), room.over):
-                    break
-                await self._vote(user, tab, nickname, decision)
-                if not await _wait_either(room.event(room.revealed, decision), room.over):
-                    break
-                if user.rng.random() < 0.5:  # half the room looks at the split on their phone
-                    await user.pause(0.3)
-                    await self._refresh(user, tab)
-                decision += 1
+            seen = PhoneSightings()
+            ticker = asyncio.create_task(self._check_forever(user, tab, seen))
+            try:
+                decision = 1
+                while not room.over.is_set() and decision <= self.decisions:
+                    if not await _wait_either(room.event(room.voting, decision), room.over):
+                        break
+                    await self._vote(user, tab, nickname, decision)
+                    if not await _wait_either(room.event(room.revealed, decision), room.over):
+                        break
+                    decision += 1
+            finally:
+                ticker.cancel()
+                outcome = (await asyncio.gather(ticker, return_exceptions=True))[0]
+                if isinstance(outcome, Exception) and not isinstance(outcome, TimeUp):
+                    user.phase.errors.append(f"phone check: {type(outcome).__name__}: {outcome}")
 
-    async def _refresh(self, user: User, tab: Tab) -> None:
-        refresh = tab.view.widget(key="refresh")
-        _expect(refresh is not None, tab, "the Refresh button")
-        assert refresh is not None
-        await user.act("phone refresh", lambda: tab.click(refresh), tab, think=False)
+    async def _check_forever(self, user: User, tab: Tab, seen: PhoneSightings) -> None:
+        """The browser's timer for the phone's room check: rerun it every interval the server asked
+        for; after each, note whether the phone now shows an opened question or a result."""
+        async def check(fragment: str) -> float:
+            async with tab.lock:
+                seconds = await tab.rerun_fragment(fragment)
+                self._sight_phone(tab, seen)
+                return seconds
+
+        while not user.expired and tab.auto_reruns:
+            fragment, interval = next(iter(tab.auto_reruns.items()))
+            started = time.monotonic()
+            await user.act("phone check", lambda f=fragment: check(f), tab, think=False)  # type: ignore[misc]
+            await asyncio.sleep(max(0.0, interval - (time.monotonic() - started)))
+
+    def _sight_phone(self, tab: Tab, seen: PhoneSightings) -> None:
+        room, at = self.room, time.monotonic()
+        for decision, tapped in list(room.opened_at.items()):
+            if decision not in seen.questions and _ballot(tab, decision):
+                seen.questions.add(decision)
+                room.question_seen.append(at - tapped)
+        for decision, tapped in list(room.revealed_at.items()):
+            if decision not in seen.results and _shows_result(tab, decision):
+                seen.results.add(decision)
+                room.result_seen.append(at - tapped)
 
     async def _vote(self, user: User, tab: Tab, nickname: str, decision: int) -> None:
-        await user.pause(0.4)  # looks up at the projector, then taps Refresh
-        for _ in range(3):
-            await self._refresh(user, tab)
-            if _ballot(tab, decision):
-                break
-            await user.pause(0.2)
+        deadline = time.monotonic() + VOTE_WAIT
+        while not _ballot(tab, decision):  # the phone's own check brings the answers: no tap
+            _expect(time.monotonic() < deadline, tab, f"the answers of decision {decision}, without a tap")
+            if user.expired:
+                raise TimeUp
+            await asyncio.sleep(0.1)
+        await user.pause(0.8)  # reads the answers
         ballot = _ballot(tab, decision)
         _expect(bool(ballot), tab, f"the answers of decision {decision}")
-        await user.pause(0.8)  # reads the answers
         # Rooms lean one way: three in five phones take the first answer, the rest spread.
         pick = ballot[0] if user.rng.random() < 0.6 else user.rng.choice(ballot)
         tapped = time.monotonic()
-        await user.act("vote", lambda: tab.click(pick), tab, think=False)
+        await user.act("vote", _locked(tab, lambda: tab.click(pick)), tab, think=False)
         stored = _my_vote(tab, decision, ballot)
         if stored is not None:
             self.room.first_votes.append(FirstVote(decision, tapped, time.monotonic()))
@@ -278,10 +331,24 @@ class Workshop:
             await user.pause(0.5)
             others = [w for w in _ballot(tab, decision) if w.key != pick.key]
             if others and not self.room.event(self.room.revealed, decision).is_set():
-                await user.act("change vote", lambda: tab.click(user.rng.choice(others)), tab, think=False)
+                other = user.rng.choice(others)
+                await user.act("change vote", _locked(tab, lambda: tab.click(other)), tab, think=False)
                 stored = _my_vote(tab, decision, ballot) or stored
         if stored is not None:
             self.room.final_votes[(nickname, decision)] = stored
+
+
+@dataclass
+class PhoneSightings:
+    """The decisions whose opened question and whose result one phone has shown."""
+
+    questions: set[int] = field(default_factory=set)
+    results: set[int] = field(default_factory=set)
+
+
+def _shows_result(tab: Tab, decision: int) -> bool:
+    text = tab.view.text()
+    return f"Decision {decision}" in text and "The votes are in" in text
 
 
 def _ballot(tab: Tab, decision: int) -> list[Widget]:
@@ -362,9 +429,14 @@ def audit_room(database: Database, room: Room) -> list[str]:
         store.dispose()
 
 
+TIMER_STEPS = ("presenter refresh", "phone check")
+"""Steps a page's own timer makes (a fragment rerun), replayed as the blank page's fragment reruns."""
+
+
 def replay(timeline: dict[int, list[tuple[float, str]]]) -> Callable[[User], Awaitable[None]]:
     """The blank-page baseline of a workshop: every user does an interaction at the same moments as in the
-    app's run (offsets from the start), the presenter's refreshes as reruns of the blank page's fragment."""
+    app's run (offsets from the start), the presenter's refreshes and the phones' checks as reruns of the
+    blank page's fragment."""
 
     async def visit(user: User) -> None:
         def started() -> float:
@@ -374,12 +446,12 @@ def replay(timeline: dict[int, list[tuple[float, str]]]) -> Callable[[User], Awa
         if not steps:
             return
         async with user.browse() as tab:
-            presenter = any(step == "presenter refresh" for _, step in steps)
+            timed = any(step in TIMER_STEPS for _, step in steps)
             for index, (offset, step) in enumerate(steps):
                 await asyncio.sleep(max(0.0, offset - (time.monotonic() - started())))
                 if index == 0:
-                    await user.act(step, lambda: tab.open("", "fragment=1" if presenter else ""), tab, think=False)
-                elif step == "presenter refresh" and tab.auto_reruns:
+                    await user.act(step, lambda: tab.open("", "fragment=1" if timed else ""), tab, think=False)
+                elif step in TIMER_STEPS and tab.auto_reruns:
                     fragment = next(iter(tab.auto_reruns))
                     await user.act(step, _locked(tab, lambda f=fragment: tab.rerun_fragment(f)), tab, think=False)  # type: ignore[misc]
                 else:

@@ -84,6 +84,16 @@ class Course:
     def scenario(self, scenario_id: str) -> Scenario | None:
         return self._scenarios_by_id.get(scenario_id)
 
+    def next_lesson(self, lesson: Lesson) -> Lesson | None:
+        """The lesson after ``lesson`` in course order, None after the last."""
+        ids = [each.id for each in self.lessons]
+        at = ids.index(lesson.id) if lesson.id in ids else len(ids)
+        return self.lessons[at + 1] if at + 1 < len(self.lessons) else None
+
+    def cited_by(self, source_id: str) -> list[Lesson]:
+        """The lessons citing source ``source_id``, in course order."""
+        return [lesson for lesson in self.lessons if source_id in lesson.meta.sources]
+
     def practice_for(self, lesson: Lesson) -> list[Scenario]:
         """The lesson's paired scenarios that exist."""
         return [s for sid in lesson.meta.scenarios if (s := self.scenario(sid)) is not None]

@@ -6,6 +6,7 @@ front matter is reported, never silently treated as body text (mkdocs does that;
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from elearn.course.schema import LessonMeta
@@ -14,6 +15,7 @@ from elearn.errors import Problem
 from elearn.limits import ReadLimits
 
 FENCE = "---"
+_SOURCES_HEADING = re.compile(r"^##\s+Sources\s*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,13 @@ class Lesson:
     @property
     def title(self) -> str:
         return self.meta.title
+
+    @property
+    def teaching(self) -> str:
+        """The body without its own "## Sources" section (and anything after it): the page lists the
+        sources from the front matter instead, each linked to the course's source list."""
+        found = _SOURCES_HEADING.search(self.body)
+        return self.body[:found.start()].rstrip() + "\n" if found else self.body
 
 
 def split_front_matter(text: str, file: str, limits: ReadLimits = DEFAULT_LIMITS

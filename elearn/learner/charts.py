@@ -39,15 +39,16 @@ def _layout(title: str, height: int, **extra: Any) -> dict[str, Any]:
 
 
 def skills_chart(masteries: Sequence[SkillMastery], names: Mapping[str, str],
-                 evidence_from: Mapping[str, str] | None = None) -> go.Figure:
+                 evidence_from: Mapping[str, str] | None = None, *, title: str = "Your skills") -> go.Figure:
     """Every skill in a row, the first on top.
 
     A skill with enough evidence is a bar of the mastery *as shown* (rounded to a whole percent,
     so its length, its label and its band agree with the dotted band edges), with its uncertainty,
     coloured and named by band. A skill without enough evidence has no bar and no value: its row
     reads "not enough evidence yet", naming the scenario that would give it evidence when
-    ``evidence_from`` (skill id -> scenario title) has one. ``skills_in_words`` is the same chart
-    as text, for the page to show beside it.
+    ``evidence_from`` (skill id -> scenario title) has one. ``title``: "Your skills" for the learner,
+    "Ben Johansson's skills" for their manager. ``skills_in_words`` is the same chart as text, for
+    the page to show beside it.
     """
     ordered = list(reversed(masteries))  # plotly draws the first row at the bottom
     labels = [plain(names.get(m.skill, m.skill)) for m in ordered]
@@ -84,7 +85,7 @@ def skills_chart(masteries: Sequence[SkillMastery], names: Mapping[str, str],
     edges = [{"type": "line", "x0": edge, "x1": edge, "y0": 0, "y1": 1, "yref": "paper",
               "line": {"dash": "dot", "color": "#6b7280"}} for edge in (NEEDS_PRACTICE_BELOW, DEVELOPING_BELOW)]
     return go.Figure({"data": traces, "layout": _layout(
-        "Your skills", 120 + 34 * len(masteries), shapes=edges,
+        plain(title), 120 + 34 * len(masteries), shapes=edges,
         xaxis={"range": [0, 1], "tickformat": ".0%", "title": {"text": "Mastery (bars show the uncertainty)"}},
         yaxis={"categoryorder": "array", "categoryarray": labels},
     )})

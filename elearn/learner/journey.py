@@ -14,7 +14,7 @@ from elearn.course.lessons import Lesson
 from elearn.course.passing import PassRule
 from elearn.course.schema import SUCCESSFUL_OUTCOMES, Scenario
 from elearn.learner.mastery import Observation, SkillMastery, mastery_by_skill
-from elearn.store.records import Attempt, Progress
+from elearn.store.records import Attempt, ChoiceEvent, Progress
 
 NOT_STARTED, IN_PROGRESS, DONE = "not started", "in progress", "done"
 
@@ -132,3 +132,15 @@ def continue_where_left_off(course: Course, progress: Progress) -> NextStep | No
             if status.status != DONE:
                 return NextStep(f"Next in the course: practise '{status.scenario.title}'.", scenario=status.scenario)
     return None
+
+
+def decision_numbers(events: Iterable[ChoiceEvent]) -> list[int]:
+    """Each event's decision number in its attempt, in the order the decisions were played (events
+    oldest first): the first decision met is 1, the next new one 2, and an answer given again after
+    a rewind keeps the number of the decision it answers, whatever the scenario file's node order."""
+    seen: dict[int, dict[str, int]] = {}
+    numbers = []
+    for event in events:
+        in_attempt = seen.setdefault(event.attempt_id, {})
+        numbers.append(in_attempt.setdefault(event.node_id, len(in_attempt) + 1))
+    return numbers

@@ -25,6 +25,8 @@ import csv
 import hashlib
 import io
 import json
+import re
+import unicodedata
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -57,6 +59,27 @@ COLUMNS = ("Name", "Username", "Team", "Status", "% complete", "Assigned", "Due"
 """The completion table's columns. "Scenarios passed" and "Course passed" follow the pass rule the
 rows were made with (``completion_rows``): a finished scenario below the threshold is completed,
 not passed."""
+
+
+def file_name(stem: str, on: date, team_names: Iterable[str | None], extension: str) -> str:
+    """An export's file name saying what and when it holds, and for whom:
+    ``completion-2026-12-02-team-helpdesk-east.csv`` for one team's learners, ``...-3-teams.csv``
+    for several, ``...-no-team.csv`` for learners in none. Only a-z, 0-9 and dashes, so it is the
+    same file name on every system."""
+    teams = sorted({name or "" for name in team_names})
+    if not teams:
+        scope = "nobody"
+    elif len(teams) == 1:
+        scope = f"team-{_slug(teams[0])}" if teams[0] and _slug(teams[0]) else "no-team"
+    else:
+        scope = f"{len(teams)}-teams"
+    return f"{stem}-{on.isoformat()}-{scope}.{extension}"
+
+
+def _slug(text: str) -> str:
+    """Lower-case ASCII words joined by dashes ("Équipe Nord" -> "equipe-nord"), at most 40 characters."""
+    plain = unicodedata.normalize("NFKD", text.casefold()).encode("ascii", "ignore").decode()
+    return "-".join(re.findall(r"[a-z0-9]+", plain))[:40].strip("-")
 
 
 def inert(text: str) -> str:
@@ -100,6 +123,7 @@ def completion_xlsx(rows: Iterable[CompletionRow], *, title: str = "Completion")
     moment = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
     for column, heading in enumerate(COLUMNS):
         sheet.write_string(0, column, heading, bold)
+    sheet.freeze_panes(1, 0)  # the headings stay in view while scrolling down a long team
     count = 0
     for count, row in enumerate(rows, start=1):
         for column, value in enumerate(table_values(row)):

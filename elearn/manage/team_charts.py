@@ -6,6 +6,7 @@ heatmap cell carries its value or "?" for not enough evidence; every bar its rat
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 
 import plotly.graph_objects as go
@@ -106,32 +107,60 @@ def decision_bars(decision: DecisionCounts) -> go.Figure:
     }})
 
 
+SANKEY_LABEL = 26  # characters of an ending's title on the chart; the hover has it in full
+SANKEY_ROW = 44  # pixels per node in the fullest column, so labels never overlap
+
+
 def paths_sankey(scenario: Scenario, links: Sequence[PathLink]) -> go.Figure:
-    """Where learners' first answers took them: decisions in order, then the endings."""
+    """Where learners' first answers took them: decisions in order, then the endings.
+
+    Labels are short (an ending's title is cut to ``SANKEY_LABEL`` characters, the full title and
+    outcome in its hover) and the chart is as tall as its fullest column needs, so no two labels
+    overlap however many endings a scenario has."""
     order = [node.id for node in scenario.nodes] + [ending.id for ending in scenario.endings]
     used = {link.source for link in links} | {link.target for link in links}
     shown = [key for key in order if key in used]
     index = {key: i for i, key in enumerate(shown)}
     numbers = {node.id: n for n, node in enumerate(scenario.nodes, start=1)}
-    labels, colours = [], []
+    labels, colours, hovers = [], [], []
     for key in shown:
         ending = scenario.ending(key)
         if ending is None:
             labels.append(f"Decision {numbers[key]}")
+            hovers.append(f"Decision {numbers[key]}")
             colours.append("#1d4ed8")
         else:
-            labels.append(f"{ending.title} ({OUTCOME_LABELS[ending.outcome]})")
+            labels.append(_short(ending.title, SANKEY_LABEL))
+            hovers.append(f"Ending: {ending.title} ({OUTCOME_LABELS[ending.outcome]})")
             colours.append(BAND_COLOURS["proficient"] if ending.successful else BAND_COLOURS["needs practice"])
+    fullest = max(Counter(_columns(shown, links).values()).values(), default=1)
     sankey = {
-        "type": "sankey", "arrangement": "snap",
-        "node": {"label": labels, "color": colours, "pad": 14, "thickness": 16},
+        "type": "sankey", "arrangement": "snap", "textfont": {"size": 13, "color": "#111827"},
+        "node": {"label": [plain(label) for label in labels], "color": colours, "pad": 22, "thickness": 16,
+                 "customdata": [plain(hover) for hover in hovers],
+                 "hovertemplate": "%{customdata}<br>%{value} learners<extra></extra>"},
         "link": {"source": [index[link.source] for link in links], "target": [index[link.target] for link in links],
                  "value": [link.count for link in links], "color": "rgba(107,114,128,0.35)"},
     }
     return go.Figure({"data": [sankey], "layout": {
         "title": {"text": "Paths through the scenario (first answers, first attempts)", "font": {"size": 17}},
-        "font": FONT, "height": 420, "margin": {"l": 10, "r": 10, "t": 50, "b": 10},
+        "font": FONT, "height": max(420, 90 + SANKEY_ROW * fullest), "margin": {"l": 10, "r": 10, "t": 50, "b": 10},
     }})
+
+
+def _columns(shown: Sequence[str], links: Sequence[PathLink]) -> dict[str, int]:
+    """Each node's column as plotly lays a Sankey out: its longest distance from a node nothing leads to
+    (a path through a scenario never loops: the checker refuses cycles)."""
+    column = dict.fromkeys(shown, 0)
+    for _ in shown:  # relax until stable: at most one pass per node
+        changed = False
+        for link in links:
+            if column[link.target] < column[link.source] + 1:
+                column[link.target] = column[link.source] + 1
+                changed = True
+        if not changed:
+            break
+    return column
 
 
 def _short(text: str, limit: int) -> str:

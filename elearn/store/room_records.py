@@ -139,6 +139,22 @@ class PhoneView:
 
 
 @dataclass(frozen=True)
+class RoomPhase:
+    """Where a room is, as far as a phone's screen goes: it changes when the story moves on, voting
+    opens, the votes are revealed or the room closes, and at no other time (another phone's vote
+    leaves it alone). A waiting phone compares it every few seconds and redraws only on a change."""
+
+    decision: int
+    voting_open: bool
+    revealed: bool
+    closed: bool
+
+    @classmethod
+    def of(cls, room: Room) -> RoomPhase:
+        return cls(room.decision, room.voting_open, room.revealed, room.closed)
+
+
+@dataclass(frozen=True)
 class RoomListing:
     room: Room
     participants: int

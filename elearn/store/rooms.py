@@ -55,6 +55,7 @@ from elearn.store.room_records import (
     RoomListing,
     RoomMovedOn,
     RoomNotFound,
+    RoomPhase,
     RoomState,
     RoomSummary,
     VotingClosed,
@@ -333,6 +334,18 @@ def phone_view(store: Store, token: str) -> PhoneView | None:
         return PhoneView(participant=participant, room=room, my_vote=mine, split=split)
 
     return store.read(work)
+
+
+def phone_phase(store: Store, token: str) -> RoomPhase | None:
+    """The phase of the room this phone's token is in (one indexed read); None for an unknown token.
+    What a waiting phone polls: cheap enough for a room of phones every couple of seconds."""
+    if not token:
+        return None
+    query = (select(RoomRow.decision, RoomRow.voting_open, RoomRow.revealed, RoomRow.closed_at.is_not(None))
+             .join(RoomParticipantRow, RoomParticipantRow.room_id == RoomRow.id)
+             .where(RoomParticipantRow.token_hash == token_hash(token)))
+    row = store.read(lambda conn: conn.execute(query).first())
+    return RoomPhase(int(row[0]), bool(row[1]), bool(row[2]), bool(row[3])) if row else None
 
 
 def cast_vote(store: Store, token: str, *, decision: int, node_id: str, choice_id: str, now: datetime) -> None:

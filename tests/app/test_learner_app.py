@@ -108,6 +108,26 @@ def test_registration_errors_are_explained() -> None:
     assert "at least 10 characters" in texts(at)
 
 
+def test_sign_up_shows_every_problem_at_once() -> None:
+    at = new_app().run()
+    at.text_input(key="reg-username").input("Not A Username!")
+    at.text_input(key="reg-email").input("ana at example")
+    at.text_input(key="reg-password").input("short")
+    at.text_input(key="reg-repeat").input("shorter")
+    at.button(key="FormSubmitter:register-Create account").click().run()
+    assert not at.exception
+    [error] = [as_read(e.value) for e in at.error]
+    for field in ("Username:", "Work email", "Password: Use at least 10 characters.", "Password again:"):
+        assert field in error, error
+    at.text_input(key="reg-username").input("ana")  # fixed in one go, the account is made
+    at.text_input(key="reg-email").input("")
+    for key in ("reg-password", "reg-repeat"):
+        at.text_input(key=key).input("correct horse battery")
+    at.button(key="FormSubmitter:register-Create account").click().run()
+    assert not at.error
+    assert "Welcome" in texts(at)
+
+
 def test_full_playthrough_records_every_answer(own_database: object) -> None:
     at = sign_up("ana")
     start_scenario(at)
@@ -210,6 +230,24 @@ def test_marking_a_lesson_done_shows_on_home() -> None:
     [done] = [b for b in at.button if b.label == "Mark as done"]
     done.click().run()
     assert "You have marked this lesson as done." in texts(at)
+
+
+def test_a_lesson_links_its_sources_to_the_source_list_and_leads_to_the_next_lesson() -> None:
+    at = sign_up("ana")
+    first, second = COURSE.lessons[0], COURSE.lessons[1]
+    open_page(at, "lesson", lesson=first.id)
+    links = {link.proto.label: link.proto.page for link in at.get("page_link")}  # type: ignore[attr-defined]
+    assert links[f"Next lesson: {second.title}"].endswith("lesson")
+    assert "The course's source list" in links
+    shown = texts(at)
+    assert shown.count("## Sources") == 1  # the body's own list gives way to the linked one
+    for source_id in first.meta.sources:
+        assert f"*{COURSE.sources[source_id].title}*" in shown
+    open_page(at, "lesson", lesson=COURSE.lessons[-1].id)
+    assert not [link for link in at.get("page_link") if "Next lesson" in link.proto.label]  # type: ignore[attr-defined]
+    open_page(at, "job_aid", section="sources")
+    assert at.header[0].value == "Sources"
+    assert all(f"*{source.title}*" in texts(at) for source in COURSE.sources.values())
 
 
 @pytest.mark.parametrize(("page", "params", "message"), [

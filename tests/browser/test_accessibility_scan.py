@@ -25,7 +25,7 @@ from tests.store.conftest import build_world
 from tests.store.helpers import FAST_HASHER, PASSWORD, World
 from tests.workshop.conftest import SCENARIO as SCENARIO_ROOM
 from tests.workshop.conftest import SHORT
-from tests.workshop.screens import press, refresh_until_voting, vote
+from tests.workshop.screens import press, vote, wait_for_ballot
 
 from . import axe
 from .conftest import Server, shot, start_server, stop_server
@@ -234,7 +234,7 @@ def test_workshop_pages(world_server: tuple[Server, World], browser: Any) -> Non
             assert node is not None
             press(presenter, f"open-{decision}")
             presenter.get_by_text("0 of 1").wait_for()
-            refresh_until_voting(phone, decision, {c.id for c in node.choices})
+            wait_for_ballot(phone, decision, {c.id for c in node.choices})  # no tap: the phone updates itself
             if decision == 1:
                 scan(presenter, "presenter-voting")
                 scan(phone, "phone-ballot")
@@ -247,7 +247,6 @@ def test_workshop_pages(world_server: tuple[Server, World], browser: Any) -> Non
             if decision == 1:
                 presenter.locator("[data-testid='stPlotlyChart'] .main-svg").first.wait_for()
                 scan(presenter, "presenter-revealed")
-                press(phone, "refresh")
                 phone.get_by_text("The votes are in").wait_for()
                 scan(phone, "phone-result")
             press(presenter, f"majority-{decision}")
@@ -257,7 +256,6 @@ def test_workshop_pages(world_server: tuple[Server, World], browser: Any) -> Non
         presenter.get_by_role("link", name="Open the room's summary and exports").wait_for()
         presenter.locator("[data-testid='stPlotlyChart'] .main-svg").first.wait_for()
         scan(presenter, "presenter-debrief")
-        press(phone, "refresh")
         phone.get_by_text("The conversation ended").wait_for()
         scan(phone, "phone-ended")
         presenter.goto(f"{server.url}/rooms?room={code}")

@@ -23,6 +23,7 @@ from elearn.manage.exports import (
     XapiSource,
     completion_csv,
     completion_xlsx,
+    file_name,
     inert,
     statements,
     write_json_array,
@@ -103,6 +104,25 @@ def test_an_empty_table_exports_its_header() -> None:
     sheet = openpyxl.load_workbook(io.BytesIO(completion_xlsx([]))).active
     assert sheet is not None
     assert sheet.max_row == 1
+
+
+def test_the_xlsx_header_stays_in_view() -> None:
+    sheet = openpyxl.load_workbook(io.BytesIO(completion_xlsx(evil_rows()))).active
+    assert sheet is not None
+    assert sheet.freeze_panes == "A2"
+
+
+@pytest.mark.parametrize(("teams", "expected"), [
+    (["Helpdesk East", "Helpdesk East"], "completion-2026-12-02-team-helpdesk-east.csv"),
+    (["Helpdesk East", "Billing"], "completion-2026-12-02-2-teams.csv"),
+    ([""], "completion-2026-12-02-no-team.csv"),
+    (["Équipe Nord / Süd"], "completion-2026-12-02-team-equipe-nord-sud.csv"),
+    (["../../etc"], "completion-2026-12-02-team-etc.csv"),
+    (["***"], "completion-2026-12-02-no-team.csv"),
+    ([], "completion-2026-12-02-nobody.csv"),
+])
+def test_export_file_names_say_what_when_and_whose(teams: list[str], expected: str) -> None:
+    assert file_name("completion", datetime(2026, 12, 2, tzinfo=UTC).date(), teams, "csv") == expected
 
 
 # --- xAPI -------------------------------------------------------------------------------------

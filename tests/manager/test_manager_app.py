@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -128,6 +129,14 @@ def test_the_completion_table_and_summary(app: App) -> None:
                        "Expired": "0"}
 
 
+def test_no_activity_reads_never(app: App) -> None:
+    at = open_page(signed_in(app, app.world.admin), "dashboard")
+    table = at.dataframe[0].value
+    activity = dict(zip(table["Learner"], table["Last activity"], strict=True))
+    assert activity["Loner"] == "never"
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", activity["Ana"])
+
+
 def test_filters_narrow_the_table(app: App) -> None:
     at = open_page(signed_in(app, app.world.admin), "dashboard")
     assert table_names(at) == {"Admin", "Ana", "Abe", "Bea", "Loner"} - {"Admin"} | {"admin"}
@@ -147,9 +156,13 @@ def test_filters_narrow_the_table(app: App) -> None:
 def test_learner_drill_down(app: App) -> None:
     at = open_page(signed_in(app, app.world.manager), "learner", user=str(app.world.ana.id))
     assert [t.value for t in at.title] == ["Ana"]
-    assert len(at.get("plotly_chart")) == 1
+    [chart] = at.get("plotly_chart")
+    assert json.loads(chart.proto.spec)["layout"]["title"]["text"] == "Ana's skills"  # type: ignore[attr-defined]
     decisions = at.dataframe[-1].value
     assert len(decisions) > 0
+    # Numbered in the order played in each attempt (newest first on the page), not by the file's node order.
+    for _, played in decisions.groupby("Attempt"):
+        assert list(played["Decision"])[::-1] == list(range(1, len(played) + 1))
     assert set(decisions["Scenario"]) == {COURSE.scenarios[0].title}
     # Each decision names the answer by its words (stored by id), never by a letter or place.
     assert set(decisions["Answer"]) <= {c.say for node in COURSE.scenarios[0].nodes for c in node.choices}
@@ -269,6 +282,10 @@ def test_a_managers_exports_hold_only_their_teams(app: App) -> None:
     assert {s["actor"]["account"]["name"] for s in statements} == {"ana", "abe"}
     assert all(s["actor"]["account"]["homePage"] == "https://learn.example.com" for s in statements)
     assert len(at.get("download_button")) == 3
+    today = datetime.now(UTC).date().isoformat()
+    names = [b.proto.label.replace("\\", "") for b in at.get("download_button")]  # type: ignore[attr-defined]
+    assert names == [f"Download completion-{today}-team-team-a.{ext}" for ext in ("csv", "xlsx")] + \
+        [f"Download statements-{today}-team-team-a.json"]
 
 
 def test_exports_follow_the_filters(app: App) -> None:

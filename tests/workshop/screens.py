@@ -87,10 +87,11 @@ def votes_shown(page: Any, decision: int) -> set[str]:
     return {token.removeprefix(prefix) for name in classes for token in name.split() if token.startswith(prefix)}
 
 
-def refresh_until_voting(page: Any, decision: int, choices: set[str]) -> None:
-    """Tap Refresh and wait until the phone shows every choice of ``decision`` as a vote button."""
-    press(page, "refresh")
-    wait_until(page, lambda: votes_shown(page, decision) == choices, f"the phone to show decision {decision}'s choices")
+def wait_for_ballot(page: Any, decision: int, choices: set[str], timeout: float = TIMEOUT_MS / 1000) -> None:
+    """Wait, without a tap, until the phone shows every choice of ``decision`` as a vote button
+    (the phone checks its room every few seconds by itself)."""
+    wait_until(page, lambda: votes_shown(page, decision) == choices,
+               f"the phone to show decision {decision}'s choices", timeout)
 
 
 def vote(page: Any, decision: int, choice_id: str) -> None:

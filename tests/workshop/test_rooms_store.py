@@ -21,6 +21,7 @@ from elearn.store.room_records import (
     RoomClosed,
     RoomMovedOn,
     RoomNotFound,
+    RoomPhase,
     VotingClosed,
 )
 from elearn.store.rooms import (
@@ -30,6 +31,7 @@ from elearn.store.rooms import (
     join_room,
     open_room,
     open_voting,
+    phone_phase,
     phone_view,
     reveal,
     room_for,
@@ -240,6 +242,26 @@ def test_advancing_records_the_split_and_moves_to_the_next_decision(store: Store
     assert room_state(store, people.fran, room.code).last_decision == decided
     with pytest.raises(RoomMovedOn, match="The room has moved on"):
         vote(store, tokens[0], A, decision=1)
+
+
+def test_a_phone_polls_a_phase_that_changes_with_the_room_and_not_with_votes(store: Store, people: People) -> None:
+    room = new_room(store, people)
+    ann, bob = (join_room(store, room.code, name, NOW).token for name in ("Ann", "Bob"))
+    assert phone_phase(store, ann) == RoomPhase(1, False, False, False)
+    open_voting(store, people.fran, room.code, 1, NOW)
+    opened = phone_phase(store, ann)
+    assert opened == RoomPhase(1, True, False, False)
+    vote(store, bob, A)  # another phone's vote: nothing for Ann's phone to redraw
+    assert phone_phase(store, ann) == opened
+    reveal(store, people.fran, room.code, 1, NOW)
+    assert phone_phase(store, ann) == RoomPhase(1, False, True, False)
+    move_on(store, people, room, A)
+    assert phone_phase(store, ann) == RoomPhase(2, False, False, False)
+    assert phone_phase(store, ann) == RoomPhase.of(phone_view(store, ann).room)  # type: ignore[union-attr]
+    close_room(store, people.fran, room.code, LATER)
+    assert phone_phase(store, bob) == RoomPhase(2, False, False, True)
+    assert phone_phase(store, "not-a-token") is None
+    assert phone_phase(store, "") is None
 
 
 @pytest.mark.parametrize(("votes", "taken", "majority", "overridden"), [

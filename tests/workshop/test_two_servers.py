@@ -18,7 +18,7 @@ from tests.databases import make_target
 from tests.store.helpers import NOW, PASSWORD, POSTGRESQL, SQLITE
 
 from .conftest import FIRST, SCENARIO
-from .screens import join, new_page, present, press, refresh_until_voting, sign_in, tallies, vote, wait_until
+from .screens import join, new_page, present, press, sign_in, tallies, vote, wait_for_ballot, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 A, B = FIRST.choices[0].id, FIRST.choices[1].id
@@ -55,7 +55,7 @@ def test_votes_through_one_server_reach_the_presenter_on_another(
             press(presenter, "open-1")
             presenter.get_by_text("0 of 3").wait_for()
             for phone, choice_id in zip(phones, (A, A, B), strict=True):
-                refresh_until_voting(phone, 1, {c.id for c in FIRST.choices})
+                wait_for_ballot(phone, 1, {c.id for c in FIRST.choices})
                 vote(phone, 1, choice_id)
             # The presenter's process never saw these votes: it reads them from the shared database.
             presenter.get_by_text("3 of 3").wait_for()
