@@ -64,7 +64,7 @@ def stage() -> None:
         debrief(run, state.participants)
         return
     st.caption(f"Decision {decision:d} · {state.participants:d} joined")
-    anger_meter(run)
+    anger_meter(run, inline=True)
     ws.customer_line(scenario, node, large=not compact)
     shown = run.choices_shown(node)
     vote = verdict(shown, state.split or {}) if state.room.revealed else None
@@ -87,8 +87,9 @@ def stage() -> None:
                       on_click=ws.reveal_clicked, args=(facilitator, room.code, decision))
         elif vote is not None:
             move_on(shown, vote, decision)  # above the chart, so the chart drawing cannot shift the buttons
-            a11y.chart(ws.split_chart(vote, height=200 if compact else 190),
-                       split_text(vote, {c.id: c.say for c in shown}), key=f"split-{decision}", static=True)
+            a11y.chart(ws.split_chart(vote, height=200 if compact else 176),
+                       split_text(vote, {c.id: c.say for c in shown}), key=f"split-{decision}", static=True,
+                       projected=True)
         else:
             st.button("Open voting", key=f"open-{decision}", type="primary", icon="🗳️",
                       on_click=ws.open_voting_clicked, args=(facilitator, room.code, decision))
@@ -128,7 +129,8 @@ def debrief(run: ScenarioRun, participants: int) -> None:
                      help="With the facilitator's picks, where the facilitator overrode the room or broke a tie.")
         curve = anger_curve(list(review.anger_curve), list(review.best_curve))
         curve.update_layout(height=260 if not compact else 300, margin={"t": 40, "b": 40})
-        a11y.chart(curve, anger_text(list(review.anger_curve), list(review.best_curve)), key="room-anger")
+        a11y.chart(curve, anger_text(list(review.anger_curve), list(review.best_curve)), key="room-anger",
+                   projected=True)
     with steps:
         st.markdown("**Decision by decision**")
         for row in review.decisions:

@@ -18,6 +18,7 @@ What each piece is for, and the Streamlit limitation behind it, is in docs/acces
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 from collections.abc import Sequence
@@ -62,6 +63,9 @@ a:focus-visible, button:focus-visible, summary:focus-visible, input:focus-visibl
   clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
 /* The anger meter (anger_meter_html): a bar whose fill also carries a pattern per mood. */
 .elearn-anger-words { margin: 0 0 4px 0; }
+.elearn-anger-inline { display: flex; align-items: center; gap: 12px; }
+.elearn-anger-inline .elearn-anger-words { margin: 0; white-space: nowrap; }
+.elearn-anger-inline .elearn-anger-track { flex: 1; }
 .elearn-anger-track { height: 14px; border: 1px solid #374151; border-radius: 7px; background: #ffffff;
   overflow: hidden; }
 .elearn-anger-fill { height: 100%; }
@@ -194,15 +198,23 @@ def _request_script(selector: str | None, message: str | None) -> str:
 
 # --- charts with their text ----------------------------------------------------------------------
 
-def chart(figure: go.Figure, text: ChartText, *, key: str | None = None, static: bool = False) -> None:
+def chart(figure: go.Figure, text: ChartText, *, key: str | None = None, static: bool = False,
+          projected: bool = False) -> None:
     """A plotly chart named by its summary, the summary shown under it, and its data as a table.
 
     The only way pages draw a chart (tests/test_chart_alternatives.py checks it): screen readers
     hear ``text.summary`` as the chart's name, everyone can read it, and the numbers behind the
-    chart are one click away in a real table with headers.
+    chart are one click away in a real table with headers. ``projected`` (the presenter's view,
+    which must fit the screen) keeps the name and puts summary and table where only a screen
+    reader finds them: the room reads the chart itself, its numbers are printed beside it.
     """
     config = {"displayModeBar": False, **({"staticPlot": True} if static else {})}
     st.plotly_chart(figure, config=config, key=key, alt=text.summary)
+    if projected:
+        # In a script holder's container (out of the layout, see CSS): not even a gap is added.
+        with st.container(key=f"elearn-a11y-chart-{key or hashlib.sha256(text.title.encode()).hexdigest()[:10]}"):
+            st.html(f"<p>{html.escape(text.summary)}</p>{table_html(text.title, text.columns, text.rows)}")
+        return
     st.html(f'<p class="elearn-chart-summary">{html.escape(text.summary)}</p>')
     with st.expander(f"{md_escape(text.title)}: the data as a table"):
         st.html(table_html(text.title, text.columns, text.rows))

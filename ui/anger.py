@@ -21,10 +21,11 @@ def anger_words(anger: int, mood: str, change: int) -> str:
     return f"{anger:d} of 100, {mood}{moved}"
 
 
-def anger_meter_html(anger: int, mood: str, change: int) -> str:
+def anger_meter_html(anger: int, mood: str, change: int, *, inline: bool = False) -> str:
     words = html.escape(anger_words(anger, mood, change))
     width = max(0, min(100, anger))
-    return (f'<div class="elearn-anger" role="meter" aria-label="Customer\'s anger" aria-valuemin="0" '
+    kind = "elearn-anger elearn-anger-inline" if inline else "elearn-anger"
+    return (f'<div class="{kind}" role="meter" aria-label="Customer\'s anger" aria-valuemin="0" '
             f'aria-valuemax="100" aria-valuenow="{anger:d}" aria-valuetext="{words}">'
             f'<p class="elearn-anger-words" aria-hidden="true">Customer\'s anger <strong>{words}</strong></p>'
             f'<div class="elearn-anger-track" aria-hidden="true">'
@@ -32,6 +33,9 @@ def anger_meter_html(anger: int, mood: str, change: int) -> str:
             f"</div></div>")
 
 
-def anger_meter(run: ScenarioRun) -> None:
-    """The customer's anger now as a meter, in a word, and how far the last answer moved it."""
-    st.html(anger_meter_html(run.anger, run.mood, run.last_change))
+def anger_meter(run: ScenarioRun, *, inline: bool = False) -> None:
+    """The customer's anger now as a meter, in a word, and how far the last answer moved it.
+
+    ``inline`` puts the words beside the bar instead of above it, for the projector, which must fit
+    one screen."""
+    st.html(anger_meter_html(run.anger, run.mood, run.last_change, inline=inline))

@@ -359,7 +359,7 @@ def test_the_summary_sets_the_room_beside_self_paced_learners(room: tuple[AppTes
     [table] = at.dataframe
     columns = table.proto.columns  # the column configuration, as JSON
     assert f"Self-paced ({learners} learners)" in columns
-    assert "Room (1 votes)" in columns
+    assert "Room (1 vote)" in columns
     shares = table.value.set_index("")
     assert shares.loc[room_letter(at, code, A), "Room"] == 1.0
     assert shares.loc[room_letter(at, code, B), "Self-paced"] == 1.0
