@@ -9,7 +9,6 @@ no administrator exists, a one-time set-up token is printed to the server log.
 from __future__ import annotations
 
 import functools
-import json
 import os
 import sys
 import threading
@@ -61,18 +60,31 @@ def secrets() -> Mapping[str, Any] | None:
 def current_settings() -> Settings:
     """The deployment's settings (``elearn.settings``) from the environment and ``st.secrets``.
 
-    Resolved again whenever either changes (a secrets file can be edited while the server runs),
-    otherwise answered from a cache. A malformed value raises ``SettingsError``, which a page
-    shows as a message naming the setting (``ui.errors.run_guarded``).
+    Pages ask for it several times a rerun, so it is answered from a cache keyed by the ``ELEARN_*``
+    variables and each secrets file's size and modification time: resolved again whenever either
+    changes (a secrets file can be edited while the server runs), and otherwise without parsing
+    or copying the secrets. A malformed value raises ``SettingsError``, which a page shows as a
+    message naming the setting (``ui.errors.run_guarded``).
     """
     environ = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("ELEARN_")))
-    found = secrets()
-    return _settings(environ, json.dumps(found, sort_keys=True, default=str) if found is not None else None)
+    return _settings(environ, _secrets_stamp())
+
+
+def _secrets_stamp() -> tuple[tuple[str, int, int], ...]:
+    """(path, mtime, size) of each secrets file that exists: what changes when the secrets do."""
+    stamps = []
+    for location in _secrets_locations():
+        try:
+            found = os.stat(location)
+        except OSError:
+            continue
+        stamps.append((location, found.st_mtime_ns, found.st_size))
+    return tuple(stamps)
 
 
 @functools.lru_cache(maxsize=8)
-def _settings(environ: tuple[tuple[str, str], ...], secrets_json: str | None) -> Settings:
-    return load_settings(dict(environ), json.loads(secrets_json) if secrets_json is not None else None)
+def _settings(environ: tuple[tuple[str, str], ...], stamp: tuple[tuple[str, int, int], ...]) -> Settings:
+    return load_settings(dict(environ), secrets() if stamp else None)
 
 
 def current_store() -> Store:
