@@ -81,10 +81,13 @@ def profile(args: argparse.Namespace) -> None:
     options.users = 1
     with tempfile.TemporaryDirectory(prefix="elearn-profile-") as tmp:
         app, checked = run_learners(options, setup, Path(tmp))
+        twin = run_twin(options, setup, Path(tmp))
         base = run_blank(options, steps_per_visit(app), setup, Path(tmp))
     audit_line = checked.summary()
     print_pair(f"profile: 1 user, {args.visits} visits, think {args.think:g} s, {setup.describe()}",
                app, base, audit_line)
+    print("\nstatic twin steps:\n")
+    print(report.steps_table(twin))
 
 
 def scaleout(args: argparse.Namespace) -> None:
