@@ -158,6 +158,11 @@ def visible_assignments(store: Store, viewer: Viewer) -> tuple[Assignment, ...]:
     return store.read(work)
 
 
+def assignments_in_force(store: Store) -> tuple[Assignment, ...]:
+    """Every assignment not revoked, newest first: for the app itself (the mail sender), not a viewer."""
+    return store.read(lambda conn: _fetch(conn, AssignmentRow.revoked_at.is_(None)))
+
+
 def current_assignments(assignments: Iterable[Assignment], people: Iterable[tuple[int, int | None]]
                         ) -> dict[int, Assignment]:
     """Each person's current assignment, from ``(user id, team id)`` pairs: the most recent one

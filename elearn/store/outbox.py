@@ -29,7 +29,8 @@ from sqlalchemy import ColumnElement, and_, delete, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from elearn.store.db import Store, insert_ignoring_duplicates
-from elearn.store.tables import MailOptOutRow, OutboxRow, UnsubscribeTokenRow
+from elearn.store.records import Role
+from elearn.store.tables import MailOptOutRow, OutboxRow, TeamManagerRow, UnsubscribeTokenRow, UserRoleRow, UserRow
 
 ASSIGNED, DUE_SOON, OVERDUE, DIGEST = "assigned", "due-soon", "overdue", "digest"
 KINDS = (ASSIGNED, DUE_SOON, OVERDUE, DIGEST)
@@ -176,6 +177,44 @@ def jobs(store: Store, user_id: int | None = None) -> tuple[MailJob, ...]:
 def _job(row: Sequence[Any]) -> MailJob:
     return MailJob(id=row[0], job_key=row[1], kind=row[2], user_id=row[3], assignment_id=row[4], period=row[5],
                    queued_at=row[6], tries=row[7], sent_at=row[8], dropped_at=row[9], outcome=row[10])
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Whom a job goes to, as the database says now."""
+
+    user_id: int
+    name: str
+    email: str | None
+    opted_out: bool
+
+
+def recipient(store: Store, user_id: int) -> Recipient | None:
+    """The user ``user_id`` as an e-mail needs them (None if there is no such user)."""
+
+    def work(conn: Connection) -> Recipient | None:
+        row = conn.execute(select(UserRow.display_name, UserRow.username, UserRow.email)
+                           .where(UserRow.id == user_id)).first()
+        if row is None:
+            return None
+        out = conn.scalar(select(MailOptOutRow.user_id).where(MailOptOutRow.user_id == user_id)) is not None
+        return Recipient(user_id=user_id, name=row[0] or row[1], email=row[2] or None, opted_out=out)
+
+    return store.read(work)
+
+
+def managed_teams(store: Store) -> dict[int, frozenset[int]]:
+    """Each manager (holding the manager role now) and the teams they manage: the digests' readers."""
+
+    def work(conn: Connection) -> dict[int, frozenset[int]]:
+        managers = select(UserRoleRow.user_id).where(UserRoleRow.role == Role.MANAGER.value)
+        found: dict[int, set[int]] = {}
+        for user_id, team_id in conn.execute(select(TeamManagerRow.user_id, TeamManagerRow.team_id)
+                                             .where(TeamManagerRow.user_id.in_(managers))):
+            found.setdefault(user_id, set()).add(team_id)
+        return {user_id: frozenset(teams) for user_id, teams in found.items()}
+
+    return store.read(work)
 
 
 # Opting out of reminders.
