@@ -50,7 +50,8 @@ FIRST_RETRY = timedelta(minutes=1)
 LAST_RETRY = timedelta(hours=1)
 LEASE = timedelta(minutes=5)
 """How long a claim holds a job: far longer than one SMTP exchange (``SmtpSettings.timeout_seconds``)."""
-BATCH = 50
+BATCH = 10
+"""Jobs claimed at a time: small, so that several senders share a long queue."""
 
 
 class ServerDown(Exception):
