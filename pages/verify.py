@@ -11,7 +11,7 @@ from ui.text import md_escape
 
 st.title("Verify a certificate")
 with st.form("verify"):
-    typed = st.text_input("Verification code", value=st.query_params.get("code", ""), max_chars=40,
+    typed = st.text_input("Verification code", value=st.query_params.get("code", "")[:40], max_chars=40,
                           placeholder="XXXX-XXXX-XXXX", help="Printed at the foot of the certificate.")
     checked = st.form_submit_button("Check the code", type="primary")
 if checked:
