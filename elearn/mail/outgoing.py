@@ -173,8 +173,10 @@ def preview(store: Store, course: Course, now: datetime, pass_rule: PassRule, ba
     planned = planned_jobs(found)
     known = known_keys(store, [job.job_key for job in planned])
     report = Report()
-    waiting: list[MailJob | NewJob] = [*due_jobs(store, now), *(job for job in planned if job.job_key not in known)]
-    report.queued = len(waiting) - len(due_jobs(store, now))
+    queued = due_jobs(store, now)
+    new = [job for job in planned if job.job_key not in known]
+    report.queued = len(new)
+    waiting: list[MailJob | NewJob] = [*queued, *new]
     for job in waiting:
         made = _message_for(course, found, store, job, base_url, make_token=False)
         if isinstance(made, str):
