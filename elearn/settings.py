@@ -33,6 +33,7 @@ from elearn.course.passing import PassRule, pass_rule_from
 from elearn.errors import ElearnError
 from elearn.limits import SETTINGS as LIMIT_SETTINGS
 from elearn.limits import ReadLimits, limits_from
+from elearn.mail.config import TLS_MODES, SmtpSettings
 
 REPO = Path(__file__).resolve().parent.parent
 """The checkout this package sits in: the default course and the parent of the default data folder."""
@@ -76,6 +77,8 @@ class Settings:
     room_max_participants: int = DEFAULT_ROOM_MAX_PARTICIPANTS
     trusted_proxies: tuple[Network, ...] = ()
     """Reverse proxies whose ``X-Forwarded-*`` headers are believed (``ui.proxy``)."""
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    """Where e-mail goes out (``elearn.mail``); its links use ``public_url``."""
 
 
 def load_settings(environ: Mapping[str, str], secrets: Mapping[str, Any] | None = None) -> Settings:
@@ -110,6 +113,7 @@ def load_settings(environ: Mapping[str, str], secrets: Mapping[str, Any] | None 
         home_page=read("home_page", lambda raw, _: raw.rstrip("/"), ""),
         room_max_participants=read("room_max_participants", _whole_number, DEFAULT_ROOM_MAX_PARTICIPANTS),
         trusted_proxies=read("trusted_proxies", _networks, ()),
+        smtp=_smtp(read, problems),
     )
     if problems:
         raise SettingsError(problems)
@@ -228,6 +232,43 @@ def _read_limits(source: _Source, problems: list[str]) -> ReadLimits:
     except ElearnError as error:
         problems.append(str(error))
         return ReadLimits()
+
+
+def _smtp(read: Callable[[str, Callable[[str, str], Any], Any], Any], problems: list[str]) -> SmtpSettings:
+    smtp = SmtpSettings(
+        host=read("smtp_host", lambda raw, _: raw, ""),
+        port=read("smtp_port", _port, None),
+        tls=read("smtp_tls", _tls_mode, "starttls"),
+        username=read("smtp_username", lambda raw, _: raw, ""),
+        password=read("smtp_password", lambda raw, _: raw, ""),
+        sender=read("mail_sender", _address, ""),
+    )
+    if smtp.username and not smtp.password:
+        problems.append("ELEARN_SMTP_USERNAME is set but ELEARN_SMTP_PASSWORD is not: give both, or neither.")
+    return smtp
+
+
+def _port(raw: str, where: str) -> int:
+    if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= 65535:
+        return int(raw)
+    raise ValueError(f"{where} is '{_shown(raw)}': expected a port number from 1 to 65535, like 587.")
+
+
+def _tls_mode(raw: str, where: str) -> str:
+    if raw.lower() in TLS_MODES:
+        return raw.lower()
+    raise ValueError(f"{where} is '{_shown(raw)}': expected starttls, ssl or none.")
+
+
+def _address(raw: str, where: str) -> str:
+    from email.utils import parseaddr
+
+    address = parseaddr(raw)[1]
+    local, at, domain = address.rpartition("@")
+    if not (at and local and "." in domain) or "\n" in raw or "\r" in raw:
+        raise ValueError(f"{where} is '{_shown(raw)}': expected an e-mail address, like "
+                         "training@example.org or 'Calm under fire <training@example.org>'.")
+    return raw
 
 
 def _shown(raw: str) -> str:

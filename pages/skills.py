@@ -12,6 +12,7 @@ from elearn.learner.mastery import MIN_OBSERVATIONS, Observation, history
 from elearn.learner.recommend import recommendations
 from elearn.learner.retention import retention_by_week, retention_chart, retention_in_words, retention_text
 from ui import a11y
+from ui.certificates import my_certificates
 from ui.confidence import my_confidence
 from ui.course import current_course
 from ui.nav import link
@@ -80,3 +81,5 @@ if ratings:
     with st.expander("The comparison in words"):
         st.markdown("\n".join(f"- {md_escape(calibration_words(row, names.get(row.skill, row.skill)))}"
                               for row in rows))
+
+my_certificates(user)

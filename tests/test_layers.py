@@ -24,6 +24,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("elearn.learner",),
     ("elearn.manage",),
     ("elearn.workshop",),
+    ("elearn.certificates",),
+    ("elearn.mail",),
     ("elearn.settings",),
     ("elearn.cli", "elearn.__main__"),
 )

@@ -114,3 +114,32 @@ def test_a_malformed_setting_stops_a_command_with_the_reason_and_status_2(tmp_pa
     assert done.returncode == 2
     assert done.stderr == "ELEARN_PASS_THRESHOLD is 'lots': expected a percentage from 0 to 100, like 70.\n"
     assert "Traceback" not in done.stderr
+
+
+def test_the_smtp_settings_come_from_the_secrets_and_the_password_is_never_shown() -> None:
+    secrets = {"elearn": {"smtp_host": "smtp.example.org", "smtp_port": 2525, "smtp_tls": "SSL",
+                          "smtp_username": "mailer", "smtp_password": "s3cret", "mail_sender": "Calm <t@example.org>"}}
+    smtp = load_settings({}, secrets).smtp
+    assert (smtp.host, smtp.port_in_use, smtp.tls, smtp.username, smtp.password, smtp.sender) == (
+        "smtp.example.org", 2525, "ssl", "mailer", "s3cret", "Calm <t@example.org>")
+    assert "s3cret" not in repr(load_settings({}, secrets))
+    assert load_settings({"ELEARN_SMTP_TLS": "none"}).smtp.port_in_use == 25
+    assert load_settings({}).smtp.problems("") == [
+        "ELEARN_SMTP_HOST is not set: name the SMTP server (or [elearn] smtp_host in the secrets).",
+        "ELEARN_MAIL_SENDER is not set: give the From address, like training@example.org.",
+        "ELEARN_PUBLIC_URL is not set: e-mails link to the app, so give its address, like https://training.example.org.",
+    ]
+
+
+def test_every_malformed_smtp_setting_is_reported_at_once() -> None:
+    environ = {"ELEARN_SMTP_PORT": "70000", "ELEARN_SMTP_TLS": "tls", "ELEARN_MAIL_SENDER": "nobody",
+               "ELEARN_SMTP_USERNAME": "mailer"}
+    with pytest.raises(SettingsError) as raised:
+        load_settings(environ)
+    assert raised.value.problems == (
+        "ELEARN_SMTP_PORT is '70000': expected a port number from 1 to 65535, like 587.",
+        "ELEARN_SMTP_TLS is 'tls': expected starttls, ssl or none.",
+        "ELEARN_MAIL_SENDER is 'nobody': expected an e-mail address, like training@example.org or "
+        "'Calm under fire <training@example.org>'.",
+        "ELEARN_SMTP_USERNAME is set but ELEARN_SMTP_PASSWORD is not: give both, or neither.",
+    )

@@ -291,6 +291,10 @@ def assignment_form(viewer: User, course: Course, teams: Sequence[Team]) -> None
                             format="YYYY-MM-DD")
         recertify = st.number_input("Recertify after (days; 0 for never)", min_value=0, max_value=3650, value=0,
                                     step=30)
+        before = st.text_input("E-mail reminders, days before the due date (comma-separated; empty for none)",
+                               value="7, 1", max_chars=40)
+        overdue_every = st.number_input("Then an overdue reminder every (days; 0 for none)", min_value=0,
+                                        max_value=365, value=7, step=1)
         submitted = st.form_submit_button("Assign", type="primary")
     if not submitted:
         return
@@ -300,10 +304,16 @@ def assignment_form(viewer: User, course: Course, teams: Sequence[Team]) -> None
     if scope == "Chosen modules" and not modules:
         st.error("Choose at least one module, or assign the whole course.", icon="📚")
         return
+    days_before = [part.strip() for part in before.split(",") if part.strip()]
+    if not all(part.isascii() and part.isdigit() for part in days_before):
+        st.error("Write the reminder days as whole numbers separated by commas, like 7, 1 (or leave it empty).",
+                 icon="✉️")
+        return
     due_at = datetime.combine(due if isinstance(due, date) else today, time(23, 59), UTC)
     try:
         assign(store, viewer, team_id=team_id, user_id=user_id, modules=modules if scope == "Chosen modules" else (),
-               due_at=due_at, recertify_days=int(recertify) or None, now=now())
+               due_at=due_at, recertify_days=int(recertify) or None, now=now(),
+               remind_days_before=[int(part) for part in days_before], overdue_every_days=int(overdue_every))
     except ElearnError as error:
         st.error(md_escape(str(error)), icon="⚠️")
         return

@@ -43,18 +43,24 @@ SPECS: dict[str, PageSpec] = {
     "rooms": PageSpec("Workshop rooms", "🎤"),
     "present": PageSpec("Presenter view", "📽️", hidden=True),
     "join": PageSpec("Join a workshop", "📱", hidden=True),
+    "certificates": PageSpec("Certificates", "🎓"),
+    "verify": PageSpec("Verify a certificate", "✅", hidden=True),
+    "unsubscribe": PageSpec("Stop reminders", "✉️", hidden=True),
     "signin": PageSpec("Sign in", "🔑"),
 }
 
 # (section title, role that unlocks it, page names). The first page a user can see is their default.
 SECTIONS: list[tuple[str, Role, list[str]]] = [
     ("Learn", Role.LEARNER, ["home", "lesson", "scenario", "review", "skills", "job_aid"]),
-    ("Manage", Role.MANAGER, ["dashboard", "learner"]),
-    ("Manage", Role.ADMIN, ["dashboard", "learner", "people"]),
+    ("Manage", Role.MANAGER, ["dashboard", "learner", "certificates"]),
+    ("Manage", Role.ADMIN, ["dashboard", "learner", "people", "certificates"]),
     ("Workshops", Role.FACILITATOR, ["rooms", "present"]),
 ]
-VISITOR_PAGES = ["signin", "join"]
-"""What someone who is not signed in may open: signing in, and joining a workshop room by code."""
+VISITOR_PAGES = ["signin", "join", "verify", "unsubscribe"]
+"""What someone who is not signed in may open: signing in, joining a workshop room by code,
+verifying a certificate, and stopping reminder e-mails from a reminder's link."""
+PUBLIC_PAGES = ["join", "verify", "unsubscribe"]
+"""The visitor pages a signed-in user may open too."""
 
 
 START = "start"
@@ -142,8 +148,7 @@ def allowed_pages(user: User | None) -> list[str]:
     for _, role, section in SECTIONS:
         if user.has(role):
             names += [name for name in section if name not in names and _exists(name)]
-    if _exists("join"):
-        names.append("join")  # a signed-in colleague can join a room too
+    names += [name for name in PUBLIC_PAGES if _exists(name)]  # a signed-in colleague can join a room too
     return names
 
 
@@ -176,8 +181,9 @@ def navigation_for(user: User | None, *, sign_in_first: Path, no_access: Callabl
                 listed = sections.setdefault(title, [])
                 known = {names[id(p)] for p in listed}
                 listed += [made(name, page(name)) for name in section if name in allowed and name not in known]
-        if "join" in allowed:
-            sections.setdefault("", []).append(made("join", page("join")))
+        for public in PUBLIC_PAGES:
+            if public in allowed:
+                sections.setdefault("", []).append(made(public, page(public)))
     first = next((name for name in allowed if not SPECS[name].hidden), None)
     hidden: list[st.Page] = []
     root: int | None = None

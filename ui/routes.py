@@ -1,4 +1,4 @@
-"""The app's own HTTP routes: set and clear the HttpOnly session cookie.
+"""The app's own HTTP routes: set and clear the HttpOnly session cookie; one-click unsubscribe.
 
 Mounted by ``serve.py`` through ``st.App(routes=...)``. The page never holds a session token: to
 set the cookie it posts a one-time exchange code (``elearn.store.issue_cookie_code``), which this
@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from elearn.mail.compose import ONE_CLICK_PATH, UNSUBSCRIBE_PAGE
 from elearn.store import end_session, redeem_cookie_code
+from elearn.store.outbox import opt_out
 from elearn.store.sessions import SESSION_TTL
 from ui.auth import CLEAR_COOKIE_PATH, COOKIE, SET_COOKIE_PATH
 from ui.store import current_store, now
@@ -59,7 +62,23 @@ async def clear_session_cookie(request: Request) -> Response:
     return response
 
 
+async def one_click_unsubscribe(request: Request) -> Response:
+    """RFC 8058: a mail client's one-click unsubscribe POSTs ``List-Unsubscribe=One-Click`` to the
+    ``List-Unsubscribe`` address, from anywhere (no origin check: the token is the credential).
+    A GET (a person, or a link scanner) only leads to the page with its button, changing nothing."""
+    token = request.query_params.get("token", "")
+    if request.method == "GET":
+        return RedirectResponse(f"/{UNSUBSCRIBE_PAGE}?{urlencode({'token': token[:200]})}", status_code=303)
+    form = (await request.body())[:1000].decode("utf-8", "replace")
+    if "List-Unsubscribe=One-Click" not in form:
+        return PlainTextResponse("expected the body List-Unsubscribe=One-Click (RFC 8058)", status_code=400)
+    if not opt_out(current_store(), token, now()):
+        return PlainTextResponse("unknown unsubscribe link", status_code=404)
+    return PlainTextResponse("You will get no more reminder e-mails.")
+
+
 ROUTES = [
     Route(SET_COOKIE_PATH, set_session_cookie, methods=["POST"]),
     Route(CLEAR_COOKIE_PATH, clear_session_cookie, methods=["POST"]),
+    Route(ONE_CLICK_PATH, one_click_unsubscribe, methods=["GET", "POST"]),
 ]

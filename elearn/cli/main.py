@@ -1,4 +1,5 @@
-"""The command line: ``python -m elearn check [COURSE_DIR] [--json] [--strict] [--simulate N --seed S]``.
+"""The command line: ``python -m elearn check [COURSE_DIR] [--json] [--strict] [--simulate N --seed S]``,
+and ``db``, ``admin``, ``demo`` and ``mail send`` (``elearn.cli.mail``).
 
 Exit codes: 0 when the course has no problems, 1 when it has some, 2 for a wrong command
 line. Bad content never produces a traceback; it produces problems. Warnings (the give-away
@@ -58,6 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=0, help="random seed (same seed, same data)")
     demo.add_argument("--force", action="store_true", help="run even though the database holds real accounts")
     _database_options(demo)
+    mail = commands.add_parser("mail", help="e-mail: reminders, assignment notices, digests")
+    send = mail.add_subparsers(dest="mail_command", required=True).add_parser(
+        "send", help="queue the reminders and digests due now and send every e-mail due (run it every few minutes)")
+    send.add_argument("--dry-run", action="store_true", help="print what would be queued and sent; change nothing")
+    _database_options(send)
     return parser
 
 
@@ -90,6 +96,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, settings:
         return _check(course, args.json, args.strict, args.simulate, args.seed, out, settings.pass_rule)
     from elearn.cli.admin import run_admin, run_db
     from elearn.cli.demo import run_demo
+    from elearn.cli.mail import run_mail
 
     if args.command == "db":
         return run_db(args, out, settings)
@@ -97,6 +104,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, settings:
         return run_admin(args, out, settings)
     if args.command == "demo":
         return run_demo(args, out, settings)
+    if args.command == "mail":
+        return run_mail(args, out, settings)
     return 2  # pragma: no cover - argparse rejects unknown commands
 
 

@@ -127,13 +127,14 @@ class FinishedAttempt:
 
 def learner_facts(
     store: Store,
-    viewer: Viewer,
+    viewer: Viewer | None,
     lessons: Sequence[str],
     scenarios: Sequence[str],
     team_ids: Collection[int] | None = None,
 ) -> tuple[LearnerFacts, ...]:
     """Every learner ``viewer`` may see (optionally only in ``team_ids``), by name, with their
-    lessons done and scenario finishes pivoted into one row each: one aggregate query."""
+    lessons done and scenario finishes pivoted into one row each: one aggregate query.
+    ``viewer`` None is the app itself (the mail sender, ``elearn.mail``), which sees everyone."""
 
     def work(conn: Connection) -> tuple[LearnerFacts, ...]:
         audience = _audience(conn, viewer, team_ids)
@@ -205,7 +206,8 @@ def learner_facts(
     return store.read(work)
 
 
-def skill_evidence(store: Store, viewer: Viewer, team_ids: Collection[int] | None = None) -> tuple[SkillEvidence, ...]:
+def skill_evidence(store: Store, viewer: Viewer | None,
+                   team_ids: Collection[int] | None = None) -> tuple[SkillEvidence, ...]:
     """Per learner and skill, the recency-weighted tally of first-attempt ratings, in one query.
 
     The newest rating weighs 1, the one before ``RECENCY``, then ``RECENCY`` squared...: exactly
@@ -382,12 +384,12 @@ LISTED_AUDIENCE_MAX = 5_000
 each one up in the per-user indexes instead of scanning every event and testing a subquery."""
 
 
-def _audience(conn: Connection, viewer: Viewer, team_ids: Collection[int] | None) -> Audience:
-    """Who ``viewer`` may see (in ``team_ids`` if given), decided now, in this transaction."""
-    scope = scope_of(conn, viewer)
-    if scope.everything and team_ids is None:
+def _audience(conn: Connection, viewer: Viewer | None, team_ids: Collection[int] | None) -> Audience:
+    """Who ``viewer`` may see (in ``team_ids`` if given), decided now, in this transaction; None: everyone."""
+    scope = scope_of(conn, viewer) if viewer is not None else None
+    if (scope is None or scope.everything) and team_ids is None:
         return lambda column: true()
-    who = select(UserRow.id).where(scope.covers(UserRow.id))
+    who = select(UserRow.id).where(scope.covers(UserRow.id) if scope is not None else true())
     if team_ids is not None:
         who = who.where(UserRow.team_id.in_(sorted(team_ids)))
     ids = list(conn.scalars(who.limit(LISTED_AUDIENCE_MAX + 1)))

@@ -5,6 +5,11 @@ teams' members. Every call checks this on the server, against the database, in t
 transaction as the change. A learner's *current* assignment is the most recent one that is not
 revoked, addressed to them or to their team (``current_assignments``); assignments are never
 deleted, only revoked, so the history of what was asked of whom stays readable.
+
+Making an assignment queues the notice e-mail to each learner it reaches in the same
+transaction (``elearn.store.outbox``): no assignment without its notices, no notice without it.
+Each assignment carries its reminder schedule (``remind_days_before``, ``overdue_every_days``;
+None: the defaults of ``elearn.mail.schedule``).
 """
 
 from __future__ import annotations
@@ -20,10 +25,12 @@ from sqlalchemy.engine import Connection
 from elearn.store.access import scope_of
 from elearn.store.db import Store
 from elearn.store.errors import AccessDenied, NotFound, StoreError
+from elearn.store.outbox import ASSIGNED, NewJob, queue_in
 from elearn.store.records import Viewer
 from elearn.store.tables import AssignmentRow, TeamManagerRow, TeamRow, UserRoleRow, UserRow
 
 MAX_RECERTIFY_DAYS = 3650
+MAX_REMINDER_DAYS = 365
 NOT_YOURS = "You can only assign training to the teams you manage and to their members."
 
 
@@ -44,6 +51,10 @@ class Assignment:
     due_at: datetime
     recertify_days: int | None
     revoked_at: datetime | None
+    remind_days_before: tuple[int, ...] | None = None
+    """Days before the due date to send a due-soon reminder; None: the default schedule."""
+    overdue_every_days: int | None = None
+    """Days between overdue reminders; None: the default, 0: none."""
 
     @property
     def whole_course(self) -> bool:
@@ -63,6 +74,7 @@ class Person:
 _COLUMNS = (
     AssignmentRow.id, AssignmentRow.team_id, AssignmentRow.user_id, AssignmentRow.modules, AssignmentRow.assigned_by,
     AssignmentRow.assigned_at, AssignmentRow.due_at, AssignmentRow.recertify_days, AssignmentRow.revoked_at,
+    AssignmentRow.remind_days_before, AssignmentRow.overdue_every_days,
 )
 
 
@@ -76,6 +88,8 @@ def assign(
     user_id: int | None = None,
     modules: Iterable[str] = (),
     recertify_days: int | None = None,
+    remind_days_before: Iterable[int] | None = None,
+    overdue_every_days: int | None = None,
 ) -> Assignment:
     """Assign the course (or ``modules``) to ``team_id`` or to ``user_id`` (exactly one), due by ``due_at``.
 
@@ -89,15 +103,24 @@ def assign(
         raise AssignmentError("The due date has already passed. Choose a date in the future.")
     if recertify_days is not None and not 1 <= recertify_days <= MAX_RECERTIFY_DAYS:
         raise AssignmentError(f"A recertification period is 1 to {MAX_RECERTIFY_DAYS} days (or none).")
+    before = None if remind_days_before is None else tuple(sorted(set(remind_days_before), reverse=True))
+    if before is not None and any(not 1 <= days <= MAX_REMINDER_DAYS for days in before):
+        raise AssignmentError(f"Due-soon reminders go 1 to {MAX_REMINDER_DAYS} days before the due date.")
+    if overdue_every_days is not None and not 0 <= overdue_every_days <= MAX_REMINDER_DAYS:
+        raise AssignmentError(f"Overdue reminders repeat every 1 to {MAX_REMINDER_DAYS} days (0: none).")
 
     def work(conn: Connection) -> Assignment:
         _require_may_assign(conn, actor, team_id, user_id)
         new_id = conn.execute(
             insert(AssignmentRow)
             .values(team_id=team_id, user_id=user_id, modules=list(chosen), assigned_by=actor.id, assigned_at=now,
-                    due_at=due_at, recertify_days=recertify_days)
+                    due_at=due_at, recertify_days=recertify_days,
+                    remind_days_before=list(before) if before is not None else None,
+                    overdue_every_days=overdue_every_days)
             .returning(AssignmentRow.id)
         ).scalar_one()
+        queue_in(conn, [NewJob(ASSIGNED, learner, assignment_id=new_id)
+                        for learner in _learners_reached(conn, team_id, user_id)], now)
         return _fetch(conn, AssignmentRow.id == new_id)[0]
 
     return store.write(work)
@@ -133,6 +156,11 @@ def visible_assignments(store: Store, viewer: Viewer) -> tuple[Assignment, ...]:
         return _fetch(conn, AssignmentRow.revoked_at.is_(None) & _assignment_scope(conn, viewer))
 
     return store.read(work)
+
+
+def assignments_in_force(store: Store) -> tuple[Assignment, ...]:
+    """Every assignment not revoked, newest first: for the app itself (the mail sender), not a viewer."""
+    return store.read(lambda conn: _fetch(conn, AssignmentRow.revoked_at.is_(None)))
 
 
 def current_assignments(assignments: Iterable[Assignment], people: Iterable[tuple[int, int | None]]
@@ -214,6 +242,12 @@ def _require_may_assign(conn: Connection, actor: Viewer, team_id: int | None, us
         raise AccessDenied(NOT_YOURS)
 
 
+def _learners_reached(conn: Connection, team_id: int | None, user_id: int | None) -> list[int]:
+    learners = select(UserRoleRow.user_id).where(UserRoleRow.role == "learner")
+    addressed = UserRow.id == user_id if user_id is not None else UserRow.team_id == team_id
+    return list(conn.scalars(select(UserRow.id).where(addressed, UserRow.id.in_(learners)).order_by(UserRow.id)))
+
+
 def _assignment_scope(conn: Connection, viewer: Viewer) -> ColumnElement[bool]:
     scope = scope_of(conn, viewer)
     if scope.everything:
@@ -232,7 +266,8 @@ def _fetch(conn: Connection, condition: ColumnElement[bool]) -> tuple[Assignment
 
 def _assignment(row: Sequence[Any]) -> Assignment:
     return Assignment(id=row[0], team_id=row[1], user_id=row[2], modules=tuple(row[3] or ()), assigned_by=row[4],
-                      assigned_at=row[5], due_at=row[6], recertify_days=row[7], revoked_at=row[8])
+                      assigned_at=row[5], due_at=row[6], recertify_days=row[7], revoked_at=row[8],
+                      remind_days_before=tuple(row[9]) if row[9] is not None else None, overdue_every_days=row[10])
 
 
 def _clean_modules(modules: Iterable[str]) -> tuple[str, ...]:

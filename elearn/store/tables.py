@@ -237,6 +237,11 @@ class AssignmentRow(Base):
     due_at: Mapped[datetime] = mapped_column(UtcDateTime)
     recertify_days: Mapped[int | None] = mapped_column(Integer)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The reminder schedule (revision 0010): due-soon reminders this many days before the due
+    # date (None: the default, ``elearn.mail.schedule``), and an overdue reminder every so many
+    # days after it (None: the default; 0: none).
+    remind_days_before: Mapped[list[int] | None] = mapped_column(JSON)
+    overdue_every_days: Mapped[int | None] = mapped_column(Integer)
 
 
 class RoomRow(Base):
@@ -375,3 +380,69 @@ class SelfAssessmentRow(Base):
     skill_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     confidence: Mapped[int] = mapped_column(Integer)  # 1 (not at all confident) to 5 (very confident)
     rated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class OutboxRow(Base):
+    """One e-mail to send (revision 0010). ``job_key`` names the e-mail's kind, recipient, subject
+    and period (``reminder:due-soon:7:user:12:assignment:3``), so one reminder is queued once
+    whoever plans it. The message is composed when it is sent, from what the database holds then.
+    A sender claims a row by writing ``lease_owner`` and ``lease_until`` where no live lease is;
+    a failed try sets ``next_try_at`` later (backoff). ``sent_at`` or ``dropped_at`` ends it."""
+
+    __tablename__ = "mail_outbox"
+    __table_args__ = (Index(None, "sent_at", "next_try_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))  # assigned, due-soon, overdue, digest
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))  # the recipient
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"))
+    period: Mapped[str] = mapped_column(String(40))
+    queued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    next_try_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    tries: Mapped[int] = mapped_column(Integer)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    dropped_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(300))  # the last error, or why it was not sent
+
+
+class MailOptOutRow(Base):
+    """A learner who asked for no more reminder e-mails (revision 0010); assignment notices still go."""
+
+    __tablename__ = "mail_opt_outs"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    opted_out_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class UnsubscribeTokenRow(Base):
+    """The one-click opt-out link of one reminder e-mail (revision 0010): only its SHA-256 is kept."""
+
+    __tablename__ = "mail_unsubscribe_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CertificateRow(Base):
+    """A certificate a learner earned (revision 0010): an assignment met, or the whole course
+    (``assignment_id`` None), under the pass rule. ``award_key`` names the learner, what was met
+    and when, so awarding again changes nothing; ``code`` is what ``/verify`` looks up."""
+
+    __tablename__ = "certificates"
+    __table_args__ = (Index(None, "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    award_key: Mapped[str] = mapped_column(String(200), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"))
+    title: Mapped[str] = mapped_column(String(300))  # the course, or the modules met
+    modules: Mapped[list[str]] = mapped_column(JSON)
+    score_band: Mapped[str] = mapped_column(String(20))
+    earned_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -148,6 +148,8 @@ SCOPE_TESTS: dict[str, str] = {
     "rooms.self_paced_split": ROOMS + "test_the_self_paced_split_counts_first_answers_of_first_attempts",
     **dict.fromkeys(("reviews.review_cards_for", "reviews.review_answers_for", "confidence.confidence_for"),
                     REVIEWS + "test_reviews_and_confidence_are_read_only_by_those_who_may"),
+    **dict.fromkeys(("certificates.certificates_for", "certificates.certificate_for"),
+                    "tests.certificates.test_certificates::test_managers_get_their_teams_certificates_only"),
 }
 ACTING_PARAMETERS = {"viewer", "actor", "facilitator"}
 
