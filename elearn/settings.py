@@ -33,6 +33,8 @@ from elearn.course.passing import PassRule, pass_rule_from
 from elearn.errors import ElearnError
 from elearn.limits import SETTINGS as LIMIT_SETTINGS
 from elearn.limits import ReadLimits, limits_from
+from elearn.store.accounts import FIRST_ADMIN_EXTRA_ROLES
+from elearn.store.records import Role
 
 REPO = Path(__file__).resolve().parent.parent
 """The checkout this package sits in: the default course and the parent of the default data folder."""
@@ -69,6 +71,9 @@ class Settings:
     read_limits: ReadLimits = field(default_factory=ReadLimits)
     self_registration: bool = True
     """Whether the sign-in page offers "Create an account" (``off``: administrators add people)."""
+    first_admin_roles: bool = True
+    """Whether the first administrator also gets the facilitator and manager roles (``off``: admin
+    and learner only)."""
     public_url: str = ""
     """The app's address as people outside reach it (join links and QR codes), without a trailing slash."""
     home_page: str = ""
@@ -76,6 +81,11 @@ class Settings:
     room_max_participants: int = DEFAULT_ROOM_MAX_PARTICIPANTS
     trusted_proxies: tuple[Network, ...] = ()
     """Reverse proxies whose ``X-Forwarded-*`` headers are believed (``ui.proxy``)."""
+
+    @property
+    def first_admin_extra_roles(self) -> tuple[Role, ...]:
+        """The roles the first administrator gets besides admin and learner."""
+        return FIRST_ADMIN_EXTRA_ROLES if self.first_admin_roles else ()
 
 
 def load_settings(environ: Mapping[str, str], secrets: Mapping[str, Any] | None = None) -> Settings:
@@ -106,6 +116,7 @@ def load_settings(environ: Mapping[str, str], secrets: Mapping[str, Any] | None 
         pass_rule=read("pass_threshold", lambda raw, where: pass_rule_from(raw, setting=where), PassRule()),
         read_limits=_read_limits(source, problems),
         self_registration=read("self_registration", _flag, True),
+        first_admin_roles=read("first_admin_roles", _flag, True),
         public_url=read("public_url", lambda raw, _: raw.rstrip("/"), ""),
         home_page=read("home_page", lambda raw, _: raw.rstrip("/"), ""),
         room_max_participants=read("room_max_participants", _whole_number, DEFAULT_ROOM_MAX_PARTICIPANTS),

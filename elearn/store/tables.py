@@ -91,6 +91,9 @@ class UserRow(Base):
     # administrator who entered it, or the identity provider. Self-registration leaves it False,
     # and single sign-on only matches an account by a verified address.
     email_verified: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    # Set while an administrator has deactivated the account (revision 0007): it cannot sign
+    # in, its sessions were revoked, and its data stays, reported as "deactivated".
+    deactivated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class UserRoleRow(Base):
@@ -165,6 +168,37 @@ class SetupTokenRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class PasswordResetRow(Base):
+    """A one-time password-reset link an administrator issued (revision 0007). Only the token's
+    SHA-256 is kept; ``used_at`` is set when it is spent or replaced by a newer link."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    issued_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: the server's shell
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class AuditEventRow(Base):
+    """One administrative action (revision 0007), written in the transaction of the action itself:
+    who did it, what, to whom, when, and the fields it changed before and after."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index(None, "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(EventId, primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: the server's shell
+    action: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    before: Mapped[dict[str, object]] = mapped_column(JSON)
+    after: Mapped[dict[str, object]] = mapped_column(JSON)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class LessonCompletionRow(Base):

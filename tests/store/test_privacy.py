@@ -149,6 +149,8 @@ SCOPE_TESTS: dict[str, str] = {
     **dict.fromkeys(("reviews.review_cards_for", "reviews.review_answers_for", "confidence.confidence_for"),
                     REVIEWS + "test_reviews_and_confidence_are_read_only_by_those_who_may"),
 }
+SCOPE_TESTS.update(dict.fromkeys(("administration.record_audit", "administration.require_admin"),
+                                 "tests.store.test_administration::test_only_admins_administer_people"))
 ACTING_PARAMETERS = {"viewer", "actor", "facilitator"}
 
 
