@@ -33,8 +33,6 @@ from elearn.course.passing import PassRule, pass_rule_from
 from elearn.errors import ElearnError
 from elearn.limits import SETTINGS as LIMIT_SETTINGS
 from elearn.limits import ReadLimits, limits_from
-from elearn.store.accounts import FIRST_ADMIN_EXTRA_ROLES
-from elearn.store.records import Role
 
 REPO = Path(__file__).resolve().parent.parent
 """The checkout this package sits in: the default course and the parent of the default data folder."""
@@ -81,12 +79,6 @@ class Settings:
     room_max_participants: int = DEFAULT_ROOM_MAX_PARTICIPANTS
     trusted_proxies: tuple[Network, ...] = ()
     """Reverse proxies whose ``X-Forwarded-*`` headers are believed (``ui.proxy``)."""
-
-    @property
-    def first_admin_extra_roles(self) -> tuple[Role, ...]:
-        """The roles the first administrator gets besides admin and learner."""
-        return FIRST_ADMIN_EXTRA_ROLES if self.first_admin_roles else ()
-
 
 def load_settings(environ: Mapping[str, str], secrets: Mapping[str, Any] | None = None) -> Settings:
     """Resolve every setting from ``environ`` and ``secrets`` (a parsed secrets file, or None).

@@ -1,4 +1,5 @@
-"""The command line: ``python -m elearn check [COURSE_DIR] [--json] [--strict] [--simulate N --seed S]``.
+"""The command line: ``python -m elearn check [COURSE_DIR] [--json] [--strict] [--simulate N --seed S]``,
+and ``db``, ``admin``, ``demo`` and ``user`` (people administration: ``elearn.cli.users``).
 
 Exit codes: 0 when the course has no problems, 1 when it has some, 2 for a wrong command
 line. Bad content never produces a traceback; it produces problems. Warnings (the give-away
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from elearn.cli.user_commands import add_user_commands
 from elearn.course.catalogue import Course, load_course
 from elearn.course.passing import PassRule
 from elearn.course.summary import course_summary
@@ -58,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=0, help="random seed (same seed, same data)")
     demo.add_argument("--force", action="store_true", help="run even though the database holds real accounts")
     _database_options(demo)
+    add_user_commands(commands, _database_options)
     return parser
 
 
@@ -90,6 +93,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, settings:
         return _check(course, args.json, args.strict, args.simulate, args.seed, out, settings.pass_rule)
     from elearn.cli.admin import run_admin, run_db
     from elearn.cli.demo import run_demo
+    from elearn.cli.users import run_user
 
     if args.command == "db":
         return run_db(args, out, settings)
@@ -97,6 +101,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, settings:
         return run_admin(args, out, settings)
     if args.command == "demo":
         return run_demo(args, out, settings)
+    if args.command == "user":
+        return run_user(args, out, settings)
     return 2  # pragma: no cover - argparse rejects unknown commands
 
 

@@ -79,16 +79,28 @@ def person(store: Store, actor: Actor, username: str) -> User:
     return store.read(work)
 
 
+def all_teams(store: Store, actor: Actor) -> tuple[Team, ...]:
+    """Every team, by name, for an administrator (or the shell)."""
+
+    def work(conn: Connection) -> tuple[Team, ...]:
+        require_admin(conn, actor)
+        rows = conn.execute(select(TeamRow.id, TeamRow.name, TeamRow.created_at).order_by(TeamRow.name))
+        return tuple(Team(id=row[0], name=row[1], created_at=row[2]) for row in rows)
+
+    return store.read(work)
+
+
 def team_named(store: Store, actor: Actor, name: str) -> Team:
     """The team called ``name`` (any case), for an administrator; ``NotFound`` naming the teams there are."""
 
     def work(conn: Connection) -> Team:
         require_admin(conn, actor)
-        teams = conn.execute(select(TeamRow.id, TeamRow.name, TeamRow.created_at).order_by(TeamRow.name)).all()
-        for row in teams:
-            if row[1].casefold() == name.strip().casefold():
-                return Team(id=row[0], name=row[1], created_at=row[2])
-        known = ", ".join(f"'{row[1]}'" for row in teams) or "none yet"
+        rows = conn.execute(select(TeamRow.id, TeamRow.name, TeamRow.created_at).order_by(TeamRow.name)).all()
+        teams = [Team(id=row[0], name=row[1], created_at=row[2]) for row in rows]
+        for team in teams:
+            if team.name.casefold() == name.strip().casefold():
+                return team
+        known = ", ".join(f"'{team.name}'" for team in teams) or "none yet"
         raise NotFound(f"There is no team called '{name.strip()}'. Teams: {known}.")
 
     return store.read(work)
