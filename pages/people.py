@@ -1,5 +1,5 @@
 """Teams and people (administrators): create teams, put learners and managers in them, upload people
-from a CSV file, and assign the course."""
+from a CSV file, assign the course, administer accounts (``ui.people_admin``) and read the audit log."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from elearn.store import (
     visible_teams,
     visible_users,
 )
-from ui import manage
+from ui import manage, people_admin
 from ui.auth import require
 from ui.course import current_course
 from ui.store import current_store, now
@@ -31,8 +31,8 @@ all_teams = visible_teams(store, admin)
 teams = {team.id: team.name for team in all_teams}
 
 st.title("Teams and people")
-section = st.segmented_control("Section", ["Teams", "Move people", "Upload people", "Assign"], default="Teams",
-                               key="people-section", label_visibility="collapsed") or "Teams"
+section = st.segmented_control("Section", ["Teams", "Move people", "Upload people", "Assign", "Accounts", "Audit log"],
+                               default="Teams", key="people-section", label_visibility="collapsed") or "Teams"
 
 
 def done(message: str) -> None:
@@ -111,6 +111,12 @@ elif section == "Upload people":
                     st.dataframe({"Problem": list(refused.problems)}, hide_index=True)
                 else:
                     done(f"Created {len(made)} account(s).")
+
+elif section == "Accounts":
+    people_admin.accounts_section(teams, done)
+
+elif section == "Audit log":
+    people_admin.audit_section()
 
 else:
     st.subheader("Assign training")

@@ -43,6 +43,8 @@ SPECS: dict[str, PageSpec] = {
     "rooms": PageSpec("Workshop rooms", "🎤"),
     "present": PageSpec("Presenter view", "📽️", hidden=True),
     "join": PageSpec("Join a workshop", "📱", hidden=True),
+    "account": PageSpec("My account", "🔐"),
+    "reset": PageSpec("Set a new password", "🗝️", hidden=True),
     "signin": PageSpec("Sign in", "🔑"),
 }
 
@@ -53,8 +55,11 @@ SECTIONS: list[tuple[str, Role, list[str]]] = [
     ("Manage", Role.ADMIN, ["dashboard", "learner", "people"]),
     ("Workshops", Role.FACILITATOR, ["rooms", "present"]),
 ]
-VISITOR_PAGES = ["signin", "join"]
-"""What someone who is not signed in may open: signing in, and joining a workshop room by code."""
+VISITOR_PAGES = ["signin", "join", "reset"]
+"""What someone who is not signed in may open: signing in, joining a workshop room by code, and
+a password-reset link."""
+SIGNED_IN_PAGES = ["join", "reset", "account"]
+"""What everyone signed in may open, whatever their roles (``account``: their own password)."""
 
 
 START = "start"
@@ -119,7 +124,7 @@ def wide(name: str) -> bool:
     """Manager, administrator and facilitator pages use the whole width (tables, heatmaps, the
     projector); the learner's pages and the visitor's stay a readable column."""
     learner_pages = {page_name for _, role, names in SECTIONS if role == Role.LEARNER for page_name in names}
-    return name in SPECS and name not in learner_pages and name not in VISITOR_PAGES
+    return name in SPECS and name not in learner_pages and name not in VISITOR_PAGES and name not in SIGNED_IN_PAGES
 
 
 def roles_for(name: str) -> list[Role]:
@@ -142,8 +147,8 @@ def allowed_pages(user: User | None) -> list[str]:
     for _, role, section in SECTIONS:
         if user.has(role):
             names += [name for name in section if name not in names and _exists(name)]
-    if _exists("join"):
-        names.append("join")  # a signed-in colleague can join a room too
+    # A signed-in colleague can join a room too, open a reset link, and change their own password.
+    names += [name for name in SIGNED_IN_PAGES if name not in names and _exists(name)]
     return names
 
 
@@ -176,8 +181,7 @@ def navigation_for(user: User | None, *, sign_in_first: Path, no_access: Callabl
                 listed = sections.setdefault(title, [])
                 known = {names[id(p)] for p in listed}
                 listed += [made(name, page(name)) for name in section if name in allowed and name not in known]
-        if "join" in allowed:
-            sections.setdefault("", []).append(made("join", page("join")))
+        sections.setdefault("", []).extend(made(name, page(name)) for name in SIGNED_IN_PAGES if name in allowed)
     first = next((name for name in allowed if not SPECS[name].hidden), None)
     hidden: list[st.Page] = []
     root: int | None = None
