@@ -181,7 +181,9 @@ def navigation_for(user: User | None, *, sign_in_first: Path, no_access: Callabl
                 listed = sections.setdefault(title, [])
                 known = {names[id(p)] for p in listed}
                 listed += [made(name, page(name)) for name in section if name in allowed and name not in known]
-        sections.setdefault("", []).extend(made(name, page(name)) for name in SIGNED_IN_PAGES if name in allowed)
+        for name in SIGNED_IN_PAGES:  # hidden ones (join, reset) by address only; "My account" under its own title
+            if name in allowed:
+                sections.setdefault("" if SPECS[name].hidden else "Account", []).append(made(name, page(name)))
     first = next((name for name in allowed if not SPECS[name].hidden), None)
     hidden: list[st.Page] = []
     root: int | None = None
