@@ -14,9 +14,10 @@ user = require(*Role)
 st.title("My account")
 st.markdown(f"**{md_escape(user.display_name)}** · username `{md_escape(user.username)}` · "
             f"{md_escape(user.email or 'no e-mail')}  \n"
-            f"Roles: {', '.join(ROLE_NAMES[role] for role in sorted(user.roles))}. An administrator changes these.")
-if notice := st.session_state.pop("account-notice", None):
-    st.success(notice, icon="✅")
+            f"Roles: {md_escape(', '.join(ROLE_NAMES[role] for role in sorted(user.roles)))}. An administrator "
+            "changes these.")
+if st.session_state.pop("account-password-changed", False):
+    st.success("Your password is changed. You were signed out everywhere else.", icon="✅")
 
 st.subheader("Change your password")
 if not user.has_password:
@@ -38,6 +39,5 @@ with st.form("change-password", clear_on_submit=True):
                 st.error(md_escape(str(error)))
             else:
                 sign_in(changed)  # every session ended with the old password, this tab's too: start a new one
-                st.session_state["account-notice"] = ("Your password is changed. You were signed out everywhere "
-                                                      "else.")
+                st.session_state["account-password-changed"] = True
                 st.rerun()

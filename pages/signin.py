@@ -59,7 +59,7 @@ with panes["Sign in"], st.form("sign-in"):
         try:
             result = authenticate(store, username, password, now(), client=client_address())
         except AccountDeactivated as deactivated:  # only said to someone who typed the right password
-            st.error(str(deactivated), icon="🚫")
+            st.error(md_escape(str(deactivated)), icon="🚫")
         else:
             if isinstance(result, Throttled):
                 st.error(f"Too many sign-in attempts. Wait {wait_phrase(result)}, then try again.", icon="⏳")

@@ -71,7 +71,7 @@ def audit_section() -> None:
     """The latest administrative actions, and the whole log as CSV."""
     admin = require(Role.ADMIN)
     events = audit_log(current_store(), admin)
-    st.caption(f"{counted(len(events), 'action')} recorded; the latest {AUDIT_SHOWN} are shown. Times are UTC.")
+    st.caption(f"{counted(len(events), 'action')} recorded; the latest {AUDIT_SHOWN:d} are shown. Times are UTC.")
     st.dataframe(
         [{"When (UTC)": f"{e.occurred_at:%Y-%m-%d %H:%M:%S}", "Who": e.actor, "Action": e.action, "Account": e.subject,
           "Before": _fields(e.before), "After": _fields(e.after)} for e in events[:AUDIT_SHOWN]],
@@ -87,8 +87,9 @@ def _details(user: User, teams: Mapping[int, str]) -> None:
     st.markdown(
         f"**{md_escape(user.display_name)}** · username `{md_escape(user.username)}` · "
         f"{md_escape(user.email or 'no e-mail')} · {md_escape(teams.get(user.team_id or -1, 'no team'))}  \n"
-        f"Roles: {', '.join(ROLE_NAMES[role] for role in sorted(user.roles)) or 'none'} · account {state} · "
-        f"last seen {seen}" + ("" if user.has_password else " · signs in through single sign-on"))
+        f"Roles: {md_escape(', '.join(ROLE_NAMES[role] for role in sorted(user.roles)) or 'none')} · "
+        f"account {md_escape(state)} · "
+        f"last seen {md_escape(seen)}" + ("" if user.has_password else " · signs in through single sign-on"))
 
 
 def _actions(admin: User, user: User, teams: Mapping[int, str], done: Callable[[str], None]) -> None:
@@ -129,10 +130,11 @@ def _actions(admin: User, user: User, teams: Mapping[int, str], done: Callable[[
             st.session_state[_CONFIRM] = user.id
             st.rerun()
         return
-    st.warning(f"Deactivate {who}? They are signed out everywhere at once and can no longer sign in. Their progress "
-               "stays, shown as deactivated on Team progress. You can reactivate them later.", icon="⚠️")
+    st.warning(f"Deactivate {md_escape(user.username)}? They are signed out everywhere at once and can no longer "
+               "sign in. Their progress stays, shown as deactivated on Team progress. You can reactivate them later.",
+               icon="⚠️")
     yes, no = st.columns(2)
-    if yes.button(f"Yes, deactivate {who}", type="primary", key=f"admin-deactivate-yes{key}"):
+    if yes.button(f"Yes, deactivate {md_escape(user.username)}", type="primary", key=f"admin-deactivate-yes{key}"):
         st.session_state.pop(_CONFIRM, None)
         deactivate(store, admin, user.id, now())
         done(f"{who} is deactivated and signed out everywhere.")
