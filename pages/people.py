@@ -12,7 +12,7 @@ from elearn.manage.roster import COLUMNS, RosterRefused, read_roster, roster_con
 from elearn.store import (
     Role,
     add_team_manager,
-    assign_team,
+    change_team,
     create_team,
     remove_team_manager,
     visible_teams,
@@ -74,7 +74,7 @@ elif section == "Move people":
     member, manager, stop = st.columns(3)
     try:
         if member.button("Make them a member", disabled=person_id is None) and person_id is not None:
-            assign_team(store, admin, person_id, team_id)
+            change_team(store, admin, person_id, team_id, now())  # audited, like the Accounts section
             done(f"{md_escape(labels[person_id])} is now in {md_escape(teams.get(team_id or -1, 'no team'))}.")
         if manager.button("Make them its manager", disabled=person_id is None or team_id is None) \
                 and person_id is not None and team_id is not None:

@@ -114,3 +114,11 @@ def test_a_malformed_setting_stops_a_command_with_the_reason_and_status_2(tmp_pa
     assert done.returncode == 2
     assert done.stderr == "ELEARN_PASS_THRESHOLD is 'lots': expected a percentage from 0 to 100, like 70.\n"
     assert "Traceback" not in done.stderr
+
+
+def test_the_first_administrators_extra_roles_can_be_turned_off_either_way() -> None:
+    assert Settings().first_admin_roles is True
+    assert load_settings({"ELEARN_FIRST_ADMIN_ROLES": "off"}).first_admin_roles is False
+    assert load_settings({}, {"elearn": {"first_admin_roles": False}}).first_admin_roles is False
+    with pytest.raises(SettingsError, match="ELEARN_FIRST_ADMIN_ROLES is 'sometimes': expected on or off"):
+        load_settings({"ELEARN_FIRST_ADMIN_ROLES": "sometimes"})

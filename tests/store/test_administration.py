@@ -10,6 +10,9 @@ from datetime import timedelta
 
 import pytest
 
+from elearn.course.catalogue import load_course
+from elearn.course.passing import PassRule
+from elearn.manage.dashboard import DEACTIVATED, completion_rows, summary
 from elearn.manage.exports import audit_csv
 from elearn.store import (
     RESET_TTL,
@@ -45,6 +48,9 @@ from elearn.store import (
     team_named,
 )
 from elearn.store.administration import record_audit, require_admin
+from elearn.store.analytics import learner_facts
+from elearn.store.identities import Identity, IdentityRefused, sign_in_with_identity
+from tests.conftest import REPO
 
 from .helpers import NOW, PASSWORD, World
 
@@ -268,3 +274,27 @@ def test_only_admins_administer_people(store: Store, world: World, action: objec
         action(store, getattr(world, actor), world)
     assert audit_log(store, world.admin) == ()
     assert get_user(store, world.admin, world.admin.id).active
+
+
+def test_single_sign_on_refuses_a_deactivated_account(store: Store, world: World) -> None:
+    change_email(store, world.admin, world.ana.id, "ana@example.org", NOW)  # an admin's address: verified
+    identity = Identity(issuer="https://id.example", subject="ana-1", email="ana@example.org", email_verified=True,
+                        name="Ana")
+    assert sign_in_with_identity(store, identity, NOW, allow_sign_up=False).id == world.ana.id
+    deactivate(store, world.admin, world.ana.id, NOW)
+    with pytest.raises(IdentityRefused, match="deactivated"):
+        sign_in_with_identity(store, identity, NOW, allow_sign_up=False)
+
+
+def test_team_progress_shows_a_deactivated_learner_but_leaves_them_out_of_the_figures(store: Store,
+                                                                                     world: World) -> None:
+    deactivate(store, world.admin, world.bea.id, NOW)
+    course = load_course(REPO)
+    facts = learner_facts(store, world.admin, [lesson.id for lesson in course.lessons],
+                          [scenario.id for scenario in course.scenarios])
+    rows = completion_rows(course, facts, {}, {}, NOW, pass_rule=PassRule())
+    statuses = {row.username: row.status for row in rows}
+    assert statuses["bea"] == DEACTIVATED
+    assert statuses["ana"] == "not started"
+    assert "manny" not in statuses  # a manager without the learner role is no learner
+    assert summary(rows).learners == len(rows) - 1
