@@ -25,10 +25,11 @@ import streamlit as st
 from starlette.middleware import Middleware
 from streamlit.runtime.pages_manager import PagesManager
 
+from elearn.errors import ElearnError
 from elearn.settings import SettingsError
 from ui.proxy import ProxyHeaders, TrustedProxies
 from ui.routes import ROUTES
-from ui.store import current_settings
+from ui.store import current_settings, current_store
 
 # A `pages/` folder beside the main script makes Streamlit fall back to its old multipage mode
 # (every file in it a page of its own, run without app.py) until the first st.navigation call in
@@ -52,5 +53,11 @@ except SettingsError as error:
     # Refuse to start rather than serve with a setting silently ignored; each line names one.
     print(f"The app's settings need fixing before it can start:\n{error}", file=sys.stderr, flush=True)
     raise SystemExit(2) from None
+try:
+    # Open (and upgrade) the database now, so that a new server prints its one-time set-up token at
+    # start, as the README says, rather than at the first visit.
+    current_store()
+except ElearnError as error:  # e.g. PostgreSQL not reachable yet: pages will say so and retry
+    print(f"The database could not be opened at start: {error}", file=sys.stderr, flush=True)
 PROXIES = TrustedProxies(SETTINGS.trusted_proxies)
 app = st.App("app.py", routes=ROUTES, middleware=[Middleware(ProxyHeaders, proxies=PROXIES)])

@@ -70,6 +70,9 @@ class Settings:
     read_limits: ReadLimits = field(default_factory=ReadLimits)
     self_registration: bool = True
     """Whether the sign-in page offers "Create an account" (``off``: administrators add people)."""
+    first_admin_roles: bool = True
+    """Whether the first administrator also gets the facilitator and manager roles (``off``: admin
+    and learner only)."""
     public_url: str = ""
     """The app's address as people outside reach it (join links and QR codes), without a trailing slash."""
     home_page: str = ""
@@ -79,7 +82,6 @@ class Settings:
     """Reverse proxies whose ``X-Forwarded-*`` headers are believed (``ui.proxy``)."""
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     """Where e-mail goes out (``elearn.mail``); its links use ``public_url``."""
-
 
 def load_settings(environ: Mapping[str, str], secrets: Mapping[str, Any] | None = None) -> Settings:
     """Resolve every setting from ``environ`` and ``secrets`` (a parsed secrets file, or None).
@@ -109,6 +111,7 @@ def load_settings(environ: Mapping[str, str], secrets: Mapping[str, Any] | None 
         pass_rule=read("pass_threshold", lambda raw, where: pass_rule_from(raw, setting=where), PassRule()),
         read_limits=_read_limits(source, problems),
         self_registration=read("self_registration", _flag, True),
+        first_admin_roles=read("first_admin_roles", _flag, True),
         public_url=read("public_url", lambda raw, _: raw.rstrip("/"), ""),
         home_page=read("home_page", lambda raw, _: raw.rstrip("/"), ""),
         room_max_participants=read("room_max_participants", _whole_number, DEFAULT_ROOM_MAX_PARTICIPANTS),

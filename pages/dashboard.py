@@ -7,6 +7,7 @@ import streamlit as st
 
 from elearn.manage.dashboard import (
     COMPLETED,
+    DEACTIVATED,
     apply_filters,
     decision_counts,
     filter_problems,
@@ -24,7 +25,7 @@ from ui.text import counted
 HEATMAP_ROWS = 40
 VIEWS = ["Completion", "Team skills", "Answers", "Exports", "Assign"]
 STATUS_ICONS = {"not started": "⚪ not started", "in progress": "🟡 in progress", COMPLETED: "🟢 completed",
-                "overdue": "🔴 overdue", "expired": "🟠 expired"}
+                "overdue": "🔴 overdue", "expired": "🟠 expired", DEACTIVATED: "⚫ deactivated"}
 
 viewer = manage.require_manager()
 course = current_course()
@@ -32,7 +33,8 @@ board = manage.dashboard_data(viewer, course, pass_rule())
 
 st.title("Team progress")
 heading, refresh = st.columns([5, 1])
-heading.caption(f"{counted(len(board.rows), 'learner')} you can see · "
+heading.caption(f"{counted(len(board.rows), 'learner')} you can see (people with the learner role only; "
+                "deactivated accounts are listed but left out of the figures) · "
                 f"figures as of {board.loaded_at:%H:%M:%S} UTC "
                 f"(refreshed every {manage.CACHE_SECONDS:d} s)")
 if refresh.button("Refresh", icon="🔄"):

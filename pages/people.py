@@ -1,5 +1,5 @@
 """Teams and people (administrators): create teams, put learners and managers in them, upload people
-from a CSV file, and assign the course."""
+from a CSV file, assign the course, administer accounts (``ui.people_admin``) and read the audit log."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ from elearn.manage.roster import COLUMNS, RosterRefused, read_roster, roster_con
 from elearn.store import (
     Role,
     add_team_manager,
-    assign_team,
+    change_team,
     create_team,
     remove_team_manager,
     visible_teams,
     visible_users,
 )
-from ui import manage
+from ui import manage, people_admin
 from ui.auth import require
 from ui.course import current_course
 from ui.store import current_store, now
@@ -31,8 +31,8 @@ all_teams = visible_teams(store, admin)
 teams = {team.id: team.name for team in all_teams}
 
 st.title("Teams and people")
-section = st.segmented_control("Section", ["Teams", "Move people", "Upload people", "Assign"], default="Teams",
-                               key="people-section", label_visibility="collapsed") or "Teams"
+section = st.segmented_control("Section", ["Teams", "Move people", "Upload people", "Assign", "Accounts", "Audit log"],
+                               default="Teams", key="people-section", label_visibility="collapsed") or "Teams"
 
 
 def done(message: str) -> None:
@@ -74,7 +74,7 @@ elif section == "Move people":
     member, manager, stop = st.columns(3)
     try:
         if member.button("Make them a member", disabled=person_id is None) and person_id is not None:
-            assign_team(store, admin, person_id, team_id)
+            change_team(store, admin, person_id, team_id, now())  # audited, like the Accounts section
             done(f"{md_escape(labels[person_id])} is now in {md_escape(teams.get(team_id or -1, 'no team'))}.")
         if manager.button("Make them its manager", disabled=person_id is None or team_id is None) \
                 and person_id is not None and team_id is not None:
@@ -111,6 +111,12 @@ elif section == "Upload people":
                     st.dataframe({"Problem": list(refused.problems)}, hide_index=True)
                 else:
                     done(f"Created {len(made)} account(s).")
+
+elif section == "Accounts":
+    people_admin.accounts_section(teams, done)
+
+elif section == "Audit log":
+    people_admin.audit_section()
 
 else:
     st.subheader("Assign training")

@@ -9,6 +9,8 @@ from __future__ import annotations
 import streamlit as st
 
 from elearn.store import (
+    FIRST_ADMIN_EXTRA_ROLES,
+    AccountDeactivated,
     AccountError,
     SetupClosed,
     Throttled,
@@ -31,7 +33,8 @@ wanted = asked_for()
 if wanted is not None:
     st.info(f"Sign in to open **{SPECS[wanted.page].title}**. You will go straight there.", icon="🔑")
 
-allow_registration = current_settings().self_registration
+settings = current_settings()
+allow_registration = settings.self_registration
 tabs = ["Sign in"] + (["Create account"] if allow_registration else [])
 first_run = not admin_exists(store)
 if first_run:
@@ -53,14 +56,18 @@ with panes["Sign in"], st.form("sign-in"):
     username = st.text_input("Username", autocomplete="username", key="signin-username")
     password = st.text_input("Password", type="password", autocomplete="current-password", key="signin-password")
     if st.form_submit_button("Sign in", type="primary"):
-        result = authenticate(store, username, password, now(), client=client_address())
-        if isinstance(result, Throttled):
-            st.error(f"Too many sign-in attempts. Wait {wait_phrase(result)}, then try again.", icon="⏳")
-        elif result is None:
-            st.error("That username and password don't match an account. Check them and try again.")
+        try:
+            result = authenticate(store, username, password, now(), client=client_address())
+        except AccountDeactivated as deactivated:  # only said to someone who typed the right password
+            st.error(md_escape(str(deactivated)), icon="🚫")
         else:
-            sign_in(result)
-            st.rerun()
+            if isinstance(result, Throttled):
+                st.error(f"Too many sign-in attempts. Wait {wait_phrase(result)}, then try again.", icon="⏳")
+            elif result is None:
+                st.error("That username and password don't match an account. Check them and try again.")
+            else:
+                sign_in(result)
+                st.rerun()
 
 if "Create account" in panes:
     with panes["Create account"], st.form("register"):
@@ -91,14 +98,16 @@ if "Create account" in panes:
 if first_run:
     with panes["First-time set-up"], st.form("setup"):
         st.caption("The server printed a one-time set-up token in its log when it started. Use it to create the "
-                   "first administrator. Or run `python -m elearn admin create` on the server.")
+                   "first administrator (who is also a facilitator and a manager, unless the server turns that "
+                   "off). Or run `python -m elearn admin create --username you` on the server.")
         token = st.text_input("Set-up token", type="password", key="setup-token")
         admin_name = st.text_input("Administrator username", key="setup-username")
         admin_password = st.text_input("Password", type="password", key="setup-password",
                                        help="At least 10 characters.")
         if st.form_submit_button("Create administrator"):
             try:
-                admin = claim_setup_token(store, token.strip(), admin_name, admin_password, now())
+                admin = claim_setup_token(store, token.strip(), admin_name, admin_password, now(),
+                                          extra_roles=FIRST_ADMIN_EXTRA_ROLES if settings.first_admin_roles else ())
             except (SetupClosed, AccountError) as error:
                 st.error(md_escape(str(error)))
             else:

@@ -143,3 +143,9 @@ def test_every_malformed_smtp_setting_is_reported_at_once() -> None:
         "'Calm under fire <training@example.org>'.",
         "ELEARN_SMTP_USERNAME is set but ELEARN_SMTP_PASSWORD is not: give both, or neither.",
     )
+def test_the_first_administrators_extra_roles_can_be_turned_off_either_way() -> None:
+    assert Settings().first_admin_roles is True
+    assert load_settings({"ELEARN_FIRST_ADMIN_ROLES": "off"}).first_admin_roles is False
+    assert load_settings({}, {"elearn": {"first_admin_roles": False}}).first_admin_roles is False
+    with pytest.raises(SettingsError, match="ELEARN_FIRST_ADMIN_ROLES is 'sometimes': expected on or off"):
+        load_settings({"ELEARN_FIRST_ADMIN_ROLES": "sometimes"})

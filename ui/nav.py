@@ -46,6 +46,8 @@ SPECS: dict[str, PageSpec] = {
     "certificates": PageSpec("Certificates", "🎓"),
     "verify": PageSpec("Verify a certificate", "✅", hidden=True),
     "unsubscribe": PageSpec("Stop reminders", "✉️", hidden=True),
+    "account": PageSpec("My account", "🔐"),
+    "reset": PageSpec("Set a new password", "🗝️", hidden=True),
     "signin": PageSpec("Sign in", "🔑"),
 }
 
@@ -56,11 +58,11 @@ SECTIONS: list[tuple[str, Role, list[str]]] = [
     ("Manage", Role.ADMIN, ["dashboard", "learner", "people", "certificates"]),
     ("Workshops", Role.FACILITATOR, ["rooms", "present"]),
 ]
-VISITOR_PAGES = ["signin", "join", "verify", "unsubscribe"]
+VISITOR_PAGES = ["signin", "join", "verify", "unsubscribe", "reset"]
 """What someone who is not signed in may open: signing in, joining a workshop room by code,
-verifying a certificate, and stopping reminder e-mails from a reminder's link."""
-PUBLIC_PAGES = ["join", "verify", "unsubscribe"]
-"""The visitor pages a signed-in user may open too."""
+verifying a certificate, stopping reminder e-mails from a reminder's link, and a password-reset link."""
+SIGNED_IN_PAGES = ["join", "verify", "unsubscribe", "reset", "account"]
+"""What everyone signed in may open, whatever their roles (``account``: their own password)."""
 
 
 START = "start"
@@ -125,7 +127,7 @@ def wide(name: str) -> bool:
     """Manager, administrator and facilitator pages use the whole width (tables, heatmaps, the
     projector); the learner's pages and the visitor's stay a readable column."""
     learner_pages = {page_name for _, role, names in SECTIONS if role == Role.LEARNER for page_name in names}
-    return name in SPECS and name not in learner_pages and name not in VISITOR_PAGES
+    return name in SPECS and name not in learner_pages and name not in VISITOR_PAGES and name not in SIGNED_IN_PAGES
 
 
 def roles_for(name: str) -> list[Role]:
@@ -148,7 +150,8 @@ def allowed_pages(user: User | None) -> list[str]:
     for _, role, section in SECTIONS:
         if user.has(role):
             names += [name for name in section if name not in names and _exists(name)]
-    names += [name for name in PUBLIC_PAGES if _exists(name)]  # a signed-in colleague can join a room too
+    # A signed-in colleague can join a room too, open a reset link, and change their own password.
+    names += [name for name in SIGNED_IN_PAGES if name not in names and _exists(name)]
     return names
 
 
@@ -181,9 +184,9 @@ def navigation_for(user: User | None, *, sign_in_first: Path, no_access: Callabl
                 listed = sections.setdefault(title, [])
                 known = {names[id(p)] for p in listed}
                 listed += [made(name, page(name)) for name in section if name in allowed and name not in known]
-        for public in PUBLIC_PAGES:
-            if public in allowed:
-                sections.setdefault("", []).append(made(public, page(public)))
+        for name in SIGNED_IN_PAGES:  # hidden ones (join, reset) by address only; "My account" under its own title
+            if name in allowed:
+                sections.setdefault("" if SPECS[name].hidden else "Account", []).append(made(name, page(name)))
     first = next((name for name in allowed if not SPECS[name].hidden), None)
     hidden: list[st.Page] = []
     root: int | None = None

@@ -3,7 +3,8 @@
 One ``Store`` per database URL per process, shared by every session and by the app's own HTTP
 routes (which run outside any script, so this is a plain lock-guarded cache rather than
 ``st.cache_resource``). The schema is upgraded in place when a store is first opened. While
-no administrator exists, a one-time set-up token is printed to the server log.
+no administrator exists, a one-time set-up token is printed to the server log: ``serve.py`` opens
+the store when the server starts, so the token is there before anyone visits.
 """
 
 from __future__ import annotations
@@ -112,6 +113,6 @@ def _announce_setup(store: Store) -> None:
     print(
         "\n=== No administrator yet. To create one, open the app, choose 'First-time set-up' and enter\n"
         f"=== this one-time token (valid 24 hours): {token}\n"
-        "=== or run: python -m elearn admin create\n",
+        "=== or run: .venv/bin/python -m elearn admin create --username you\n",
         file=sys.stderr, flush=True,
     )

@@ -10,9 +10,11 @@ from typing import TextIO
 
 from elearn.settings import Settings
 from elearn.store import (
+    FIRST_ADMIN_EXTRA_ROLES,
     AccountError,
     NotFound,
     Store,
+    admin_exists,
     confirm_email_by_username,
     create_admin,
     open_store,
@@ -48,14 +50,17 @@ def run_admin(args: argparse.Namespace, out: TextIO, settings: Settings) -> int:
             return 1
     store = store_from_args(args, settings)
     try:
+        # The first administrator can try every part of a new server (unless first_admin_roles is off).
+        first = settings.first_admin_roles and not admin_exists(store)
         user = create_admin(store, args.username, password, datetime.now(UTC), display_name=args.display_name,
-                            email=args.email)
+                            email=args.email, extra_roles=FIRST_ADMIN_EXTRA_ROLES if first else ())
     except AccountError as error:
         print(f"Not created: {error}", file=sys.stderr)
         return 1
     finally:
         store.dispose()
-    print(f"Administrator '{user.username}' created. Sign in with it in the app.", file=out)
+    print(f"Administrator '{user.username}' created ({', '.join(sorted(user.roles))}). Sign in with it in the app.",
+          file=out)
     return 0
 
 

@@ -28,6 +28,7 @@ def run_demo(args: argparse.Namespace, out: TextIO, settings: Settings) -> int:
     print(f"Created {summary.learners:,} learners in {summary.teams:,} teams with {summary.managers:,} managers, "
           f"{summary.assignments:,} assignments, {summary.attempts:,} scenario attempts and {summary.events:,} "
           f"choice events in {summary.seconds:.0f} s ({store.dialect}).\n"
-          "Demo accounts cannot sign in. To look around, create an administrator with the same database options:\n"
+          "Demo accounts cannot sign in. Sign in as an administrator to look around; if there is none yet, create "
+          "one with the same database options:\n"
           "  python -m elearn admin create --username you [--data-dir DIR | --database-url URL]", file=out)
     return 0

@@ -1,5 +1,6 @@
 """The command line: ``python -m elearn check [COURSE_DIR] [--json] [--strict] [--simulate N --seed S]``,
-and ``db``, ``admin``, ``demo`` and ``mail send`` (``elearn.cli.mail``).
+and ``db``, ``admin``, ``demo``, ``mail send`` (``elearn.cli.mail``) and ``user`` (people administration:
+``elearn.cli.users``).
 
 Exit codes: 0 when the course has no problems, 1 when it has some, 2 for a wrong command
 line. Bad content never produces a traceback; it produces problems. Warnings (the give-away
@@ -17,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from elearn.cli.user_commands import add_user_commands
 from elearn.course.catalogue import Course, load_course
 from elearn.course.passing import PassRule
 from elearn.course.summary import course_summary
@@ -64,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
         "send", help="queue the reminders and digests due now and send every e-mail due (run it every few minutes)")
     send.add_argument("--dry-run", action="store_true", help="print what would be queued and sent; change nothing")
     _database_options(send)
+    add_user_commands(commands, _database_options)
     return parser
 
 
@@ -97,6 +100,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, settings:
     from elearn.cli.admin import run_admin, run_db
     from elearn.cli.demo import run_demo
     from elearn.cli.mail import run_mail
+    from elearn.cli.users import run_user
 
     if args.command == "db":
         return run_db(args, out, settings)
@@ -106,6 +110,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, settings:
         return run_demo(args, out, settings)
     if args.command == "mail":
         return run_mail(args, out, settings)
+    if args.command == "user":
+        return run_user(args, out, settings)
     return 2  # pragma: no cover - argparse rejects unknown commands
 
 

@@ -12,6 +12,10 @@ Pure functions over what ``elearn.store.analytics`` aggregated in the database. 
 - **overdue**: not complete and the due date has passed; **in progress**: something asked for
   is done or started; else **not started**.
 - **at risk**: not complete, not overdue, and due within ``AT_RISK_DAYS`` days.
+- **deactivated**: an administrator deactivated the account. Its row stays (with what it did),
+  but it is neither overdue nor at risk, and the summary figures leave it out.
+- Only people with the learner role are rows at all (``elearn.store.analytics.learner_facts``):
+  an administrator or manager without it is not counted.
 - **passed** (the pass rule of ``elearn.course.passing``, injected as a ``PassRule``): a scenario is
   passed once some attempt reached a successful ending with a first-attempt score at or above
   the threshold; a finished scenario that was not is only completed. The course is passed when
@@ -33,7 +37,8 @@ from elearn.store.analytics import STARTED_ONLY, ChoiceFlow, LearnerFacts, Skill
 from elearn.store.assignments import Assignment
 
 NOT_STARTED, IN_PROGRESS, COMPLETED, OVERDUE, EXPIRED = "not started", "in progress", "completed", "overdue", "expired"
-STATUSES = (NOT_STARTED, IN_PROGRESS, COMPLETED, OVERDUE, EXPIRED)
+DEACTIVATED = "deactivated"
+STATUSES = (NOT_STARTED, IN_PROGRESS, COMPLETED, OVERDUE, EXPIRED, DEACTIVATED)
 AT_RISK_DAYS = 14
 WEAKEST_SHOWN = 3
 
@@ -208,7 +213,9 @@ def _row(
         completed_at = _time(max([*lesson_times, *finished], default=0))
         if assignment and assignment.recertify_days and finished:
             expires_at = _time(min(finished)) + timedelta(days=assignment.recertify_days)
-    if all_done:
+    if fact.deactivated:
+        status = DEACTIVATED
+    elif all_done:
         status = EXPIRED if expires_at is not None and now >= expires_at else COMPLETED
     elif due is not None and now > due:
         status = OVERDUE
@@ -236,6 +243,8 @@ def summary(rows: Iterable[CompletionRow]) -> Summary:
     counts = dict.fromkeys(STATUSES, 0)
     learners = at_risk = passed = 0
     for row in rows:
+        if row.status == DEACTIVATED:
+            continue
         learners += 1
         counts[row.status] += 1
         at_risk += row.at_risk

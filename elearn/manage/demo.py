@@ -11,7 +11,8 @@ Rows are inserted in bulk (explicit ids, one transaction per batch of learners),
 learners and about a million choice events take a few minutes. Demo accounts have no password:
 to look around, create an administrator (``python -m elearn admin create``) and sign in.
 
-It refuses to touch a database that holds anyone but demo accounts unless ``--force`` is given,
+It refuses to touch a database that holds anyone but demo accounts and administrators unless
+``--force`` is given,
 and refuses a database that already holds demo data (use a fresh one).
 """
 
@@ -150,10 +151,14 @@ def _check_and_number(conn: Connection, force: bool) -> Ids:
     if conn.scalar(select(func.count()).select_from(UserRow).where(UserRow.username.like(f"{PREFIX}%"))):
         raise DemoRefused("This database already holds demo data. Point --data-dir or --database-url at a new, "
                           "empty database.")
-    real = conn.scalar(select(func.count()).select_from(UserRow)) or 0
+    # Administrators are not who the demo would mix with: the README has you create one first, to
+    # sign in and look at the demo's teams.
+    admins = select(UserRoleRow.user_id).where(UserRoleRow.role == Role.ADMIN.value)
+    real = conn.scalar(select(func.count()).select_from(UserRow).where(UserRow.id.not_in(admins))) or 0
     if real and not force:
-        raise DemoRefused(f"This database holds {real} real account(s); the demo would mix made-up learners with "
-                          "them. Use a new database (--data-dir or --database-url), or add --force if you mean it.")
+        raise DemoRefused(f"This database holds {real} real account(s) besides administrators; the demo would mix "
+                          "made-up learners with them. Use a new database (--data-dir or --database-url), or add "
+                          "--force if you mean it.")
 
     def after(column: Any) -> int:
         return int(conn.scalar(select(func.coalesce(func.max(column), 0))) or 0) + 1

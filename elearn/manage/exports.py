@@ -40,6 +40,7 @@ from elearn.course.catalogue import Course
 from elearn.course.passing import PassRule
 from elearn.manage.dashboard import CompletionRow
 from elearn.store.analytics import ExportEvent, FinishedAttempt
+from elearn.store.records import AuditEvent
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 VERB_IRIS = {
@@ -142,6 +143,23 @@ def completion_xlsx(rows: Iterable[CompletionRow], *, title: str = "Completion")
         sheet.set_column(column, column, width)
     book.close()
     return buffer.getvalue()
+
+
+AUDIT_COLUMNS = ("When (UTC)", "Who", "Action", "Account", "Before", "After")
+
+
+def audit_csv(events: Iterable[AuditEvent]) -> bytes:
+    """The audit log as UTF-8 CSV, made inert like the completion table: a display name that
+    starts with ``=`` lands in a cell as text. Before and after are JSON objects."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(AUDIT_COLUMNS)
+    for event in events:
+        writer.writerow([_csv_cell(value) for value in (
+            event.occurred_at, event.actor, event.action, event.subject,
+            json.dumps(event.before, ensure_ascii=False, sort_keys=True),
+            json.dumps(event.after, ensure_ascii=False, sort_keys=True))])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 @dataclass(frozen=True)

@@ -33,9 +33,10 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from elearn.store.db import Store
-from elearn.store.errors import AccountError, RegistrationClosed, SetupClosed, WeakPassword
+from elearn.store.errors import AccountDeactivated, AccountError, RegistrationClosed, SetupClosed, WeakPassword
 from elearn.store.fields import checked_display_name, checked_email
 from elearn.store.records import Role, Throttled, User
+from elearn.store.sessions import revoke_sessions
 from elearn.store.tables import SetupTokenRow, UserRoleRow, UserRow
 from elearn.store.throttle import Bucket, ThrottleRule, clear, count_attempt, forgive, lock_buckets, refusal
 from elearn.store.users import fetch_user, fetch_users, insert_user, normalize_email, normalize_username
@@ -107,13 +108,20 @@ def create_user(
     return store.write(work)
 
 
+FIRST_ADMIN_EXTRA_ROLES = (Role.FACILITATOR, Role.MANAGER)
+"""What the first administrator also gets, so one person can try every part of a new server
+(the ``first_admin_roles`` setting turns it off)."""
+
+
 def create_admin(
-    store: Store, username: str, password: str, now: datetime, *, display_name: str = "", email: str | None = None
+    store: Store, username: str, password: str, now: datetime, *, display_name: str = "", email: str | None = None,
+    extra_roles: Iterable[Role] = (),
 ) -> User:
-    """Create an administrator (who can also take the course). For the server's own shell."""
+    """Create an administrator (who can also take the course, and holds ``extra_roles``). For the
+    server's own shell."""
     return create_user(
         store, username=username, display_name=display_name, password=password, now=now, email=email,
-        roles=(Role.ADMIN, Role.LEARNER),
+        roles=(Role.ADMIN, Role.LEARNER, *extra_roles),
     )
 
 
@@ -141,7 +149,8 @@ def authenticate(
     store: Store, username: str, password: str, now: datetime, *, client: str
 ) -> User | Throttled | None:
     """Check a username and password from ``client`` (the address the request came from): the
-    user, ``Throttled``, or None for "wrong".
+    user, ``Throttled``, or None for "wrong". A deactivated account's right password raises
+    ``AccountDeactivated``.
 
     None means "unknown user or wrong password", and both cost one Argon2 verification (unknown
     users are checked against a dummy hash), so neither the answer nor its timing tells them
@@ -154,7 +163,7 @@ def authenticate(
     buckets = sign_in_buckets(name, client)
     pair = buckets[0]
 
-    def admit(conn: Connection) -> tuple[Throttled | None, int | None, str | None]:
+    def admit(conn: Connection) -> tuple[Throttled | None, int | None, str | None, bool]:
         states = lock_buckets(conn, buckets, now)
         own, by_client, on_account = states[pair], states[buckets[1]], states[buckets[2]]
         # The account-wide bucket waves through a client with a nearly clean record on this
@@ -162,17 +171,20 @@ def authenticate(
         holding = [own, by_client] + ([on_account] if own.count >= ACCOUNT_HOLDS_AFTER else [])
         refused = refusal(holding, now)
         if refused is not None:
-            return refused, None, None
+            return refused, None, None, False
         count_attempt(conn, states.values(), now)
-        row = conn.execute(select(UserRow.id, UserRow.password_hash).where(UserRow.username == name)).first()
-        return None, (row[0] if row else None), (row[1] if row else None)
+        row = conn.execute(select(UserRow.id, UserRow.password_hash, UserRow.deactivated_at)
+                           .where(UserRow.username == name)).first()
+        return None, (row[0] if row else None), (row[1] if row else None), bool(row and row[2] is not None)
 
-    refused, user_id, stored_hash = store.write(admit)
+    refused, user_id, stored_hash, deactivated = store.write(admit)
     if refused is not None:
         return refused
     verified = _verify(store, stored_hash or store.dummy_hash, password)
     if not (verified and user_id is not None and stored_hash is not None):
         return None
+    if deactivated:  # only someone who knows the password learns this
+        raise AccountDeactivated("This account has been deactivated. Ask your administrator to reactivate it.")
     new_hash = store.hasher.hash(password) if store.hasher.check_needs_rehash(stored_hash) else None
 
     def signed_in(conn: Connection) -> User | None:
@@ -239,8 +251,10 @@ def claim_setup_token(
     *,
     display_name: str = "",
     email: str | None = None,
+    extra_roles: Iterable[Role] = FIRST_ADMIN_EXTRA_ROLES,
 ) -> User:
-    """Create the first administrator with a set-up token, and burn the token.
+    """Create the first administrator with a set-up token, and burn the token. They are also a
+    learner and hold ``extra_roles`` (by default facilitator and manager).
 
     Raises ``SetupClosed`` if the token is wrong, used, expired, or an administrator exists
     (two people racing with one token: exactly one wins).
@@ -250,6 +264,7 @@ def claim_setup_token(
     email = checked_email(email)
     _check_password(name, password)
     password_hash = store.hasher.hash(password)
+    granted = tuple(extra_roles)
 
     def work(conn: Connection) -> User:
         if _admin_exists(conn):
@@ -267,8 +282,32 @@ def claim_setup_token(
             raise SetupClosed("This set-up token is not valid. Restart the server to print a new one.")
         return insert_user(
             conn, username=name, display_name=display_name, email=email, team_id=None,
-            password_hash=password_hash, roles=(Role.ADMIN, Role.LEARNER), now=now, email_verified=True,
+            password_hash=password_hash, roles=(Role.ADMIN, Role.LEARNER, *granted), now=now, email_verified=True,
         )
+
+    return store.write(work)
+
+
+def change_password(store: Store, user: User, current: str, new: str, now: datetime, *, client: str) -> User:
+    """A signed-in user changes their own password: ``current`` must be right (checked, and
+    throttled, exactly as a sign-in), ``new`` must meet the policy. Every session of theirs ends
+    (the caller signs this tab in again). Raises ``AccountError`` saying what to do."""
+    if not user.has_password:
+        raise AccountError("This account signs in through your organisation; change the password there.")
+    _check_password(user.username, new)
+    checked = authenticate(store, user.username, current, now, client=client)
+    if isinstance(checked, Throttled):
+        raise AccountError("Too many wrong passwords lately. Wait a few minutes, then try again.")
+    if checked is None or checked.id != user.id:
+        raise AccountError("The current password is not right. Type it again.")
+    new_hash = store.hasher.hash(new)
+
+    def work(conn: Connection) -> User:
+        conn.execute(update(UserRow).where(UserRow.id == user.id).values(password_hash=new_hash))
+        revoke_sessions(conn, user.id, now)
+        changed = fetch_user(conn, user.id)
+        assert changed is not None
+        return changed
 
     return store.write(work)
 

@@ -66,6 +66,8 @@ class LearnerFacts:
     mean_best_score: float | None
     last_activity: datetime | None
     seconds_in_scenarios: int
+    deactivated: bool = False
+    """An administrator deactivated the account: its progress stays, reported as such."""
 
 
 @dataclass(frozen=True)
@@ -189,7 +191,7 @@ def learner_facts(
         query = (
             select(
                 UserRow.id, UserRow.username, UserRow.display_name, UserRow.team_id, TeamRow.name,
-                a.finished, a.mean_best, a.last_update, a.seconds, ld.last_lesson,
+                a.finished, a.mean_best, a.last_update, a.seconds, ld.last_lesson, UserRow.deactivated_at,
                 *(a[f"s{index}"] for index in range(len(scenarios))),
                 *(a[f"b{index}"] for index in range(len(scenarios))),
                 *(ld[f"l{index}"] for index in range(len(lessons))),
@@ -352,7 +354,7 @@ def scope_fingerprint(store: Store, viewer: Viewer) -> tuple[int, ...]:
 
 
 def _facts(row: Sequence[Any], lessons: Sequence[str], scenarios: Sequence[str]) -> LearnerFacts:
-    first = 10
+    first = 11
     finishes = row[first:first + len(scenarios)]
     best_success = row[first + len(scenarios):first + 2 * len(scenarios)]
     lesson_times = row[first + 2 * len(scenarios):]
@@ -366,6 +368,7 @@ def _facts(row: Sequence[Any], lessons: Sequence[str], scenarios: Sequence[str])
         mean_best_score=float(row[6]) if row[6] is not None else None,
         last_activity=datetime.fromtimestamp(last, UTC) if last is not None else None,
         seconds_in_scenarios=int(row[8] or 0),
+        deactivated=row[10] is not None,
     )
 
 

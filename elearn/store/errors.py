@@ -46,6 +46,15 @@ class RegistrationClosed(AccountError):
     """Self-registration is switched off on this server."""
 
 
+class AccountDeactivated(AccountError):
+    """The account was deactivated by an administrator; said only to someone who knew its password."""
+
+
+class LastAdministrator(AccountError):
+    """The change would leave no active administrator (an admin removing their own role, or
+    deactivating themselves, while nobody else can administer)."""
+
+
 class SetupClosed(AccountError):
     """First-run set-up is over (an administrator exists) or the set-up token is not valid."""
 

@@ -104,11 +104,14 @@ def sign_in_with_identity(store: Store, identity: Identity, now: datetime, *, al
         return user
 
     try:
-        return store.write(work)
+        user = store.write(work)
     except (_Raced, IntegrityError):
         # Two first sign-ins of one person at once (two tabs): the loser's second look finds
         # the link or the account the winner made.
-        return store.write(work)
+        user = store.write(work)
+    if not user.active:
+        raise IdentityRefused("Your account here has been deactivated. Ask your administrator to reactivate it.")
+    return user
 
 
 def confirm_email(store: Store, actor: Viewer, user_id: int) -> User:

@@ -8,13 +8,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DataError, IntegrityError
 
 from elearn.names import excerpt
 from elearn.store.access import require_read, require_role, scope_of
 from elearn.store.accounts import USERNAME_PATTERN, create_user, password_problems
+from elearn.store.administration import active_admins
 from elearn.store.db import Store, insert_ignoring_duplicates, one_of
 from elearn.store.errors import AccountError, NotFound, PeopleRefused
 from elearn.store.fields import checked_team_name, display_name_problem, email_problem
@@ -264,8 +265,7 @@ def set_roles(store: Store, actor: Viewer, user_id: int, roles: Iterable[Role]) 
         conn.execute(delete(UserRoleRow).where(UserRoleRow.user_id == user_id))
         if wanted:
             conn.execute(insert(UserRoleRow), [{"user_id": user_id, "role": role.value} for role in sorted(wanted)])
-        admins = conn.scalar(select(func.count()).select_from(UserRoleRow).where(UserRoleRow.role == Role.ADMIN.value))
-        if not admins:
+        if not active_admins(conn):
             raise AccountError("This would leave no administrator. Make someone else an administrator first.")
 
     store.write(work)

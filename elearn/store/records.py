@@ -34,9 +34,15 @@ class User:
     created_at: datetime
     last_seen_at: datetime | None
     email_verified: bool = False
+    deactivated_at: datetime | None = None
+    """Set while an administrator has deactivated the account: it cannot sign in."""
 
     def has(self, role: Role) -> bool:
         return role in self.roles
+
+    @property
+    def active(self) -> bool:
+        return self.deactivated_at is None
 
 
 Viewer = User
@@ -68,6 +74,20 @@ class NewAccount:
     manages: tuple[int, ...] = ()
     password: str | None = None
     where: str = ""
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """One administrative action: who (``actor``: a username, or "server shell"), what, to whom,
+    when, and the fields it changed, before and after."""
+
+    id: int
+    occurred_at: datetime
+    actor: str
+    action: str
+    subject: str
+    before: Mapping[str, object]
+    after: Mapping[str, object]
 
 
 @dataclass(frozen=True)

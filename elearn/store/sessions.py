@@ -58,10 +58,13 @@ def session_user(store: Store, token: str, now: datetime) -> User | None:
 
     def look_up(conn: Connection) -> User | None:
         user_id = conn.scalar(
-            select(SessionRow.user_id).where(
+            select(SessionRow.user_id)
+            .join(UserRow, UserRow.id == SessionRow.user_id)
+            .where(
                 _either_token(token),
                 SessionRow.revoked_at.is_(None),
                 SessionRow.expires_at > now,
+                UserRow.deactivated_at.is_(None),  # revoked on deactivation anyway; never trust one path
             )
         )
         return None if user_id is None else fetch_user(conn, user_id)
@@ -138,15 +141,17 @@ def redeem_cookie_code(store: Store, code: str, now: datetime) -> str | None:
 
 def end_all_sessions(store: Store, user_id: int, now: datetime) -> None:
     """Sign ``user_id`` out everywhere (after a password change or when an account is closed)."""
+    store.write(lambda conn: revoke_sessions(conn, user_id, now))
 
-    def work(conn: Connection) -> None:
-        conn.execute(
-            update(SessionRow)
-            .where(SessionRow.user_id == user_id, SessionRow.revoked_at.is_(None))
-            .values(revoked_at=now)
-        )
 
-    store.write(work)
+def revoke_sessions(conn: Connection, user_id: int, now: datetime) -> int:
+    """``end_all_sessions`` inside a transaction of the caller's (a deactivation, a password
+    reset), so the sign-out lands with the change or not at all. Returns how many were live."""
+    return conn.execute(
+        update(SessionRow)
+        .where(SessionRow.user_id == user_id, SessionRow.revoked_at.is_(None))
+        .values(revoked_at=now)
+    ).rowcount
 
 
 def _token_hash(token: str) -> str:

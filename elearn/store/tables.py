@@ -91,6 +91,9 @@ class UserRow(Base):
     # administrator who entered it, or the identity provider. Self-registration leaves it False,
     # and single sign-on only matches an account by a verified address.
     email_verified: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    # Set while an administrator has deactivated the account (revision 0008): it cannot sign
+    # in, its sessions were revoked, and its data stays, reported as "deactivated".
+    deactivated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class UserRoleRow(Base):
@@ -167,6 +170,37 @@ class SetupTokenRow(Base):
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
+class PasswordResetRow(Base):
+    """A one-time password-reset link an administrator issued (revision 0008). Only the token's
+    SHA-256 is kept; ``used_at`` is set when it is spent or replaced by a newer link."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    issued_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: the server's shell
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class AuditEventRow(Base):
+    """One administrative action (revision 0008), written in the transaction of the action itself:
+    who did it, what, to whom, when, and the fields it changed before and after."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index(None, "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(EventId, primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: the server's shell
+    action: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    before: Mapped[dict[str, object]] = mapped_column(JSON)
+    after: Mapped[dict[str, object]] = mapped_column(JSON)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class LessonCompletionRow(Base):
     __tablename__ = "lesson_completions"
 
@@ -237,7 +271,7 @@ class AssignmentRow(Base):
     due_at: Mapped[datetime] = mapped_column(UtcDateTime)
     recertify_days: Mapped[int | None] = mapped_column(Integer)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    # The reminder schedule (revision 0010): due-soon reminders this many days before the due
+    # The reminder schedule (revision 0007): due-soon reminders this many days before the due
     # date (None: the default, ``elearn.mail.schedule``), and an overdue reminder every so many
     # days after it (None: the default; 0: none).
     remind_days_before: Mapped[list[int] | None] = mapped_column(JSON)
@@ -383,7 +417,7 @@ class SelfAssessmentRow(Base):
 
 
 class OutboxRow(Base):
-    """One e-mail to send (revision 0010). ``job_key`` names the e-mail's kind, recipient, subject
+    """One e-mail to send (revision 0007). ``job_key`` names the e-mail's kind, recipient, subject
     and period (``reminder:due-soon:7:user:12:assignment:3``), so one reminder is queued once
     whoever plans it. The message is composed when it is sent, from what the database holds then.
     A sender claims a row by writing ``lease_owner`` and ``lease_until`` where no live lease is;
@@ -409,7 +443,7 @@ class OutboxRow(Base):
 
 
 class MailOptOutRow(Base):
-    """A learner who asked for no more reminder e-mails (revision 0010); assignment notices still go."""
+    """A learner who asked for no more reminder e-mails (revision 0007); assignment notices still go."""
 
     __tablename__ = "mail_opt_outs"
 
@@ -418,7 +452,7 @@ class MailOptOutRow(Base):
 
 
 class UnsubscribeTokenRow(Base):
-    """The one-click opt-out link of one reminder e-mail (revision 0010): only its SHA-256 is kept."""
+    """The one-click opt-out link of one reminder e-mail (revision 0007): only its SHA-256 is kept."""
 
     __tablename__ = "mail_unsubscribe_tokens"
 
@@ -428,7 +462,7 @@ class UnsubscribeTokenRow(Base):
 
 
 class CertificateRow(Base):
-    """A certificate a learner earned (revision 0010): an assignment met, or the whole course
+    """A certificate a learner earned (revision 0007): an assignment met, or the whole course
     (``assignment_id`` None), under the pass rule. ``award_key`` names the learner, what was met
     and when, so awarding again changes nothing; ``code`` is what ``/verify`` looks up."""
 

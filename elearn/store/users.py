@@ -44,6 +44,7 @@ def fetch_users(conn: Connection, condition: ColumnElement[bool]) -> list[User]:
             UserRow.created_at,
             UserRow.last_seen_at,
             UserRow.email_verified,
+            UserRow.deactivated_at,
         )
         .where(condition)
         .order_by(UserRow.username)
@@ -67,6 +68,7 @@ def fetch_users(conn: Connection, condition: ColumnElement[bool]) -> list[User]:
             created_at=row[6],
             last_seen_at=row[7],
             email_verified=bool(row[8]),
+            deactivated_at=row[9],
             roles=frozenset(roles.get(row[0], ())),
         )
         for row in rows

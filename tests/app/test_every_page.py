@@ -12,7 +12,7 @@ from sqlalchemy import event
 from elearn.course.catalogue import load_course
 from elearn.store import Role, create_user, open_store, upgrade
 from tests.conftest import REPO
-from ui.nav import SECTIONS, SPECS, VISITOR_PAGES
+from ui.nav import SECTIONS, SIGNED_IN_PAGES, SPECS, VISITOR_PAGES
 from ui.store import current_store
 
 from .conftest import PASSWORD, open_page, sign_in
@@ -31,7 +31,7 @@ def pages_for(role: Role) -> list[str]:
     for _, unlocking, section in SECTIONS:
         if unlocking == role:
             names += [name for name in section if name not in names and (REPO / "pages" / f"{name}.py").exists()]
-    return names
+    return names + [name for name in SIGNED_IN_PAGES if name not in names]
 
 
 def make_user(data_dir: Path, role: Role) -> str:
@@ -45,7 +45,7 @@ def make_user(data_dir: Path, role: Role) -> str:
 
 
 def test_every_page_is_registered_for_some_role_or_for_visitors() -> None:
-    reachable = {name for _, _, names in SECTIONS for name in names} | set(VISITOR_PAGES)
+    reachable = {name for _, _, names in SECTIONS for name in names} | set(VISITOR_PAGES) | set(SIGNED_IN_PAGES)
     on_disk = {path.stem for path in (REPO / "pages").glob("*.py")}
     assert on_disk <= set(SPECS)
     assert on_disk <= reachable

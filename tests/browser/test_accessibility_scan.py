@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from elearn.course.catalogue import load_course
-from elearn.store import Role, create_user, open_store, upgrade
+from elearn.store import Role, create_user, issue_reset_link, open_store, upgrade
 from tests.conftest import REPO
 from tests.manager.conftest import Clock, play
 from tests.store.conftest import build_world
@@ -35,7 +35,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 COURSE = load_course(REPO)
 TIMEOUT = 45_000
 DASHBOARD_VIEWS = ["Completion", "Team skills", "Answers", "Exports", "Assign"]
-PEOPLE_SECTIONS = ["Teams", "Move people", "Upload people", "Assign"]
+PEOPLE_SECTIONS = ["Teams", "Move people", "Upload people", "Assign", "Accounts", "Audit log"]
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +89,7 @@ class Scanner:
 
 
 def test_visitor_pages(world_server: tuple[Server, World], browser: Any) -> None:
-    server, _ = world_server
+    server, world = world_server
     scan = Scanner("visitor")
     context, page = new_page(browser)
     try:
@@ -103,6 +103,15 @@ def test_visitor_pages(world_server: tuple[Server, World], browser: Any) -> None
         page.get_by_role("button", name="Sign in").click()  # empty: the error message's state
         page.get_by_text("don't match").wait_for()
         scan(page, "sign-in-error")
+        page.goto(f"{server.url}/reset?token=not-a-real-token")
+        page.get_by_text("This reset link is not valid any more").wait_for()
+        scan(page, "reset-link-refused")
+        store = open_store(None, server.data_dir, hasher=FAST_HASHER)
+        token = issue_reset_link(store, world.admin, world.loner.id, datetime.now(UTC))
+        store.dispose()
+        page.goto(f"{server.url}/reset?token={token}")
+        page.locator(".st-key-reset-new input").wait_for()
+        scan(page, "reset-link-form")
     finally:
         context.close()
     judge(scan.findings, scan.name)
@@ -198,6 +207,17 @@ def test_manager_pages(world_server: tuple[Server, World], browser: Any) -> None
         for section in PEOPLE_SECTIONS:
             page.locator(".st-key-people-section").get_by_role("radio", name=section).click()
             scan(page, f"people-{section.lower().replace(' ', '-')}")
+        page.locator(".st-key-people-section").get_by_role("radio", name="Accounts").click()
+        page.locator(".st-key-admin-search input").fill("ana")
+        page.locator(".st-key-admin-search input").press("Enter")
+        page.locator(".st-key-admin-person").click()
+        page.get_by_role("option", name="Ana (ana)").click()
+        page.locator(f".st-key-admin-deactivate-{world.ana.id} button").click()
+        page.get_by_text("Deactivate ana?").wait_for()
+        scan(page, "people-account-confirm-deactivation")
+        page.goto(f"{server.url}/account")
+        page.get_by_role("heading", name="My account").wait_for()
+        scan(page, "my-account")
     finally:
         context.close()
     judge(scan.findings, scan.name)

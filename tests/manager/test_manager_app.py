@@ -39,7 +39,7 @@ from tests.store.helpers import FAST_HASHER, World
 from .conftest import COURSE, Clock, finish_at, play
 
 VIEWS = ["Completion", "Team skills", "Answers", "Exports", "Assign"]
-SECTIONS = ["Teams", "Move people", "Upload people", "Assign"]
+SECTIONS = ["Teams", "Move people", "Upload people", "Assign", "Accounts", "Audit log"]
 
 
 @dataclass(frozen=True)

@@ -211,7 +211,7 @@ def test_setup_token_creates_the_first_admin_once(store: Store) -> None:
     with pytest.raises(SetupClosed):
         claim_setup_token(store, token + "x", "root", PASSWORD, NOW)
     admin = claim_setup_token(store, token, "root", PASSWORD, NOW)
-    assert admin.roles == frozenset({Role.ADMIN, Role.LEARNER})
+    assert admin.roles == frozenset({Role.ADMIN, Role.LEARNER, Role.FACILITATOR, Role.MANAGER})  # issue 16
     assert admin_exists(store)
     with pytest.raises(SetupClosed):
         claim_setup_token(store, token, "intruder", PASSWORD, NOW)
