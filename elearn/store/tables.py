@@ -237,7 +237,7 @@ class AssignmentRow(Base):
     due_at: Mapped[datetime] = mapped_column(UtcDateTime)
     recertify_days: Mapped[int | None] = mapped_column(Integer)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    # The reminder schedule (revision 0010): due-soon reminders this many days before the due
+    # The reminder schedule (revision 0007): due-soon reminders this many days before the due
     # date (None: the default, ``elearn.mail.schedule``), and an overdue reminder every so many
     # days after it (None: the default; 0: none).
     remind_days_before: Mapped[list[int] | None] = mapped_column(JSON)
@@ -383,7 +383,7 @@ class SelfAssessmentRow(Base):
 
 
 class OutboxRow(Base):
-    """One e-mail to send (revision 0010). ``job_key`` names the e-mail's kind, recipient, subject
+    """One e-mail to send (revision 0007). ``job_key`` names the e-mail's kind, recipient, subject
     and period (``reminder:due-soon:7:user:12:assignment:3``), so one reminder is queued once
     whoever plans it. The message is composed when it is sent, from what the database holds then.
     A sender claims a row by writing ``lease_owner`` and ``lease_until`` where no live lease is;
@@ -409,7 +409,7 @@ class OutboxRow(Base):
 
 
 class MailOptOutRow(Base):
-    """A learner who asked for no more reminder e-mails (revision 0010); assignment notices still go."""
+    """A learner who asked for no more reminder e-mails (revision 0007); assignment notices still go."""
 
     __tablename__ = "mail_opt_outs"
 
@@ -418,7 +418,7 @@ class MailOptOutRow(Base):
 
 
 class UnsubscribeTokenRow(Base):
-    """The one-click opt-out link of one reminder e-mail (revision 0010): only its SHA-256 is kept."""
+    """The one-click opt-out link of one reminder e-mail (revision 0007): only its SHA-256 is kept."""
 
     __tablename__ = "mail_unsubscribe_tokens"
 
@@ -428,7 +428,7 @@ class UnsubscribeTokenRow(Base):
 
 
 class CertificateRow(Base):
-    """A certificate a learner earned (revision 0010): an assignment met, or the whole course
+    """A certificate a learner earned (revision 0007): an assignment met, or the whole course
     (``assignment_id`` None), under the pass rule. ``award_key`` names the learner, what was met
     and when, so awarding again changes nothing; ``code`` is what ``/verify`` looks up."""
 

@@ -6,7 +6,7 @@
 - ``mail_opt_outs`` and ``mail_unsubscribe_tokens``: who opted out of reminders; the hashed links.
 - ``certificates``: what a learner earned, with a unique verification code.
 
-Revision ID: 0010
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-03
 """
@@ -16,7 +16,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010"
+revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | None = None
 depends_on: str | None = None
