@@ -92,13 +92,12 @@ class Match:
         return tuple(text[start:end] for start, end in self.spans)
 
     def quoted(self, text: str) -> str:
-        """The matched words as typed, with "…" where other words stood between them."""
-        parts: list[str] = []
-        for index, (start, end) in enumerate(self.spans):
-            if index and start > self.spans[index - 1][1] + 1 and text[self.spans[index - 1][1]:start].strip(" ,"):
-                parts.append("…")
-            parts.append(text[start:end])
-        return " ".join(parts)
+        """The matched words as typed, with "…" where other words stood between them (punctuation is kept)."""
+        shown = text[self.spans[0][0]:self.spans[0][1]]
+        for (_, end), (start, stop) in zip(self.spans, self.spans[1:], strict=False):
+            between = text[end:start]
+            shown += (between if not _WORD.search(between) else " … ") + text[start:stop]
+        return shown
 
 
 _STEMMER = snowballstemmer.stemmer("english")

@@ -38,7 +38,7 @@ class PhraseEntry(_Document):
 
     id: Slug
     kind: Kind
-    patterns: list[Text] = Field(min_length=1)
+    patterns: list[str] = Field(min_length=1)
     skills: list[Slug] = Field(min_length=1)
     lesson: Slug
     noticed: Text
@@ -129,8 +129,10 @@ def _phrases(doc: YamlDocument, entries: list[object], skills: Mapping[str, Skil
              problems: list[Problem]) -> list[tuple[int, Phrase]]:
     found: list[tuple[int, Phrase]] = []
     seen: set[str] = set()
-    for index in range(len(entries)):
-        entry, entry_problems = validate(doc, PhraseEntry, base=("phrases", index), what=f"phrase {index + 1}")
+    for index, written in enumerate(entries):
+        ident = written.get("id") if isinstance(written, dict) else None
+        what = f"phrase '{excerpt(ident)}'" if isinstance(ident, str) else f"phrase {index + 1}"
+        entry, entry_problems = validate(doc, PhraseEntry, base=("phrases", index), what=what)
         if entry is None:
             problems += entry_problems
             continue
