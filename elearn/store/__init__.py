@@ -90,6 +90,14 @@ from elearn.store.records import (
     Viewer,
     id_from_text,
 )
+from elearn.store.replies import (
+    MAX_REPLY_CHARS,
+    NamedReply,
+    TypedReply,
+    replies_with_names,
+    scenario_replies,
+    typed_replies_for,
+)
 from elearn.store.sessions import (
     end_all_sessions,
     end_session,
@@ -99,11 +107,12 @@ from elearn.store.sessions import (
     start_session,
 )
 
-PER_USER_READS = (progress_for, events_for, first_attempt_evidence, get_user, attempts_for)
+PER_USER_READS = (progress_for, events_for, first_attempt_evidence, get_user, attempts_for, typed_replies_for)
 """Every public read of one user's data, called as ``read(store, viewer, user_id)``. The privacy
 tests run each against every role; a new read of someone's data belongs here."""
 
 __all__ = [
+    "MAX_REPLY_CHARS",
     "PER_USER_READS",
     "AccessDenied",
     "AccountError",
@@ -115,6 +124,7 @@ __all__ = [
     "Identity",
     "IdentityRefused",
     "LessonCompletion",
+    "NamedReply",
     "NewAccount",
     "NewChoice",
     "NotFound",
@@ -130,6 +140,7 @@ __all__ = [
     "StoreUnavailable",
     "Team",
     "Throttled",
+    "TypedReply",
     "User",
     "UsernameTaken",
     "Viewer",
@@ -172,13 +183,16 @@ __all__ = [
     "redeem_cookie_code",
     "register",
     "remove_team_manager",
+    "replies_with_names",
     "save_run",
     "scenario_events",
+    "scenario_replies",
     "session_user",
     "set_roles",
     "sign_in_with_identity",
     "start_attempt",
     "start_session",
+    "typed_replies_for",
     "upgrade",
     "user_by_email",
     "visible_teams",
