@@ -94,8 +94,10 @@ from elearn.store.replies import (
     MAX_REPLY_CHARS,
     NamedReply,
     TypedReply,
+    own_words_setting,
     replies_with_names,
     scenario_replies,
+    set_own_words,
     typed_replies_for,
 )
 from elearn.store.sessions import (
@@ -176,6 +178,7 @@ __all__ = [
     "issue_cookie_code",
     "issue_setup_token",
     "open_store",
+    "own_words_setting",
     "password_problems",
     "progress_for",
     "record_answer",
@@ -188,6 +191,7 @@ __all__ = [
     "scenario_events",
     "scenario_replies",
     "session_user",
+    "set_own_words",
     "set_roles",
     "sign_in_with_identity",
     "start_attempt",

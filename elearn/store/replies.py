@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, delete, insert, select
 from sqlalchemy.engine import Connection
 
 from elearn.store.access import require_read, scope_of
 from elearn.store.db import Store, insert_ignoring_duplicates
 from elearn.store.errors import AccessDenied
 from elearn.store.records import NewChoice, User, Viewer
-from elearn.store.tables import AttemptRow, TypedReplyRow, UserRow
+from elearn.store.tables import AttemptRow, OwnWordsSettingRow, TypedReplyRow, UserRow
 
 MAX_REPLY_CHARS = 2000
 """The longest typed reply stored; the player's text area stops there."""
@@ -128,3 +128,36 @@ def replies_with_names(store: Store, viewer: Viewer, scenario_id: str | None = N
         return tuple(NamedReply(_reply(row[:9]), str(row[9]), str(row[10])) for row in rows)
 
     return store.read(work)
+
+
+EVERY_SCENARIO = ""
+"""The ``scenario_id`` of a learner's choice for every scenario."""
+
+
+def own_words_setting(store: Store, user: User, scenario_id: str) -> tuple[bool, bool]:
+    """(on in ``scenario_id``, on for every scenario): a choice for the scenario overrides the learner's."""
+
+    def work(conn: Connection) -> tuple[bool, bool]:
+        rows = dict(conn.execute(select(OwnWordsSettingRow.scenario_id, OwnWordsSettingRow.enabled).where(
+            OwnWordsSettingRow.user_id == user.id,
+            OwnWordsSettingRow.scenario_id.in_((EVERY_SCENARIO, scenario_id)))).all())
+        everywhere = bool(rows.get(EVERY_SCENARIO, False))
+        return bool(rows.get(scenario_id, everywhere)), everywhere
+
+    return store.read(work)
+
+
+def set_own_words(store: Store, user: User, enabled: bool, now: datetime, scenario_id: str = EVERY_SCENARIO) -> None:
+    """Turn "Say it your way" on or off for ``user`` in one scenario, or for every scenario (which
+    also clears their choices for single scenarios, so the new choice holds everywhere)."""
+
+    def work(conn: Connection) -> None:
+        mine = OwnWordsSettingRow.user_id == user.id
+        if scenario_id == EVERY_SCENARIO:
+            conn.execute(delete(OwnWordsSettingRow).where(mine))
+        else:
+            conn.execute(delete(OwnWordsSettingRow).where(mine, OwnWordsSettingRow.scenario_id == scenario_id))
+        conn.execute(insert(OwnWordsSettingRow).values(user_id=user.id, scenario_id=scenario_id, enabled=enabled,
+                                                       updated_at=now))
+
+    store.write(work)

@@ -413,3 +413,15 @@ class RoomReplyRow(Base):
     node_id: Mapped[str] = mapped_column(String(100))
     text: Mapped[str] = mapped_column(Text)
     typed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class OwnWordsSettingRow(Base):
+    """Whether a learner plays in "Say it your way" (revision 0008): ``scenario_id`` "" is their choice
+    for every scenario; a row for one scenario overrides it there."""
+
+    __tablename__ = "own_words_settings"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    scenario_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -12,7 +12,9 @@ from elearn.store import (
     AccessDenied,
     NewChoice,
     Store,
+    own_words_setting,
     record_answer,
+    set_own_words,
     start_attempt,
     typed_replies_for,
 )
@@ -92,3 +94,16 @@ def test_a_reply_in_someone_elses_attempt_is_refused(store: Store, world: World)
     with pytest.raises(AccessDenied):
         record_answer(store, world.bea, _choice(attempt.id), "{}", LATER, typed_reply="bea's words")
     assert (_count(store, ChoiceEventRow), _count(store, TypedReplyRow)) == (0, 0)
+
+
+def test_the_mode_is_chosen_per_learner_and_per_scenario(store: Store, world: World) -> None:
+    assert own_words_setting(store, world.ana, "refund-call") == (False, False)
+    set_own_words(store, world.ana, True, NOW)
+    assert own_words_setting(store, world.ana, "refund-call") == (True, True)
+    set_own_words(store, world.ana, False, NOW, "refund-call")
+    assert own_words_setting(store, world.ana, "refund-call") == (False, True)
+    assert own_words_setting(store, world.ana, "other") == (True, True)
+    assert own_words_setting(store, world.abe, "other") == (False, False)  # one learner's choice is theirs
+    set_own_words(store, world.ana, True, LATER, "refund-call")
+    set_own_words(store, world.ana, False, LATER)  # every scenario: clears the single-scenario choice
+    assert own_words_setting(store, world.ana, "refund-call") == (False, False)

@@ -2,6 +2,7 @@
 
 - ``typed_replies``: one per answer given in the mode, keyed by the answer's event key.
 - ``room_replies``: what a participant typed from their phone at a room's decision.
+- ``own_words_settings``: whether a learner plays in the mode, for every scenario or one.
 
 Only new tables: nothing existing changes, so the downgrade drops them.
 
@@ -63,8 +64,19 @@ def upgrade() -> None:
                             name="uq_room_replies_room_id_decision_participant_id"),
     )
 
+    op.create_table(
+        "own_words_settings",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("scenario_id", sa.String(100), nullable=False),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("updated_at", Time, nullable=False),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name="fk_own_words_settings_user_id_users"),
+        sa.PrimaryKeyConstraint("user_id", "scenario_id", name="pk_own_words_settings"),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("own_words_settings")
     op.drop_table("room_replies")
     op.drop_index("ix_typed_replies_scenario_id_node_id", table_name="typed_replies")
     op.drop_index("ix_typed_replies_user_id_typed_at", table_name="typed_replies")
