@@ -17,7 +17,7 @@ from elearn.learner.charts import anger_curve
 from elearn.play.debrief import best_anger_curve, decisions, lessons_to_revisit, where_it_turned
 from elearn.play.engine import ScenarioRun
 from elearn.store import Attempt
-from ui import a11y, player
+from ui import a11y, own_words, player
 from ui.anger import anger_meter
 from ui.course import current_course, pass_rule
 from ui.nav import link
@@ -51,6 +51,7 @@ attempt, run = loaded.attempt, loaded.run
 
 st.title(scenario.title)
 st.caption(f"{CHANNEL_LABELS[scenario.channel]} · about {scenario.minutes:d} min · {scenario.summary}")
+typing_first = own_words.mode_toggles(user, scenario) if course.rubric is not None else False
 
 if attempt is None or run is None:
     st.markdown(f"**{scenario.persona.name}**: {scenario.persona.description}")
@@ -97,6 +98,9 @@ def feedback(current: ScenarioRun, index: int) -> None:
         box(f"**Why:** {choice.feedback}{note}\n\n{skills}")
         for lesson in lessons_to_revisit(course, step):
             link_lesson(lesson.id, f"Revisit: {lesson.title}", icon="📖")
+    reply = own_words.reply_at(user, attempt, scenario.id, step.node_id, step.choice_id)
+    if reply is not None:
+        own_words.noticed_panel(course, scenario, reply)
 
 
 def choices(current: ScenarioRun, attempt: Attempt) -> None:
@@ -108,11 +112,18 @@ def choices(current: ScenarioRun, attempt: Attempt) -> None:
             if node.narration:
                 st.caption(node.narration)
             st.markdown(f"**{scenario.persona.name}:** {node.customer}")
-        st.markdown("**What do you say or do?**")
+        if not typing_first:
+            st.markdown("**What do you say or do?**")
+    typed = own_words.typed_first(attempt, current) if typing_first else None
+    if typing_first and typed is None:
+        return
+    if typed is not None:
+        st.markdown("**Which answer is closest to what you meant?**")
     for choice in current.choices_shown():
         # The key carries the position in the run, so a late second click on an old decision does nothing.
         if st.button(choice.say, key=f"choice-{attempt.id}-{len(current.log)}-{choice.id}", width="stretch"):
-            after = player.answer(user, attempt, current, choice.id)
+            after = player.answer(user, attempt, current, choice.id, typed_reply=typed)
+            own_words.forget(attempt, len(current.log))
             # Keyboard and screen-reader users land on what their answer did: the debrief at an
             # ending, else the feedback (which follows the conversation they just added to).
             landing = DEBRIEF if after.ended else FEEDBACK.format(len(after.path) - 1)

@@ -15,9 +15,7 @@ from dataclasses import dataclass
 from elearn.course.phrases import Match, find, tokens
 from elearn.course.rubric import Phrase, Rubric, customer_names
 from elearn.course.schema import CHANNEL_LABELS, Scenario
-
-MAX_REPLY_CHARS = 2000
-"""The longest typed reply kept and read; the text area stops there too."""
+from elearn.store.replies import MAX_REPLY_CHARS
 
 _SENTENCE_END = re.compile(r"[.!?]+")
 _ASKING = re.compile(r"^(?:can|could|would|will|shall|may|is|are|was|were|do|does|did|have|has|what|when|where|"
