@@ -157,6 +157,7 @@ TRUSTED: dict[tuple[str, str], str] = {
     ("pages/scenario.py", "choice.anger_note"): COURSE,
     ("pages/scenario.py", "course.skills[s].name"): COURSE,
     ("pages/scenario.py", "lesson.title"): COURSE,
+    ("ui/own_words.py", "lesson.title"): COURSE,
     ("pages/scenario.py", "ending.title"): COURSE,
     ("pages/scenario.py", "point.customer"): COURSE,
     ("pages/scenario.py", "point.said"): COURSE,

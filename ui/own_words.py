@@ -13,7 +13,7 @@ import streamlit as st
 from elearn.course.catalogue import Course
 from elearn.course.schema import Scenario
 from elearn.play.engine import ScenarioRun
-from elearn.play.own_words import OwnWords, notice
+from elearn.play.own_words import notice
 from elearn.store import (
     MAX_REPLY_CHARS,
     Attempt,
@@ -92,8 +92,9 @@ def noticed_panel(course: Course, scenario: Scenario, reply: TypedReply) -> None
     with st.container(border=True, key="own-words-noticed"):
         st.markdown("**What we noticed in your words**")
         st.markdown(f"> {md_escape(said.text)}")
-        for line in _hit_lines(said):
-            st.markdown(line)
+        for hit in said.hits:
+            mark = "⚠️ Can inflame" if hit.phrase.inflaming else "✅ Tends to help"
+            st.markdown(f"{mark}: “{md_escape(hit.quoted)}”. {md_escape(hit.phrase.noticed)}")
         if not said.hits:
             st.markdown("We noticed none of the phrases our rubric looks for. That says nothing either way about "
                         "the rest of your reply.")
@@ -105,10 +106,3 @@ def noticed_panel(course: Course, scenario: Scenario, reply: TypedReply) -> None
         st.caption("This is what a short list of phrases from the lessons picks up, not a mark: it can miss what a "
                    "person would hear, and it never changes your skill estimates.")
 
-
-def _hit_lines(said: OwnWords) -> list[str]:
-    lines = []
-    for hit in said.hits:
-        mark = "⚠️ Can inflame" if hit.phrase.inflaming else "✅ Tends to help"
-        lines.append(f"{mark}: “{md_escape(hit.quoted)}”. {md_escape(hit.phrase.noticed)}")
-    return lines
