@@ -12,6 +12,7 @@ from elearn.store import (
     AccessDenied,
     NewChoice,
     Store,
+    first_attempt_evidence,
     own_words_setting,
     record_answer,
     set_own_words,
@@ -107,3 +108,13 @@ def test_the_mode_is_chosen_per_learner_and_per_scenario(store: Store, world: Wo
     set_own_words(store, world.ana, True, LATER, "refund-call")
     set_own_words(store, world.ana, False, LATER)  # every scenario: clears the single-scenario choice
     assert own_words_setting(store, world.ana, "refund-call") == (False, False)
+
+
+def test_a_typed_reply_leaves_first_attempt_evidence_as_it_was(store: Store, world: World) -> None:
+    """Mastery's input is the choice events alone: typing a reply (or not) changes nothing there."""
+    for user, typed in ((world.ana, "Calm down!"), (world.abe, None)):
+        attempt = start_attempt(store, user, "refund-call", 1, run_json="{}", now=NOW)
+        record_answer(store, user, _choice(attempt.id), "{}", LATER, typed_reply=typed)
+    ana = first_attempt_evidence(store, world.ana, world.ana.id)
+    abe = first_attempt_evidence(store, world.abe, world.abe.id)
+    assert [(e.skill, e.rating) for e in ana] == [(e.skill, e.rating) for e in abe] == [("empathy", "good")]
