@@ -106,3 +106,8 @@ def noticed_panel(course: Course, scenario: Scenario, reply: TypedReply) -> None
         st.caption("This is what a short list of phrases from the lessons picks up, not a mark: it can miss what a "
                    "person would hear, and it never changes your skill estimates.")
 
+
+
+def my_typed_replies(user: User) -> tuple[TypedReply, ...]:
+    """Every reply the signed-in learner typed (My skills' separate stream)."""
+    return typed_replies_for(current_store(), user, user.id)
