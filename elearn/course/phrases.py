@@ -25,7 +25,7 @@ patterns and ``elearn.play.own_words`` turns matches into feedback.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -167,39 +167,77 @@ def _word_matches(token: Token, word: str, stem: str, names: frozenset[str]) -> 
     return edits > 0 and len(token.word) >= 5 and OSA.distance(token.word, word, score_cutoff=edits) <= edits
 
 
-def find(pattern: Pattern, text: str, names: Iterable[str] = (), typed: Sequence[Token] | None = None) -> Match | None:
-    """The first place ``pattern`` matches ``text`` (leftmost, then tightest), or None.
+class Reading:
+    """One typed text, read once for many patterns: its tokens, and which of them each pattern word matches.
 
-    ``names`` are the customer's names for ``{customer}`` (folded to lower case here);
-    ``typed`` may pass ``tokens(text)`` already read, when many patterns are tried on one text.
+    ``names`` are the customer's names for ``{customer}`` (folded to lower case here). Exact words
+    and stems are looked up in a table; only words long enough for a near spelling are compared
+    one by one (``OSA.distance``, in C), and each pattern word is worked out once per text.
     """
-    words = typed if typed is not None else tokens(text)
-    folded = frozenset(name.lower() for name in names)
-    size = len(pattern.words)
-    if not size:
-        return None
 
-    def extend(at: int, part: int) -> list[int] | None:
-        if part == size:
-            return []
-        for index in range(at, min(at + MAX_GAP + 1, len(words))):
-            if index > at and words[index - 1].word in NEGATIONS:
-                break
-            if _word_matches(words[index], pattern.words[part], pattern.stems[part], folded):
-                rest = extend(index + 1, part + 1)
-                if rest is not None:
-                    return [index, *rest]
-        return None
+    def __init__(self, text: str, names: Iterable[str] = ()) -> None:
+        self.text = text
+        self.words = tokens(text)
+        self.names = frozenset(name.lower() for name in names)
+        self._by_form: dict[str, set[int]] = {}
+        for index, token in enumerate(self.words):
+            self._by_form.setdefault(token.word, set()).add(index)
+            self._by_form.setdefault(token.stem, set()).add(index)
+        self._long = sorted({token.word for token in self.words if len(token.word) >= 5})
+        self._at: dict[tuple[str, str], frozenset[int]] = {}
 
-    for first in range(len(words)):
-        if _word_matches(words[first], pattern.words[0], pattern.stems[0], folded):
+    def at(self, word: str, stem: str) -> frozenset[int]:
+        """The positions of the tokens that ``word`` (with its ``stem``) matches."""
+        key = (word, stem)
+        found = self._at.get(key)
+        if found is None:
+            if word.startswith("{"):
+                found = frozenset(i for i, t in enumerate(self.words) if _word_matches(t, word, stem, self.names))
+            else:
+                hits = set(self._by_form.get(stem, ())) | self._by_form.get(word, set())
+                edits = _allowed_edits(word)
+                for near in self._long if edits else ():
+                    if OSA.distance(near, word, score_cutoff=edits) <= edits:
+                        hits |= self._by_form[near]
+                found = frozenset(hits)
+            self._at[key] = found
+        return found
+
+    def find(self, pattern: Pattern) -> Match | None:
+        """The first place ``pattern`` matches (leftmost, then tightest), or None."""
+        words = self.words
+        size = len(pattern.words)
+        if not size:
+            return None
+        places = [self.at(word, stem) for word, stem in zip(pattern.words, pattern.stems, strict=True)]
+        if any(not place for place in places):
+            return None
+
+        def extend(at: int, part: int) -> list[int] | None:
+            if part == size:
+                return []
+            for index in range(at, min(at + MAX_GAP + 1, len(words))):
+                if index > at and words[index - 1].word in NEGATIONS:
+                    break
+                if index in places[part]:
+                    rest = extend(index + 1, part + 1)
+                    if rest is not None:
+                        return [index, *rest]
+            return None
+
+        for first in sorted(places[0]):
             rest = extend(first + 1, 1)
             if rest is not None:
-                chosen = [first, *rest]
                 spans: list[tuple[int, int]] = []
-                for index in chosen:
+                for index in (first, *rest):
                     span = (words[index].start, words[index].end)
                     if not spans or spans[-1] != span:
                         spans.append(span)
                 return Match(pattern.text, tuple(spans))
-    return None
+        return None
+
+
+def find(pattern: Pattern, text: str, names: Iterable[str] = ()) -> Match | None:
+    """The first place ``pattern`` matches ``text`` (leftmost, then tightest), or None; to try many
+    patterns on one text, read it once with ``Reading``."""
+    return Reading(text, names).find(pattern)

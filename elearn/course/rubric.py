@@ -21,7 +21,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from elearn.course.phrases import Pattern, compile_pattern, find, tokens, unknown_classes
+from elearn.course.phrases import Pattern, Reading, compile_pattern, tokens, unknown_classes
 from elearn.course.schema import CHANNEL_LABELS, Channel, Scenario, Skill, Slug, Text, _Document
 from elearn.course.validation import validate
 from elearn.course.yamlsource import YamlDocument, read_yaml
@@ -179,13 +179,12 @@ def _flagged(phrases: list[tuple[int, Phrase]], scenarios: Iterable[Scenario]) -
     """(entry index, message) for each inflaming pattern that matches a good answer."""
     flagged: list[tuple[int, str]] = []
     for scenario, node_id, choice_id, say in good_answers(scenarios):
-        names = customer_names(scenario)
-        typed = tokens(say)
+        reading = Reading(say, customer_names(scenario))
         for index, phrase in phrases:
             if not phrase.inflaming:
                 continue
             for pattern in phrase.patterns:
-                hit = find(pattern, say, names, typed)
+                hit = reading.find(pattern)
                 if hit is not None:
                     flagged.append((index, f"The inflaming pattern '{excerpt(pattern.text)}' of phrase '{phrase.id}' "
                                            f"matches “{excerpt(hit.quoted(say))}” in the good answer '{choice_id}' "

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from elearn.course.phrases import Match, find, tokens
+from elearn.course.phrases import Match, Reading
 from elearn.course.rubric import Phrase, Rubric, customer_names
 from elearn.course.schema import CHANNEL_LABELS, Scenario
 from elearn.store.replies import MAX_REPLY_CHARS
@@ -76,11 +76,10 @@ class OwnWords:
 def notice(rubric: Rubric, scenario: Scenario, typed: str) -> OwnWords:
     """Read ``typed`` (cut to ``MAX_REPLY_CHARS``) against ``rubric`` for a decision in ``scenario``."""
     text = typed[:MAX_REPLY_CHARS]
-    names = customer_names(scenario)
-    words = tokens(text)
+    reading = Reading(text, customer_names(scenario))
     hits: list[Hit] = []
     for phrase in rubric.phrases:
-        found = [m for pattern in phrase.patterns if (m := find(pattern, text, names, words)) is not None]
+        found = [m for pattern in phrase.patterns if (m := reading.find(pattern)) is not None]
         if found:
             first = min(found, key=lambda m: (m.spans[0][0], m.spans[-1][1], -len(m.spans)))
             hits.append(Hit(phrase, first, first.quoted(text)))
