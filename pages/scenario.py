@@ -118,7 +118,8 @@ def choices(current: ScenarioRun, attempt: Attempt) -> None:
     if typing_first and typed is None:
         return
     if typed is not None:
-        st.markdown("**Which answer is closest to what you meant?**")
+        with st.container(key=own_words.CHOOSE):  # focus lands here once the learner has typed
+            st.markdown("**Which answer is closest to what you meant?**")
     for choice in current.choices_shown():
         # The key carries the position in the run, so a late second click on an old decision does nothing.
         if st.button(choice.say, key=f"choice-{attempt.id}-{len(current.log)}-{choice.id}", width="stretch"):

@@ -23,10 +23,13 @@ from elearn.store import (
     set_own_words,
     typed_replies_for,
 )
+from ui import a11y
 from ui.session import link_lesson
 from ui.store import current_store, now
 from ui.text import md_escape
 
+CHOOSE = "own-words-choose"
+"""Key of the "Which answer is closest" heading, where focus moves once the learner has typed."""
 SAID = "own-words-said-{:d}-{:d}"
 """Session key of the reply typed at an attempt's decision (attempt id, position in the run's log)."""
 
@@ -67,6 +70,7 @@ def typed_first(attempt: Attempt, run: ScenarioRun) -> str | None:
             st.warning("Type what you would say first: a few words are enough.", icon="✍️")
             return None
         st.session_state[key] = text.strip()
+        a11y.focus_next_run(f".st-key-{CHOOSE}")
         st.rerun()
     return None
 
