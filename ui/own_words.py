@@ -69,7 +69,7 @@ def typed_first(attempt: Attempt, run: ScenarioRun) -> str | None:
         if not text.strip():
             st.warning("Type what you would say first: a few words are enough.", icon="✍️")
             return None
-        st.session_state[key] = text.strip()
+        st.session_state[key] = text.strip()[:MAX_REPLY_CHARS]  # a crafted message may pass the text area's limit
         a11y.focus_next_run(f".st-key-{CHOOSE}")
         st.rerun()
     return None

@@ -55,7 +55,8 @@ def export(viewer: User, course: Course) -> None:
 
 
 def _typed(token: str, decision: int, node_id: str) -> None:
-    ws.reply_typed(token, decision, node_id, str(st.session_state.get(f"room-reply-{decision}", "")))
+    typed = str(st.session_state.get(f"room-reply-{decision}", ""))
+    ws.reply_typed(token, decision, node_id, typed.strip()[:MAX_REPLY_CHARS])  # past the box's limit: cut
 
 
 def phone_box(token: str, decision: int, node: Node) -> None:
