@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import report
 from bench.harness.load import Options, Phase, percentile
-from bench.harness.runs import Setup, run_blank, run_learners, run_managers, steps_per_visit
+from bench.harness.runs import Setup, run_blank, run_learners, run_managers, run_twin, steps_per_visit
 from bench.harness.servers import REPO
 
 
@@ -42,16 +42,35 @@ def print_pair(title: str, app: Phase, base: Phase, audit_line: str) -> None:
 
 
 def learners(args: argparse.Namespace) -> None:
+    """The app, then its static twin (the same elements from fixed data), then the blank page."""
     setup = setup_from(args)
     options = options_from(args)
     with tempfile.TemporaryDirectory(prefix="elearn-load-") as tmp:
         app, checked = run_learners(options, setup, Path(tmp))
+        twin = run_twin(options, setup, Path(tmp))
         base = run_blank(options, steps_per_visit(app), setup, Path(tmp))
     audit_line = checked.summary()
-    print_pair(f"learners: {args.users} users, think {args.think:g} s, {args.duration:g} s, {setup.describe()}",
-               app, base, audit_line)
+    print(report.heading(f"learners: {args.users} users, think {args.think:g} s, {args.duration:g} s, "
+                         f"{setup.describe()}, {mode(args)}", app, base, audit_line))
+    print(report.HEADER)
+    print("\n".join([report.row(base), report.row(twin), report.row(app),
+                     report.ratio_row(app, twin, "ratio app / twin"),
+                     report.ratio_row(twin, base, "ratio twin / blank"), report.ratio_row(app, base)]))
+    print("\nlearner steps, slowest p95 first:\n")
+    print(report.steps_table(app))
+    print("\nstatic twin steps:\n")
+    print(report.steps_table(twin))
+    print(report.closing(app, twin))
     report.save_json(args.json, {"command": "learners", "args": vars(args), "machine": report.machine(),
-                                 "app": report.figures(app), "blank": report.figures(base), "audit": audit_line})
+                                 "app": report.figures(app), "twin": report.figures(twin),
+                                 "blank": report.figures(base), "audit": audit_line})
+
+
+def mode(args: argparse.Namespace) -> str:
+    """How the figures were taken: unmasked (the default) or as clients see them."""
+    if args.client_visible:
+        return "client-visible (the harness ACKs as clients do)"
+    return "unmasked (the harness ACKs at once, so no delayed-ACK stall hides a difference)"
 
 
 def profile(args: argparse.Namespace) -> None:
@@ -62,10 +81,13 @@ def profile(args: argparse.Namespace) -> None:
     options.users = 1
     with tempfile.TemporaryDirectory(prefix="elearn-profile-") as tmp:
         app, checked = run_learners(options, setup, Path(tmp))
+        twin = run_twin(options, setup, Path(tmp))
         base = run_blank(options, steps_per_visit(app), setup, Path(tmp))
     audit_line = checked.summary()
     print_pair(f"profile: 1 user, {args.visits} visits, think {args.think:g} s, {setup.describe()}",
                app, base, audit_line)
+    print("\nstatic twin steps:\n")
+    print(report.steps_table(twin))
 
 
 def scaleout(args: argparse.Namespace) -> None:
@@ -143,12 +165,14 @@ def setup_from(args: argparse.Namespace) -> Setup:
     for option in args.set or []:
         name, _, value = option.partition("=")
         flags += [f"--{name}", value]
+    if args.nagle:
+        flags.append("--nagle")
     return Setup(processes=getattr(args, "processes", 1), db=args.db, flags=flags, py_spy=args.py_spy)
 
 
 def options_from(args: argparse.Namespace) -> Options:
     return Options(users=getattr(args, "users", 1), think=args.think, duration=args.duration, visits=args.visits,
-                   seed=args.seed, quickack=args.quickack, ramp=args.ramp)
+                   seed=args.seed, quickack=not args.client_visible, ramp=args.ramp)
 
 
 def main() -> None:
@@ -167,8 +191,10 @@ def main() -> None:
         sub.add_argument("--seed", type=int, default=1)
         sub.add_argument("--db", choices=["sqlite", "postgres"], default=db)
         sub.add_argument("--set", action="append", metavar="OPTION=VALUE", help="a Streamlit option for both servers")
-        sub.add_argument("--quickack", action="store_true",
-                         help="ACK at once on the client (removes the ~40 ms loopback delayed-ACK stall)")
+        sub.add_argument("--client-visible", action="store_true",
+                         help="ACK as clients do (delayed ACKs), not at once: what clients see, with any stall")
+        sub.add_argument("--nagle", action="store_true",
+                         help="start the servers with Streamlit's socket as it ships (no TCP_NODELAY; ui/launch.py)")
         sub.add_argument("--json", help="also write the figures to this JSON file")
         sub.add_argument("--py-spy", metavar="PATH", help="a py-spy binary: profile the app servers under the load")
         sub.set_defaults(run=run)

@@ -103,7 +103,9 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=1, help="app processes (2+: behind nginx)")
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--set", action="append", metavar="OPTION=VALUE", help="a Streamlit option for both servers")
-    parser.add_argument("--quickack", action="store_true", help="ACK at once on the client (see bench_load.py)")
+    parser.add_argument("--client-visible", action="store_true",
+                        help="ACK as clients do, not at once (see bench_load.py)")
+    parser.add_argument("--nagle", action="store_true", help="the servers' sockets as Streamlit ships them")
     parser.add_argument("--py-spy", metavar="PATH", help="a py-spy binary: profile the app server under the load")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", help="also write the figures to this JSON file")
@@ -112,9 +114,11 @@ def main() -> None:
     for option in args.set or []:
         name, _, value = option.partition("=")
         flags += [f"--{name}", value]
+    if args.nagle:
+        flags.append("--nagle")
     setup = Setup(processes=args.processes, db=args.db, flags=flags, py_spy=args.py_spy)
     options = Options(users=args.participants + 1, think=args.think, duration=args.duration, visits=1,
-                      ramp=args.ramp, seed=args.seed, quickack=args.quickack)
+                      ramp=args.ramp, seed=args.seed, quickack=not args.client_visible)
     run(args, setup, options)
 
 

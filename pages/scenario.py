@@ -11,15 +11,17 @@ from __future__ import annotations
 import streamlit as st
 
 from elearn.course.endings import debrief_for
-from elearn.course.schema import CHANNEL_LABELS
+from elearn.course.schema import CHANNEL_LABELS, Scenario
 from elearn.learner.chart_text import anger_text
 from elearn.learner.charts import anger_curve
 from elearn.play.debrief import best_anger_curve, decisions, lessons_to_revisit, where_it_turned
 from elearn.play.engine import ScenarioRun
-from elearn.store import Attempt
+from elearn.store import Attempt, Role, User
 from ui import a11y, own_words, player
 from ui.anger import anger_meter
+from ui.auth import acting_user
 from ui.course import current_course, pass_rule
+from ui.errors import guarded_callback
 from ui.nav import link
 from ui.session import learner, link_lesson
 from ui.text import md_escape
@@ -53,12 +55,65 @@ st.title(scenario.title)
 st.caption(f"{CHANNEL_LABELS[scenario.channel]} · about {scenario.minutes:d} min · {scenario.summary}")
 typing_first = own_words.mode_toggles(user, scenario) if course.rubric is not None else False
 
+# The buttons act in callbacks (one script run per click). Each callback looks the session and the
+# attempt up again and acts only if the click still fits them: a second tab, a double click or a
+# late click on an old decision does nothing.
+
+
+def acting(scenario_id: str) -> tuple[User, Scenario, player.Loaded] | None:
+    user = acting_user(Role.LEARNER)
+    scenario = current_course().scenario(scenario_id)
+    return (user, scenario, player.load(user, scenario)) if scenario is not None else None
+
+
+def begin(scenario_id: str) -> None:
+    """Start (or after an ending, start again): unless an attempt is already under way."""
+    found = acting(scenario_id)
+    if found is None:
+        return
+    user, scenario, loaded = found
+    if loaded.run is not None and not loaded.run.ended:
+        return
+    player.begin(user, scenario, previous=loaded.run)
+    a11y.focus_next_run(f".st-key-{DECISION}")
+
+
+def answer(scenario_id: str, attempt_id: int, position: int, choice_id: str) -> None:
+    found = acting(scenario_id)
+    if found is None:
+        return
+    user, _, loaded = found
+    current = loaded.run
+    if loaded.attempt is None or loaded.attempt.id != attempt_id or current is None or current.ended \
+            or len(current.log) != position or choice_id not in {c.id for c in current.choices_shown()}:
+        return
+    # In "Say it your way", the words typed before this answer are stored with it.
+    after = player.answer(user, loaded.attempt, current, choice_id,
+                          typed_reply=own_words.typed_at(loaded.attempt, position))
+    own_words.forget(loaded.attempt, position)
+    # Keyboard and screen-reader users land on what their answer did: the debrief at an ending,
+    # else the feedback (which follows the conversation they just added to).
+    landing = DEBRIEF if after.ended else FEEDBACK.format(len(after.path) - 1)
+    a11y.focus_next_run(f".st-key-{landing}")
+
+
+def step_back(scenario_id: str, attempt_id: int, position: int) -> None:
+    found = acting(scenario_id)
+    if found is None:
+        return
+    user, _, loaded = found
+    current = loaded.run
+    if loaded.attempt is None or loaded.attempt.id != attempt_id or current is None or current.ended \
+            or len(current.log) != position or not current.can_rewind:
+        return
+    player.step_back(user, loaded.attempt, current)
+    a11y.focus_next_run(f".st-key-{DECISION}")
+
+
 if attempt is None or run is None:
     st.markdown(f"**{scenario.persona.name}**: {scenario.persona.description}")
-    if st.button("Start the conversation", type="primary", icon="▶️"):
-        player.begin(user, scenario)
-        a11y.focus_next_run(f".st-key-{DECISION}")
-        st.rerun()
+    st.button("Start the conversation", type="primary", icon="▶️", on_click=guarded_callback(begin),
+              args=(scenario.id,))
     st.stop()
 
 
@@ -120,16 +175,11 @@ def choices(current: ScenarioRun, attempt: Attempt) -> None:
     if typed is not None:
         with st.container(key=own_words.CHOOSE):  # focus lands here once the learner has typed
             st.markdown("**Which answer is closest to what you meant?**")
+    position = len(current.log)
     for choice in current.choices_shown():
         # The key carries the position in the run, so a late second click on an old decision does nothing.
-        if st.button(choice.say, key=f"choice-{attempt.id}-{len(current.log)}-{choice.id}", width="stretch"):
-            after = player.answer(user, attempt, current, choice.id, typed_reply=typed)
-            own_words.forget(attempt, len(current.log))
-            # Keyboard and screen-reader users land on what their answer did: the debrief at an
-            # ending, else the feedback (which follows the conversation they just added to).
-            landing = DEBRIEF if after.ended else FEEDBACK.format(len(after.path) - 1)
-            a11y.focus_next_run(f".st-key-{landing}")
-            st.rerun()
+        st.button(choice.say, key=f"choice-{attempt.id}-{position}-{choice.id}", width="stretch",
+                  on_click=guarded_callback(answer), args=(scenario.id, attempt.id, position, choice.id))
 
 
 def debrief(current: ScenarioRun) -> None:
@@ -171,15 +221,10 @@ anger_meter(run)
 conversation(run)
 if run.ended:
     debrief(run)
-    if st.button("Try again", type="primary", icon="🔁"):
-        player.begin(user, scenario, previous=run)
-        a11y.focus_next_run(f".st-key-{DECISION}")
-        st.rerun()
+    st.button("Try again", type="primary", icon="🔁", on_click=guarded_callback(begin), args=(scenario.id,))
 else:
     choices(run, attempt)
-    if run.can_rewind and st.button("Rewind one step", icon="⏪",
-                                    help="Go back and try another answer. Your first answer still counts."):
-        player.step_back(user, attempt, run)
-        a11y.focus_next_run(f".st-key-{DECISION}")
-        st.rerun()
+    if run.can_rewind:
+        st.button("Rewind one step", icon="⏪", help="Go back and try another answer. Your first answer still counts.",
+                  on_click=guarded_callback(step_back), args=(scenario.id, attempt.id, len(run.log)))
 link("home", "Back to the course", icon="🏠")

@@ -71,6 +71,8 @@ TRUSTED: dict[tuple[str, str], str] = {
     ("ui/session.py", "label"): "link_lesson()/link_scenario()'s label parameter, passed to link(): their calls "
                                 "are checked by this test.",
     ("ui/anger.py", "run.mood"): FIXED + " (elearn.play.engine's mood words).",
+    ("ui/errors.py", "OUTAGE"): FIXED + " (the store-outage message).",
+    ("ui/errors.py", "OUR_SIDE"): FIXED + " (the message for a bug of ours).",
     ("ui/manage.py", "label"): FIXED + " (the EXPORTS table).",
     ("pages/dashboard.py", "problem"): "elearn.manage.dashboard.filter_problems: fixed text and formatted dates.",
     ("pages/dashboard.py", "skill.name"): COURSE,

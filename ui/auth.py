@@ -21,6 +21,7 @@ from contextvars import ContextVar
 import streamlit as st
 
 from elearn.store import (
+    AccessDenied,
     Identity,
     IdentityRefused,
     Role,
@@ -146,6 +147,18 @@ def require(*roles: Role) -> User:
     if user is None or not any(user.has(role) for role in roles):
         st.error("You don't have access to this page.", icon="🔒")
         st.stop()
+    return user
+
+
+def acting_user(*roles: Role) -> User:
+    """For a widget callback: the user this session belongs to now, looked up afresh, if they hold
+    one of ``roles``. Raises ``AccessDenied`` otherwise (``ui.errors.guarded_callback`` says so).
+
+    A callback runs before the script, outside app.py's check, on a click the page drew in an
+    earlier run: the session may have ended or lost the role since."""
+    user = resolve_user()
+    if user is None or not any(user.has(role) for role in roles):
+        raise AccessDenied("the session no longer allows this")
     return user
 
 

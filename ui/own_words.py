@@ -75,6 +75,12 @@ def typed_first(attempt: Attempt, run: ScenarioRun) -> str | None:
     return None
 
 
+def typed_at(attempt: Attempt, position: int) -> str | None:
+    """The reply typed at this decision of ``attempt`` (its position in the run's log), if one waits."""
+    said = st.session_state.get(SAID.format(attempt.id, position))
+    return said if isinstance(said, str) else None
+
+
 def forget(attempt: Attempt, position: int) -> None:
     st.session_state.pop(SAID.format(attempt.id, position), None)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from bench.harness import pyspy
 from bench.harness.learners import Audit, LearnerJourney, Ledger, audit
 from bench.harness.load import Journey, Options, Phase, User, run_phase
-from bench.harness.servers import APP, BLANK, REPO, Deployment, deploy, temporary_database, upgrade_database
+from bench.harness.servers import APP, BLANK, REPO, TWIN, Deployment, deploy, temporary_database, upgrade_database
 
 
 @dataclass
@@ -87,6 +87,20 @@ async def measure(deployment: Deployment, label: str, journey: Journey, options:
 def run_blank(options: Options, steps: int, setup: Setup, workdir: Path) -> Phase:
     with deploy(BLANK, {}, setup.processes, workdir / "blank", proxy=setup.proxy, flags=setup.flags) as deployment:
         return asyncio.run(measure(deployment, "blank page", blank_journey(steps), options, setup))
+
+
+def run_twin(options: Options, setup: Setup, workdir: Path) -> Phase:
+    """The learner journey against the static twin (bench/harness/static_twin.py): the same pages'
+    elements from fixed data, served and driven exactly like the app. Nothing is stored to check."""
+    from bench.harness import twin_data
+
+    folder = workdir / "twin"
+    folder.mkdir(parents=True, exist_ok=True)
+    data = twin_data.write(REPO, folder / "twin-data.json")
+    ledger = Ledger(prefix=f"twin{uuid.uuid4().hex[:6]}-")
+    with deploy(TWIN, {"ELEARN_TWIN_DATA": str(data)}, setup.processes, folder, proxy=setup.proxy,
+                flags=setup.flags) as deployment:
+        return asyncio.run(measure(deployment, "static twin", LearnerJourney(ledger), options, setup))
 
 
 def run_learners(options: Options, setup: Setup, workdir: Path) -> tuple[Phase, Audit]:

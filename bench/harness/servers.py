@@ -28,6 +28,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 APP = "serve.py"
 BLANK = str(Path(__file__).resolve().parent / "blank_app.py")
+TWIN = str(Path(__file__).resolve().parent / "static_twin.py")
 NGINX_SITE = REPO / "deploy" / "nginx.conf"
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 STREAMLIT_FLAGS = [

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Button
 
 from elearn.course.catalogue import load_course
 from tests.conftest import REPO
@@ -58,3 +60,56 @@ def test_an_unreachable_database_is_explained(monkeypatch: pytest.MonkeyPatch) -
         "We can't reach the progress database right now. Everything you have done so far is saved. Wait a "
         "moment and try again."]
     assert any(b.label == "Try again" for b in at.button)
+
+
+def _started(username: str) -> AppTest:
+    at = sign_up(username)
+    open_page(at, "scenario", scenario=SCENARIO.id)
+    next(b for b in at.button if b.label == "Start the conversation").click().run()
+    return at
+
+
+def _choice_buttons(at: AppTest) -> list[Button]:
+    return [b for b in at.button if b.key and b.key.startswith("choice-")]
+
+
+def test_a_click_after_the_session_ended_elsewhere_records_nothing(own_database: Path) -> None:
+    """The choice buttons act in callbacks, which run before the page's own check: each looks the
+    session up again. Signed out in another tab, a click on a choice drawn earlier changes nothing."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    from elearn.store import end_all_sessions, open_store
+
+    at = _started("ben")
+    store = open_store(None, own_database)
+    try:
+        with store.engine.connect() as conn:
+            ben = conn.execute(text("SELECT id FROM users WHERE username = 'ben'")).scalar_one()
+        end_all_sessions(store, ben, datetime.now(UTC))
+        _choice_buttons(at)[0].click().run()
+        assert not at.exception
+        shown = [as_read(e.value) for e in at.error]
+        assert "You don't have access to that any more. Nothing was changed." in shown
+        with store.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM choice_events")).scalar_one() == 0
+    finally:
+        store.dispose()
+
+
+def test_a_failing_answer_is_a_message_and_the_run_is_unchanged(monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _started("cleo")
+    before = [b.key for b in _choice_buttons(at)]
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("disk on fire at /srv/secret/path")
+
+    monkeypatch.setattr("ui.player.record_answer", broken)
+    _choice_buttons(at)[0].click().run()
+    assert not at.exception
+    shown = " ".join(as_read(e.value) for e in at.error)
+    assert "Something went wrong on our side. Your progress is saved" in shown
+    assert "/srv/secret" not in shown
+    assert "disk on fire" not in shown
+    assert [b.key for b in _choice_buttons(at)] == before  # still at the same decision

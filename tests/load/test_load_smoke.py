@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bench.harness.load import Options
-from bench.harness.runs import Setup, run_learners
+from bench.harness.runs import Setup, run_learners, run_twin
 
 # The phase starts with one whole journey (the warm-up) and then runs the users for a few seconds.
 SMOKE = Options(users=3, think=0.2, duration=5.0, visits=2, ramp=0.6, grace=45.0, seed=7)
@@ -56,3 +56,13 @@ def test_two_processes_behind_the_shipped_nginx_config(tmp_path: Path) -> None:
     assert checked.checked > 0
     assert checked.ok
     assert checked.stored_once == checked.checked
+
+
+def test_the_static_twin_takes_the_whole_learner_journey(tmp_path: Path) -> None:
+    """The twin baseline is only a fair baseline if the same journey runs on it to its end: signed
+    up, a lesson marked done, a scenario played to "Try again", My skills. Any page it lacked or
+    drew differently would be a JourneyError here."""
+    phase = run_twin(SMOKE, Setup(db="sqlite"), tmp_path)
+    assert phase.errors == []
+    assert phase.completed_visits >= 1
+    assert {"sign up", "lesson", "mark done", "scenario", "start scenario", "choice", "my skills"} <= set(phase.by_step)
