@@ -18,7 +18,7 @@ from elearn.manage.dashboard import (
 )
 from elearn.manage.team_chart_text import decision_text, heatmap_text, paths_text
 from elearn.manage.team_charts import decision_bars, paths_sankey, skills_heatmap
-from ui import a11y, manage
+from ui import a11y, manage, typed_replies
 from ui.course import current_course, pass_rule
 from ui.text import counted
 
@@ -124,9 +124,12 @@ elif view == "Answers":
         a11y.chart(paths_sankey(scenario, links), paths_text(scenario, links))
         for decision in decision_counts(scenario, flows):
             a11y.chart(decision_bars(decision), decision_text(decision), key=f"bars-{decision.node_id}")
+    members = frozenset(row.user_id for row in rows) if filters.team_ids else None
+    typed_replies.answers_phrases(viewer, course, scenario, members)
 
 elif view == "Exports":
     manage.export_panel(viewer, course, board, rows)
+    typed_replies.export(viewer, course)
 
 else:
     st.subheader("Assign training")

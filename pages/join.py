@@ -16,7 +16,7 @@ import streamlit as st
 
 from elearn.store.room_records import CODE_LENGTH, NICKNAME_MAX, PhoneView, RoomPhase
 from elearn.workshop.rules import LETTERS
-from ui import a11y, participant
+from ui import a11y, participant, typed_replies
 from ui import workshop as ws
 from ui.course import current_course
 from ui.text import counted, md_escape
@@ -81,6 +81,7 @@ def ballot(view: PhoneView, token: str) -> None:
                       on_click=voted, args=(token, room.decision, node.id, choice.id, LETTERS[index]))
         if view.my_vote:
             st.caption("Your vote is in. Tap another answer to change it.")
+        typed_replies.phone_box(token, room.decision, node)
     elif view.split is not None:
         total = sum(view.split.values()) or 1
         st.markdown("**The votes are in:**")

@@ -25,7 +25,7 @@ from elearn.store.rooms import room_for, room_summary
 from elearn.workshop.review import review_room
 from elearn.workshop.rules import Verdict, letter, verdict
 from elearn.workshop.vote_text import split_text
-from ui import a11y
+from ui import a11y, typed_replies
 from ui import workshop as ws
 from ui.anger import anger_meter
 from ui.auth import require
@@ -81,6 +81,7 @@ def stage() -> None:
     with controls:
         if before_vote and run.path:
             ws.consequence(run, state.last_decision)
+        typed_replies.projector_list(facilitator, course, scenario, room.code, decision)
         if state.room.voting_open:
             st.metric("Votes in", f"{state.votes_cast} of {state.participants}")
             st.button("Reveal the votes", key=f"reveal-{decision}", type="primary", icon="📊",

@@ -17,7 +17,7 @@ from elearn.learner.charts import anger_curve
 from elearn.play.debrief import best_anger_curve, decisions, lessons_to_revisit, where_it_turned
 from elearn.play.engine import ScenarioRun
 from elearn.store import Attempt, Role, User
-from ui import a11y, player
+from ui import a11y, own_words, player
 from ui.anger import anger_meter
 from ui.auth import acting_user
 from ui.course import current_course, pass_rule
@@ -53,6 +53,7 @@ attempt, run = loaded.attempt, loaded.run
 
 st.title(scenario.title)
 st.caption(f"{CHANNEL_LABELS[scenario.channel]} · about {scenario.minutes:d} min · {scenario.summary}")
+typing_first = own_words.mode_toggles(user, scenario) if course.rubric is not None else False
 
 # The buttons act in callbacks (one script run per click). Each callback looks the session and the
 # attempt up again and acts only if the click still fits them: a second tab, a double click or a
@@ -86,7 +87,10 @@ def answer(scenario_id: str, attempt_id: int, position: int, choice_id: str) -> 
     if loaded.attempt is None or loaded.attempt.id != attempt_id or current is None or current.ended \
             or len(current.log) != position or choice_id not in {c.id for c in current.choices_shown()}:
         return
-    after = player.answer(user, loaded.attempt, current, choice_id)
+    # In "Say it your way", the words typed before this answer are stored with it.
+    after = player.answer(user, loaded.attempt, current, choice_id,
+                          typed_reply=own_words.typed_at(loaded.attempt, position))
+    own_words.forget(loaded.attempt, position)
     # Keyboard and screen-reader users land on what their answer did: the debrief at an ending,
     # else the feedback (which follows the conversation they just added to).
     landing = DEBRIEF if after.ended else FEEDBACK.format(len(after.path) - 1)
@@ -149,6 +153,9 @@ def feedback(current: ScenarioRun, index: int) -> None:
         box(f"**Why:** {choice.feedback}{note}\n\n{skills}")
         for lesson in lessons_to_revisit(course, step):
             link_lesson(lesson.id, f"Revisit: {lesson.title}", icon="📖")
+    reply = own_words.reply_at(user, attempt, scenario.id, step.node_id, step.choice_id)
+    if reply is not None:
+        own_words.noticed_panel(course, scenario, reply)
 
 
 def choices(current: ScenarioRun, attempt: Attempt) -> None:
@@ -160,7 +167,14 @@ def choices(current: ScenarioRun, attempt: Attempt) -> None:
             if node.narration:
                 st.caption(node.narration)
             st.markdown(f"**{scenario.persona.name}:** {node.customer}")
-        st.markdown("**What do you say or do?**")
+        if not typing_first:
+            st.markdown("**What do you say or do?**")
+    typed = own_words.typed_first(attempt, current) if typing_first else None
+    if typing_first and typed is None:
+        return
+    if typed is not None:
+        with st.container(key=own_words.CHOOSE):  # focus lands here once the learner has typed
+            st.markdown("**Which answer is closest to what you meant?**")
     position = len(current.log)
     for choice in current.choices_shown():
         # The key carries the position in the run, so a late second click on an old decision does nothing.

@@ -9,6 +9,7 @@ from elearn.learner.charts import progress_chart, skills_chart, skills_in_words
 from elearn.learner.confidence import calibration, calibration_table, calibration_words
 from elearn.learner.journey import skill_masteries
 from elearn.learner.mastery import MIN_OBSERVATIONS, Observation, history
+from elearn.learner.own_words import words_evidence
 from elearn.learner.recommend import recommendations
 from elearn.learner.retention import retention_by_week, retention_chart, retention_in_words, retention_text
 from ui import a11y
@@ -16,6 +17,7 @@ from ui.certificates import my_certificates
 from ui.confidence import my_confidence
 from ui.course import current_course
 from ui.nav import link
+from ui.own_words import my_typed_replies
 from ui.review import my_answers
 from ui.session import learner, link_lesson, link_scenario, my_progress
 from ui.text import md_escape
@@ -70,6 +72,15 @@ else:
     a11y.chart(retention_chart(weeks), retention_text(weeks))
     with st.expander("The chart in words"):
         st.markdown("\n".join(f"- {md_escape(line)}" for line in retention_in_words(weeks)))
+
+read, words = words_evidence(course, my_typed_replies(user))
+if read:
+    st.subheader("From your own words (Say it your way)")
+    st.caption(f"A separate record: in how many of the {read:,} replies you typed our rubric noticed phrases that "
+               "tend to help or to inflame, by skill. A list of phrases can miss what a person would hear, so these "
+               "counts do not change the skill estimates above, which come from the answers you chose.")
+    st.dataframe([{"Skill": names.get(row.skill, row.skill), "Replies with helpful phrases": row.helpful,
+                   "Replies with inflaming phrases": row.inflaming} for row in words], hide_index=True)
 
 ratings = my_confidence(user)
 if ratings:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from ui.text import md_escape
+from ui.text import WORD_JOINER, md_escape
 
 from .conftest import REPO
 
@@ -159,6 +159,7 @@ TRUSTED: dict[tuple[str, str], str] = {
     ("pages/scenario.py", "choice.anger_note"): COURSE,
     ("pages/scenario.py", "course.skills[s].name"): COURSE,
     ("pages/scenario.py", "lesson.title"): COURSE,
+    ("ui/own_words.py", "lesson.title"): COURSE,
     ("pages/scenario.py", "ending.title"): COURSE,
     ("pages/scenario.py", "point.customer"): COURSE,
     ("pages/scenario.py", "point.said"): COURSE,
@@ -385,10 +386,25 @@ def test_a_pages_own_markdown_helper_is_checked_where_it_is_called() -> None:
     "[x](http://evil)", "![i](http://evil/i.png)", "<img src=http://evil/i.png>", "<http://evil>",
     "&#x202e;gnp.exe", "&lt;b&gt; &amp;", "**bold** _it_ `code` ~~gone~~", "# Heading", "1. item", "- item",
     "> quote", "a\\b \\[x\\]", "[x]: http://evil", "| a | b |", "Zoë O'Brien-Smith (team: 3.5)",
+    "bare https://evil.example/x www.evil.example me@evil.example",
 ])
 def test_escaped_text_renders_as_the_same_text(text: str) -> None:
     from markdown_it import MarkdownIt
 
     made = MarkdownIt("commonmark").render(md_escape(text))
     assert re.fullmatch(r"<p>[^<]*</p>\n", made), made
-    assert html.unescape(made.removeprefix("<p>").removesuffix("</p>\n")) == text
+    # What a reader sees: the text itself (the invisible word joiners that stop autolinks apart).
+    assert html.unescape(made.removeprefix("<p>").removesuffix("</p>\n")).replace(WORD_JOINER, "") == text
+
+
+@pytest.mark.parametrize(("text", "unlinked"), [
+    ("see https://evil.example/x", "see https\u2060://evil.example/x"),
+    ("HTTP://A.B", "HTTP\u2060://A.B"),
+    ("www.evil.example", "www\u2060.evil.example"),
+    ("mail me@evil.example", "mail me@\u2060evil.example"),
+    ("a new www word, shttp: no", "a new www word, shttp: no"),
+])
+def test_bare_addresses_cannot_become_autolinks(text: str, unlinked: str) -> None:
+    """GFM finds autolink literals after the escapes are read; a word joiner in the marker stops them
+    (the browser test tests/browser/test_own_words_browser.py checks no link is drawn)."""
+    assert md_escape(text).replace("\\", "") == unlinked

@@ -77,12 +77,15 @@ def begin(user: User, scenario: Scenario, previous: ScenarioRun | None = None) -
     return attempt, run
 
 
-def answer(user: User, attempt: Attempt, run: ScenarioRun, choice_id: str) -> ScenarioRun:
-    """Apply the learner's choice and store it with the run after it (finishing the attempt at an ending)."""
+def answer(user: User, attempt: Attempt, run: ScenarioRun, choice_id: str,
+           typed_reply: str | None = None) -> ScenarioRun:
+    """Apply the learner's choice and store it with the run after it (finishing the attempt at an ending),
+    and with ``typed_reply``, what they typed before seeing the answers ("Say it your way")."""
     after = choose(run, choice_id)
     ending = after.ending
     finish = Finish(ending.id, ending.outcome, after.score) if ending is not None else None
-    record_answer(current_store(), user, _choice(attempt, after, len(after.log) - 1), after.to_json(), now(), finish)
+    record_answer(current_store(), user, _choice(attempt, after, len(after.log) - 1), after.to_json(), now(), finish,
+                  typed_reply=typed_reply)
     return after
 
 

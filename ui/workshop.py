@@ -25,6 +25,7 @@ from elearn.errors import ElearnError, StaleRunError
 from elearn.play.engine import ScenarioRun, choose, from_json, new_seed, start
 from elearn.store import Role, User, admit_join, code_was_right
 from elearn.store.room_records import PhoneView, Room, RoomDecision, RoomNotFound, RoomPhase, RoomState
+from elearn.store.room_replies import type_room_reply
 from elearn.store.rooms import (
     advance,
     cast_vote,
@@ -191,6 +192,11 @@ def watch_room(token: str, seen: RoomPhase) -> None:
 def vote_clicked(token: str, decision: int, node_id: str, choice_id: str) -> None:
     _act(lambda: cast_vote(current_store(), token, decision=decision, node_id=node_id, choice_id=choice_id,
                            now=now()))
+
+
+def reply_typed(token: str, decision: int, node_id: str, text: str) -> None:
+    """A phone sent its typed reply ("Say it your way" in a room); a refusal shows as the notice."""
+    _act(lambda: type_room_reply(current_store(), token, decision=decision, node_id=node_id, text=text, now=now()))
 
 
 # --- the join link and QR code -------------------------------------------------------------------

@@ -26,6 +26,7 @@ from elearn.course.cues import cheap_success_warnings, cue_warnings
 from elearn.course.endings import ending_problems
 from elearn.course.lessons import Lesson, split_front_matter
 from elearn.course.paths import ScenarioAnalysis, path_problems
+from elearn.course.rubric import RUBRIC_FILE, Rubric, load_rubric
 from elearn.course.schema import LessonMeta, Scenario, Skill, Source
 from elearn.course.structure import reachability_problems, structure_problems
 from elearn.course.validation import validate
@@ -67,6 +68,8 @@ class Course:
     """The Markdown of ``content/aids/job-aid.md``, or None if the course has none (or it is unreadable)."""
     warnings: tuple[Problem, ...] = ()
     """Give-away cues (``elearn.course.cues``): reported to authors, never skip content, not in ``problems``."""
+    rubric: Rubric | None = None
+    """``content/rubric.yaml`` for "Say it your way" (``elearn.course.rubric``), or None if the course has none."""
     _lessons_by_id: dict[str, Lesson] = field(default_factory=dict, repr=False, compare=False)
     _scenarios_by_id: dict[str, Scenario] = field(default_factory=dict, repr=False, compare=False)
 
@@ -139,10 +142,14 @@ def load_course(directory: Path | str, limits: ReadLimits | None = None) -> Cour
     )
     analyses = {s.id: analysed[s.id] for s in scenario_list}
     job_aid = _read(folder, JOB_AID_FILE, problems) if os.path.lexists(root / JOB_AID_FILE) else None
+    rubric_text = _read(folder, RUBRIC_FILE, problems) if os.path.lexists(root / RUBRIC_FILE) else None
+    rubric, rubric_problems = load_rubric(rubric_text, folder.limits, skills, (lesson.id for lesson in lesson_list),
+                                          scenario_list)
+    problems += rubric_problems
     return Course(
         directory=root, skills=skills, sources=sources, lessons=tuple(lesson_list), scenarios=tuple(scenario_list),
         analyses=analyses, files={s.id: doc.file for s, doc in scenarios},
-        problems=tuple(sorted(problems)), skipped=tuple(skipped), job_aid=job_aid,
+        problems=tuple(sorted(problems)), skipped=tuple(skipped), job_aid=job_aid, rubric=rubric,
         warnings=tuple(sorted(w for scenario, doc in scenarios for w in [
             *cue_warnings(scenario, doc), *cheap_success_warnings(scenario, analyses[scenario.id], doc)])),
     )

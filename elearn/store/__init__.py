@@ -111,6 +111,16 @@ from elearn.store.records import (
     Viewer,
     id_from_text,
 )
+from elearn.store.replies import (
+    MAX_REPLY_CHARS,
+    NamedReply,
+    TypedReply,
+    own_words_setting,
+    replies_with_names,
+    scenario_replies,
+    set_own_words,
+    typed_replies_for,
+)
 from elearn.store.resets import RESET_PATH, RESET_TTL, issue_reset_link, reset_link_user, reset_password
 from elearn.store.sessions import (
     end_all_sessions,
@@ -121,12 +131,13 @@ from elearn.store.sessions import (
     start_session,
 )
 
-PER_USER_READS = (progress_for, events_for, first_attempt_evidence, get_user, attempts_for)
+PER_USER_READS = (progress_for, events_for, first_attempt_evidence, get_user, attempts_for, typed_replies_for)
 """Every public read of one user's data, called as ``read(store, viewer, user_id)``. The privacy
 tests run each against every role; a new read of someone's data belongs here."""
 
 __all__ = [
     "FIRST_ADMIN_EXTRA_ROLES",
+    "MAX_REPLY_CHARS",
     "PER_USER_READS",
     "RESET_PATH",
     "RESET_TTL",
@@ -145,6 +156,7 @@ __all__ = [
     "IdentityRefused",
     "LastAdministrator",
     "LessonCompletion",
+    "NamedReply",
     "NewAccount",
     "NewChoice",
     "NotFound",
@@ -161,6 +173,7 @@ __all__ = [
     "StoreUnavailable",
     "Team",
     "Throttled",
+    "TypedReply",
     "User",
     "UsernameTaken",
     "Viewer",
@@ -205,6 +218,7 @@ __all__ = [
     "issue_reset_link",
     "issue_setup_token",
     "open_store",
+    "own_words_setting",
     "password_problems",
     "person",
     "progress_for",
@@ -215,16 +229,20 @@ __all__ = [
     "register",
     "remove_team_manager",
     "rename",
+    "replies_with_names",
     "reset_link_user",
     "reset_password",
     "save_run",
     "scenario_events",
+    "scenario_replies",
     "session_user",
+    "set_own_words",
     "set_roles",
     "sign_in_with_identity",
     "start_attempt",
     "start_session",
     "team_named",
+    "typed_replies_for",
     "upgrade",
     "user_by_email",
     "visible_teams",

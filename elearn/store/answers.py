@@ -17,20 +17,29 @@ from elearn.store.db import Store
 from elearn.store.events import insert_choice
 from elearn.store.progress import update_run
 from elearn.store.records import Finish, NewChoice, User
+from elearn.store.replies import clean_reply, insert_reply
 
 
 def record_answer(store: Store, user: User, choice: NewChoice, run_json: str, now: datetime,
-                  finish: Finish | None = None) -> bool:
+                  finish: Finish | None = None, typed_reply: str | None = None) -> bool:
     """Record ``choice`` in ``user``'s attempt with the run after it; with ``finish``, the attempt ends too.
+
+    With ``typed_reply`` ("Say it your way": what the learner typed before seeing the answers), the
+    reply is stored in the same transaction, keyed like the event (``elearn.store.replies``).
 
     True if stored now; False if this ``choice.event_key`` was already recorded (with its run, by
     an earlier call), in which case nothing changes. Raises ``AccessDenied`` if the attempt is not
     the user's and ``AttemptFinished`` if it has already ended; then nothing is stored.
     """
 
+    if typed_reply is not None:
+        clean_reply(typed_reply)  # a reply past the limit is refused before anything is written
+
     def work(conn: Connection) -> bool:
         if not insert_choice(conn, user, choice):
             return False
+        if typed_reply is not None:
+            insert_reply(conn, user, choice, typed_reply)
         update_run(conn, user, choice.attempt_id, run_json, now, finish)
         return True
 

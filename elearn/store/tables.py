@@ -480,3 +480,51 @@ class CertificateRow(Base):
     earned_at: Mapped[datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+class TypedReplyRow(Base):
+    """What a learner typed at a decision in "Say it your way" (revision 0009), before seeing the answers.
+
+    Stored with the answer in one transaction and keyed by the answer's ``event_key``, so a retried
+    write keeps one. The rubric's feedback is derived from ``text`` when read, never stored.
+    """
+
+    __tablename__ = "typed_replies"
+    __table_args__ = (Index(None, "user_id", "typed_at"), Index(None, "scenario_id", "node_id"))
+
+    id: Mapped[int] = mapped_column(EventId, primary_key=True)
+    event_key: Mapped[str] = mapped_column(String(100), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("scenario_attempts.id"))
+    scenario_id: Mapped[str] = mapped_column(String(100))
+    node_id: Mapped[str] = mapped_column(String(100))
+    choice_id: Mapped[str] = mapped_column(String(100))  # the answer the learner then picked as closest
+    first_attempt: Mapped[bool] = mapped_column(Boolean)
+    text: Mapped[str] = mapped_column(Text)
+    typed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RoomReplyRow(Base):
+    """What a participant typed from their phone at one decision of a room (revision 0009);
+    changed in place until voting there closes. The projector shows the texts without nicknames."""
+
+    __tablename__ = "room_replies"
+    __table_args__ = (UniqueConstraint("room_id", "decision", "participant_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id"))
+    decision: Mapped[int] = mapped_column(Integer)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("room_participants.id"))
+    node_id: Mapped[str] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(Text)
+    typed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class OwnWordsSettingRow(Base):
+    """Whether a learner plays in "Say it your way" (revision 0009): ``scenario_id`` "" is their choice
+    for every scenario; a row for one scenario overrides it there."""
+
+    __tablename__ = "own_words_settings"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    scenario_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -67,11 +67,12 @@ def open_page(at: AppTest, page: str, **params: str) -> AppTest:
 
 
 def as_read(markdown: str) -> str:
-    """What a reader sees of ``markdown``: rendered as CommonMark, without the tags (escapes resolved)."""
+    """What a reader sees of ``markdown``: rendered as CommonMark, without the tags (escapes resolved)
+    and without the invisible word joiners ``md_escape`` puts in bare addresses."""
     from markdown_it import MarkdownIt
 
     made = MarkdownIt("commonmark").render(markdown)
-    return html.unescape(re.sub(r"<[^>]+>", "", made)).strip()
+    return html.unescape(re.sub(r"<[^>]+>", "", made)).strip().replace("\u2060", "")
 
 
 def texts(at: AppTest) -> str:

@@ -18,7 +18,7 @@ NOT_A_NUMBER = "is not a learner's number. Open learners from the team progress 
     ("-1", rf"'\-1' {NOT_A_NUMBER}"),
     ("abc", rf"'abc' {NOT_A_NUMBER}"),
     ("1 OR 1=1", rf"'1 OR 1=1' {NOT_A_NUMBER}"),
-    ("[x](http://evil.example)", rf"'\[x\]\(http\://evil\.example\)' {NOT_A_NUMBER}"),
+    ("[x](http://evil.example)", "'\\[x\\]\\(http\u2060\\://evil\\.example\\)' " + NOT_A_NUMBER),
     ("\x00", rf"'<U+0000>' {NOT_A_NUMBER}".replace("<", "\\<").replace(">", "\\>").replace("+", "\\+")),
     ("7" * 50, "'" + "7" * 40 + rf"… \(50 characters\)' {NOT_A_NUMBER}"),
     ("", "No learner is chosen: open learners from the team progress table."),

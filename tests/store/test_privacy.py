@@ -32,10 +32,13 @@ from elearn.store import (
     finish_attempt,
     get_attempt,
     progress_for,
+    record_answer,
     record_choice,
     remove_team_manager,
+    replies_with_names,
     save_run,
     scenario_events,
+    scenario_replies,
     set_roles,
     start_attempt,
     visible_teams,
@@ -44,7 +47,7 @@ from elearn.store import (
 
 from .helpers import NOW, PASSWORD, World
 
-SCOPED_READS = {visible_users, visible_teams, scenario_events, get_attempt}
+SCOPED_READS = {visible_users, visible_teams, scenario_events, get_attempt, scenario_replies, replies_with_names}
 EVERYONE = ("ana", "abe", "bea", "loner", "manager", "admin")
 # (viewer, subject, allowed); every pair not listed here is denied.
 ALLOWED = {
@@ -75,9 +78,21 @@ def _activity(store: Store, world: World) -> dict[str, int]:
     return attempts
 
 
+def _typed_replies(store: Store, world: World) -> None:
+    """Everyone types a reply in "Say it your way": their own words, read under the same rules."""
+    for name in EVERYONE:
+        user: User = getattr(world, name)
+        attempt = start_attempt(store, user, "refund-call", 1, run_json="{}", now=NOW)
+        record_answer(store, user, NewChoice(
+            event_key=f"{name}-typed", attempt_id=attempt.id, node_id="greet", choice_id="ack",
+            evidence={"empathy": "good"}, anger_before=50, anger_after=40, first_attempt=False, occurred_at=NOW,
+        ), "{}", NOW, typed_reply=f"{name} typed this")
+
+
 @pytest.fixture(scope="module")
 def active_world(shared_world: tuple[Store, World]) -> tuple[Store, World]:
     _activity(*shared_world)
+    _typed_replies(*shared_world)
     return shared_world
 
 
@@ -146,6 +161,8 @@ SCOPE_TESTS: dict[str, str] = {
     "rooms.rooms_of": ROOMS + "test_a_facilitator_lists_their_own_rooms_newest_first",
     "rooms.open_room": ROOMS + "test_only_facilitators_open_rooms",
     "rooms.self_paced_split": ROOMS + "test_the_self_paced_split_counts_first_answers_of_first_attempts",
+    "room_replies.room_replies":
+        "tests.workshop.test_room_replies_store::test_only_the_rooms_facilitator_reads_its_replies",
     **dict.fromkeys(("reviews.review_cards_for", "reviews.review_answers_for", "confidence.confidence_for"),
                     REVIEWS + "test_reviews_and_confidence_are_read_only_by_those_who_may"),
     **dict.fromkeys(("certificates.certificates_for", "certificates.certificate_for"),
@@ -205,6 +222,23 @@ def test_scenario_events_show_only_visible_users(store: Store, world: World) -> 
     assert keys(world.manager) == ["abe-1", "ana-1", "manager-1"]
     assert keys(world.admin) == ["abe-1", "admin-1", "ana-1", "bea-1", "loner-1", "manager-1"]
     assert scenario_events(store, world.admin, "no-such-scenario") == ()
+
+
+def test_typed_replies_show_only_visible_users(store: Store, world: World) -> None:
+    _typed_replies(store, world)
+
+    def texts(viewer: User) -> list[str]:
+        return sorted(reply.text for reply in scenario_replies(store, viewer, "refund-call"))
+
+    def names(viewer: User) -> list[str]:
+        return sorted(named.username for named in replies_with_names(store, viewer))
+
+    assert texts(world.ana) == ["ana typed this"]
+    assert texts(world.bea) == ["bea typed this"]
+    assert texts(world.manager) == ["abe typed this", "ana typed this", "manager typed this"]
+    assert names(world.manager) == ["abe", "ana", "manny"]
+    assert names(world.admin) == ["abe", "admin", "ana", "bea", "loner", "manny"]
+    assert scenario_replies(store, world.admin, "no-such-scenario") == ()
 
 
 def test_attempts_are_read_only_by_those_who_may(store: Store, world: World) -> None:
