@@ -1,7 +1,9 @@
 """The append-only log of choices: recorded once per click, read back per user or per scenario.
 
 ``record_choice`` is idempotent on the caller's ``event_key`` (INSERT ... ON CONFLICT DO
-NOTHING), so a retried write or a repeated click never stores a choice twice. Events are never
+NOTHING), so a retried write or a repeated click never stores a choice twice. A first-attempt
+choice's ratings go into ``skill_ratings`` and the learner's skill tallies in the same
+transaction (``elearn.store.aggregates``). Events are never
 updated or deleted; they carry what an xAPI statement needs (who, which scenario and version,
 which node and choice, the rated skills, the anger before and after, the attempt, when).
 """
@@ -9,13 +11,17 @@ which node and choice, the rated skills, the anger before and after, the attempt
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, select
+from sqlalchemy import ColumnElement, Executable, bindparam, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from elearn.store.access import require_read, scope_of
-from elearn.store.db import Store, insert_ignoring_duplicates
+from elearn.store.aggregates import add_ratings
+from elearn.store.db import Store
 from elearn.store.errors import AccessDenied
 from elearn.store.records import ChoiceEvent, Evidence, NewChoice, User, Viewer
 from elearn.store.tables import AttemptRow, ChoiceEventRow
@@ -72,7 +78,19 @@ def insert_choice(conn: Connection, user: User, choice: NewChoice) -> bool:
         "first_attempt": choice.first_attempt,
         "occurred_at": choice.occurred_at,
     }
-    return insert_ignoring_duplicates(conn, ChoiceEventRow, values, ("event_key",))
+    inserted = conn.execute(_insert_event(conn.dialect.name), values).first()
+    if inserted is None:
+        return False
+    if choice.first_attempt:
+        add_ratings(conn, user.id, inserted[0], choice.evidence, choice.occurred_at)
+    return True
+
+
+@lru_cache(maxsize=4)
+def _insert_event(dialect: str) -> Executable:
+    """INSERT ... ON CONFLICT (event_key) DO NOTHING RETURNING id: a row only when stored now."""
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    return insert(ChoiceEventRow).on_conflict_do_nothing(index_elements=["event_key"]).returning(ChoiceEventRow.id)
 
 
 def events_for(store: Store, viewer: Viewer, user_id: int, scenario_id: str | None = None) -> tuple[ChoiceEvent, ...]:

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from elearn.store.access import DENIED, require_read
+from elearn.store.aggregates import refresh_progress
 from elearn.store.db import Store, insert_ignoring_duplicates
 from elearn.store.errors import AccessDenied, AttemptFinished
 from elearn.store.events import evidence_rows
@@ -54,10 +55,11 @@ def complete_lesson(store: Store, user: User, lesson_id: str, now: datetime) -> 
     """Mark ``lesson_id`` done for ``user``. Doing it again keeps the first completion time."""
 
     def work(conn: Connection) -> None:
-        insert_ignoring_duplicates(
+        if insert_ignoring_duplicates(
             conn, LessonCompletionRow, {"user_id": user.id, "lesson_id": lesson_id, "completed_at": now},
             ("user_id", "lesson_id"),
-        )
+        ):
+            refresh_progress(conn, user.id)
 
     store.write(work)
 
@@ -81,6 +83,7 @@ def start_attempt(
             )
             .returning(AttemptRow.id)
         ).scalar_one()
+        refresh_progress(conn, user.id)
         return _fetch_attempt(conn, attempt_id)
 
     for try_number in range(1, _NUMBERING_TRIES + 1):
@@ -118,6 +121,7 @@ def update_run(conn: Connection, user: User, attempt_id: int, run_json: str, now
     if saved.rowcount != 1:
         _fetch_own_attempt(conn, user, attempt_id)  # raises AccessDenied if it is not theirs
         raise AttemptFinished("This attempt is already finished. Start the scenario again to play it anew.")
+    refresh_progress(conn, user.id)
 
 
 def finish_attempt(
@@ -137,7 +141,7 @@ def finish_attempt(
     """
 
     def work(conn: Connection) -> Attempt:
-        conn.execute(
+        finished = conn.execute(
             update(AttemptRow)
             .where(AttemptRow.id == attempt_id, AttemptRow.user_id == user.id, AttemptRow.finished_at.is_(None))
             .values(
@@ -145,6 +149,8 @@ def finish_attempt(
                 run_json=run_json,
             )
         )
+        if finished.rowcount == 1:
+            refresh_progress(conn, user.id)
         return _fetch_own_attempt(conn, user, attempt_id)
 
     return store.write(work)
