@@ -24,6 +24,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from elearn.store.access import scope_of
 from elearn.store.db import Store, one_of
+from elearn.store.progress_rules import ATTEMPT_TIME_CAP_SECONDS as ATTEMPT_TIME_CAP_SECONDS  # re-exported
 from elearn.store.records import Role, Viewer
 from elearn.store.tables import (
     AttemptRow,
