@@ -21,7 +21,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Executable, Float, and_, bindparam, delete, or_, select, text
+from sqlalchemy import Executable, Float, Table, and_, bindparam, delete, insert, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -94,12 +94,12 @@ def _dialect_insert(dialect: str) -> Any:
 # more than running it.
 @lru_cache(maxsize=1)
 def _insert_ratings() -> Executable:
-    return SkillRatingRow.__table__.insert()
+    return insert(SkillRatingRow)
 
 
 @lru_cache(maxsize=1)
 def _insert_tally() -> Executable:
-    return SkillTallyRow.__table__.insert()
+    return insert(SkillTallyRow)
 
 
 @lru_cache(maxsize=4)
@@ -107,27 +107,29 @@ def _fold(dialect: str) -> Executable:
     """Insert a first tally, or fold one rating into the tally: ``fold_rating``'s two float
     operations, done by the database on the row it holds, and only when the rating is newer
     than the last one folded (RETURNING gives no row otherwise)."""
-    table = SkillTallyRow.__table__
+    table: Table = SkillTallyRow.__table__  # type: ignore[assignment]
     statement = _dialect_insert(dialect)(table).values(
         user_id=bindparam("user_id"), skill=bindparam("skill"), successes=bindparam("successes"),
         failures=bindparam("failures"), observations=1, last_at=bindparam("last_at"),
         last_event_id=bindparam("last_event_id"))
     new, old = statement.excluded, table.c
     recency = bindparam("recency", RECENCY, type_=Float)
-    return statement.on_conflict_do_update(
+    folded: Executable = statement.on_conflict_do_update(
         index_elements=[old.user_id, old.skill],
         set_={"successes": recency * old.successes + new.successes, "failures": recency * old.failures + new.failures,
               "observations": old.observations + 1, "last_at": new.last_at, "last_event_id": new.last_event_id},
         where=or_(old.last_at < new.last_at, and_(old.last_at == new.last_at, old.last_event_id < new.last_event_id)),
     ).returning(old.observations)
+    return folded
 
 
 @lru_cache(maxsize=4)
 def _upsert_progress(dialect: str) -> Executable:
-    table = LearnerProgressRow.__table__
+    table: Table = LearnerProgressRow.__table__  # type: ignore[assignment]
     statement = _dialect_insert(dialect)(table)
     new = statement.excluded
-    return statement.on_conflict_do_update(
+    upsert: Executable = statement.on_conflict_do_update(
         index_elements=[table.c.user_id],
         set_={column.name: new[column.name] for column in table.c if column.name != "user_id"},
     )
+    return upsert

@@ -65,8 +65,8 @@ def expected_for(conn: Connection, user_ids: Sequence[int]) -> Expected:
     lessons = conn.execute(
         select(LessonCompletionRow.user_id, LessonCompletionRow.lesson_id, LessonCompletionRow.completed_at)
         .where(one_of(conn, LessonCompletionRow.user_id, user_ids)))
-    return aggregates_of((row._mapping for row in events), (row._mapping for row in attempts),
-                         (row._mapping for row in lessons))
+    return aggregates_of((dict(row._mapping) for row in events), (dict(row._mapping) for row in attempts),
+                         (dict(row._mapping) for row in lessons))
 
 
 def aggregates_of(events: Iterable[Mapping[str, Any]], attempts: Iterable[Mapping[str, Any]],
@@ -126,9 +126,12 @@ def stored_for(conn: Connection, user_ids: Sequence[int]) -> Expected:
 
 def differences(stored: Expected, expected: Expected) -> Iterator[str]:
     """Every way ``stored`` differs from ``expected``, in words."""
-    for name, have, want in (("skill rating", stored.ratings, expected.ratings),
-                             ("skill tally", stored.tallies, expected.tallies),
-                             ("learner progress", stored.progress, expected.progress)):
+    tables: tuple[tuple[str, Mapping[Any, dict[str, Any]], Mapping[Any, dict[str, Any]]], ...] = (
+        ("skill rating", stored.ratings, expected.ratings),
+        ("skill tally", stored.tallies, expected.tallies),
+        ("learner progress", stored.progress, expected.progress),
+    )
+    for name, have, want in tables:
         for key in sorted(set(have) | set(want), key=repr):
             if key not in have:
                 yield f"{name} {key}: missing (expected {want[key]})"
