@@ -246,6 +246,36 @@ def finished_attempts(store: Store, viewer: Viewer, user_ids: Collection[int]) -
     return store.read(work)
 
 
+def finished_attempt_batches(store: Store, viewer: Viewer, user_ids: Collection[int], *,
+                             batch: int = 20_000) -> Iterator[list[FinishedAttempt]]:
+    """``finished_attempts`` in batches, by attempt id (keyset paging, each batch its own short read),
+    so an export of any size holds one batch at a time."""
+    for chunk in _chunks(sorted(set(user_ids)), 5_000):
+        after = 0
+        while True:
+
+            def work(conn: Connection, chunk: list[int] = chunk, after: int = after) -> list[FinishedAttempt]:
+                scope = scope_of(conn, viewer)
+                query = (
+                    select(AttemptRow.id, UserRow.username, AttemptRow.scenario_id, AttemptRow.scenario_version,
+                           AttemptRow.attempt_number, AttemptRow.started_at, AttemptRow.finished_at,
+                           AttemptRow.ending_id, AttemptRow.outcome, AttemptRow.score)
+                    .join(UserRow, UserRow.id == AttemptRow.user_id)
+                    .where(one_of(conn, AttemptRow.user_id, chunk), AttemptRow.finished_at.is_not(None),
+                           AttemptRow.id > after, scope.covers(AttemptRow.user_id))
+                    .order_by(AttemptRow.id)
+                    .limit(batch)
+                )
+                return [FinishedAttempt(**row._mapping) for row in conn.execute(query)]
+
+            rows = store.read(work)
+            if rows:
+                yield rows
+            if len(rows) < batch:
+                break
+            after = rows[-1].id
+
+
 def count_events(store: Store, viewer: Viewer, user_ids: Collection[int]) -> int:
     """How many choice events of ``user_ids`` ``viewer`` may see (to size an export before making it)."""
 
