@@ -7,9 +7,11 @@
   when ratings arrive in (time, event id) order; an upsert whose rating is older than the last
   one folded does nothing, and the tally is then refolded from ``skill_ratings`` under a row lock.
 - ``learner_progress``: per learner, recomputed from their (few) attempts and lesson completions
-  by ``refresh_progress`` after each of them is written. On PostgreSQL a transaction-scoped
-  advisory lock per learner serialises two refreshes of one learner, so the later one always
-  reads the earlier one's rows; SQLite write transactions are serial already (BEGIN IMMEDIATE).
+  by ``refresh_progress`` after each of them is written; an answer that only saves an attempt
+  again moves the time spent and last activity on in place (``advance_progress``). On PostgreSQL
+  a transaction-scoped advisory lock per learner serialises both, so a refresh always reads
+  what an earlier writer committed and no increment lands between a refresh's read and its
+  write; SQLite write transactions are serial already (BEGIN IMMEDIATE).
 
 ``elearn.store.rebuild`` recomputes all three from the event log and reports any difference.
 """
@@ -17,17 +19,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Executable, Float, Table, and_, bindparam, delete, insert, or_, select, text
+from sqlalchemy import Executable, Float, Table, and_, bindparam, case, delete, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from elearn.course.schema import RATING_CREDIT, RECENCY
-from elearn.store.progress_rules import AttemptFacts, fold_ratings, progress_values
+from elearn.store.progress_rules import ATTEMPT_TIME_CAP_SECONDS, AttemptFacts, epoch, fold_ratings, progress_values
 from elearn.store.tables import AttemptRow, LearnerProgressRow, LessonCompletionRow, SkillRatingRow, SkillTallyRow
 
 PROGRESS_LOCK = 7_317
@@ -75,6 +77,29 @@ def refresh_progress(conn: Connection, user_id: int) -> None:
     conn.execute(_upsert_progress(conn.dialect.name), progress_values(attempts, lessons).as_row(user_id))
 
 
+def advance_progress(conn: Connection, user_id: int, started_at: datetime, saved_at: datetime,
+                     now: datetime) -> None:
+    """An unfinished attempt (started ``started_at``, last saved ``saved_at``) was saved again at
+    ``now``: add the time that adds to ``user_id``'s progress row and move its last activity on,
+    in one atomic UPDATE (exactly ``progress_values``' sums; nothing else in the row changes)."""
+    if conn.dialect.name == "postgresql":  # not between a concurrent refresh's read and its write
+        conn.execute(_PROGRESS_LOCK, {"key": PROGRESS_LOCK, "user_id": user_id})
+    start = epoch(started_at)
+    added = (min(epoch(now) - start, ATTEMPT_TIME_CAP_SECONDS) - min(epoch(saved_at) - start, ATTEMPT_TIME_CAP_SECONDS))
+    moved = conn.execute(_ADVANCE, {"learner": user_id, "added": added,
+                                    "activity": datetime.fromtimestamp(epoch(now), UTC)})
+    if moved.rowcount != 1:  # no row yet (written before the aggregates existed): compute it whole
+        refresh_progress(conn, user_id)
+
+
+_ADVANCE = (
+    update(LearnerProgressRow)
+    .where(LearnerProgressRow.user_id == bindparam("learner"))
+    .values(seconds_in_scenarios=LearnerProgressRow.seconds_in_scenarios + bindparam("added"),
+            last_activity=case((or_(LearnerProgressRow.last_activity.is_(None),
+                                    LearnerProgressRow.last_activity < bindparam("activity")), bindparam("activity")),
+                               else_=LearnerProgressRow.last_activity))
+)
 _PROGRESS_LOCK = text("SELECT pg_advisory_xact_lock(:key, :user_id)")
 _USER_ATTEMPTS = select(AttemptRow.scenario_id, AttemptRow.started_at, AttemptRow.updated_at, AttemptRow.finished_at,
                         AttemptRow.outcome, AttemptRow.score).where(AttemptRow.user_id == bindparam("user_id"))

@@ -11,6 +11,7 @@ which node and choice, the rated skills, the anger before and after, the attempt
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -45,8 +46,12 @@ _EVENT_COLUMNS = (
 
 # Built once: record_choice is the hottest write, and building a statement costs more than running it.
 _ATTEMPT_FACTS = select(
-    AttemptRow.user_id, AttemptRow.scenario_id, AttemptRow.scenario_version, AttemptRow.attempt_number
+    AttemptRow.user_id, AttemptRow.scenario_id, AttemptRow.scenario_version, AttemptRow.attempt_number,
+    AttemptRow.started_at, AttemptRow.updated_at,
 ).where(AttemptRow.id == bindparam("attempt_id"))
+# The player's answer also moves the attempt on: on PostgreSQL its row is locked as it is read, so
+# the time spent added to the learner's progress is counted from the attempt's latest save.
+_ATTEMPT_FACTS_LOCKED = _ATTEMPT_FACTS.with_for_update()
 
 
 def record_choice(store: Store, user: User, choice: NewChoice) -> bool:
@@ -60,7 +65,15 @@ def record_choice(store: Store, user: User, choice: NewChoice) -> bool:
 
 def insert_choice(conn: Connection, user: User, choice: NewChoice) -> bool:
     """``record_choice`` inside the caller's transaction."""
-    attempt = conn.execute(_ATTEMPT_FACTS, {"attempt_id": choice.attempt_id}).first()
+    return insert_choice_of_attempt(conn, user, choice) is not None
+
+
+def insert_choice_of_attempt(conn: Connection, user: User, choice: NewChoice, *,
+                             lock: bool = False) -> tuple[datetime, datetime] | None:
+    """``insert_choice``, returning the attempt's start and latest save as read before the
+    choice (None if the event key was already recorded); ``lock`` holds the attempt's row."""
+    facts = _ATTEMPT_FACTS_LOCKED if lock and conn.dialect.name == "postgresql" else _ATTEMPT_FACTS
+    attempt = conn.execute(facts, {"attempt_id": choice.attempt_id}).first()
     if attempt is None or attempt[0] != user.id:
         raise AccessDenied("This attempt belongs to someone else.")
     values = {
@@ -80,10 +93,10 @@ def insert_choice(conn: Connection, user: User, choice: NewChoice) -> bool:
     }
     inserted = conn.execute(_insert_event(conn.dialect.name), values).first()
     if inserted is None:
-        return False
+        return None
     if choice.first_attempt:
         add_ratings(conn, user.id, inserted[0], choice.evidence, choice.occurred_at)
-    return True
+    return attempt[4], attempt[5]
 
 
 @lru_cache(maxsize=4)

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from elearn.store.access import DENIED, require_read
-from elearn.store.aggregates import refresh_progress
+from elearn.store.aggregates import advance_progress, refresh_progress
 from elearn.store.db import Store, insert_ignoring_duplicates
 from elearn.store.errors import AccessDenied, AttemptFinished
 from elearn.store.events import evidence_rows
@@ -105,10 +105,13 @@ def save_run(store: Store, user: User, attempt_id: int, run_json: str, now: date
 
 
 def update_run(conn: Connection, user: User, attempt_id: int, run_json: str, now: datetime,
-               finish: Finish | None = None) -> None:
+               finish: Finish | None = None, *, saved_before: tuple[datetime, datetime] | None = None) -> None:
     """Store the run of ``user``'s in-progress attempt, and with ``finish`` close it, in the caller's transaction.
 
-    Raises ``AccessDenied`` if the attempt is not the user's, ``AttemptFinished`` if it has ended.
+    ``saved_before`` is the attempt's start and latest save as read (under a lock) in this
+    transaction: the learner's progress row then only moves its time spent and last activity on,
+    instead of being recomputed. Raises ``AccessDenied`` if the attempt is not the user's,
+    ``AttemptFinished`` if it has ended.
     """
     values: dict[str, Any] = {"run_json": run_json, "updated_at": now}
     if finish is not None:
@@ -121,7 +124,10 @@ def update_run(conn: Connection, user: User, attempt_id: int, run_json: str, now
     if saved.rowcount != 1:
         _fetch_own_attempt(conn, user, attempt_id)  # raises AccessDenied if it is not theirs
         raise AttemptFinished("This attempt is already finished. Start the scenario again to play it anew.")
-    refresh_progress(conn, user.id)
+    if finish is None and saved_before is not None:
+        advance_progress(conn, user.id, *saved_before, now)
+    else:
+        refresh_progress(conn, user.id)
 
 
 def finish_attempt(
