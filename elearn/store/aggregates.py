@@ -44,12 +44,15 @@ def add_ratings(conn: Connection, user_id: int, event_id: int, evidence: Mapping
     ratings = sorted(evidence.items())
     conn.execute(_insert_ratings(), [{"event_id": event_id, "skill": skill, "user_id": user_id, "rating": rating,
                                       "occurred_at": occurred_at} for skill, rating in ratings])
-    fold = _fold(conn.dialect.name)
-    for skill, rating in ratings:
+    # One statement folds every skill of the choice; RETURNING names those it folded.
+    parameters: dict[str, Any] = {}
+    for number, (skill, rating) in enumerate(ratings):
         credit = RATING_CREDIT[rating]
-        folded = conn.execute(fold, {"user_id": user_id, "skill": skill, "successes": credit, "failures": 1 - credit,
-                                     "last_at": occurred_at, "last_event_id": event_id}).first()
-        if folded is None:  # older than the newest rating folded: fold them all again, in order
+        parameters |= {f"skill_{number}": skill, f"successes_{number}": credit, f"failures_{number}": 1 - credit}
+    folded = set(conn.scalars(_fold(conn.dialect.name, len(ratings)),
+                              {"user_id": user_id, "last_at": occurred_at, "last_event_id": event_id, **parameters}))
+    for skill, _ in ratings:
+        if skill not in folded:  # older than the newest rating folded: fold them all again, in order
             refold_tally(conn, user_id, skill)
 
 
@@ -127,16 +130,17 @@ def _insert_tally() -> Executable:
     return insert(SkillTallyRow)
 
 
-@lru_cache(maxsize=4)
-def _fold(dialect: str) -> Executable:
-    """Insert a first tally, or fold one rating into the tally: ``fold_rating``'s two float
-    operations, done by the database on the row it holds, and only when the rating is newer
-    than the last one folded (RETURNING gives no row otherwise)."""
+@lru_cache(maxsize=16)
+def _fold(dialect: str, skills: int) -> Executable:
+    """Insert first tallies, or fold one rating each into ``skills`` tallies: ``fold_rating``'s two
+    float operations, done by the database on the row it holds, and only when the rating is newer
+    than the last one folded (RETURNING gives no row for a tally left as it was)."""
     table: Table = SkillTallyRow.__table__  # type: ignore[assignment]
-    statement = _dialect_insert(dialect)(table).values(
-        user_id=bindparam("user_id"), skill=bindparam("skill"), successes=bindparam("successes"),
-        failures=bindparam("failures"), observations=1, last_at=bindparam("last_at"),
-        last_event_id=bindparam("last_event_id"))
+    statement = _dialect_insert(dialect)(table).values([
+        {"user_id": bindparam("user_id"), "skill": bindparam(f"skill_{n}"), "successes": bindparam(f"successes_{n}"),
+         "failures": bindparam(f"failures_{n}"), "observations": 1, "last_at": bindparam("last_at"),
+         "last_event_id": bindparam("last_event_id")}
+        for n in range(skills)])
     new, old = statement.excluded, table.c
     recency = bindparam("recency", RECENCY, type_=Float)
     folded: Executable = statement.on_conflict_do_update(
@@ -144,7 +148,7 @@ def _fold(dialect: str) -> Executable:
         set_={"successes": recency * old.successes + new.successes, "failures": recency * old.failures + new.failures,
               "observations": old.observations + 1, "last_at": new.last_at, "last_event_id": new.last_event_id},
         where=or_(old.last_at < new.last_at, and_(old.last_at == new.last_at, old.last_event_id < new.last_event_id)),
-    ).returning(old.observations)
+    ).returning(old.skill)
     return folded
 
 

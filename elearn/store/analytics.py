@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, and_, func, select, true
 from sqlalchemy.engine import Connection
@@ -67,9 +67,11 @@ class LearnerFacts:
     seconds_in_scenarios: int
 
 
-@dataclass(frozen=True)
-class SkillEvidence:
-    """Recency-weighted first-attempt evidence of one learner for one skill (``elearn.learner.mastery``'s tally)."""
+class SkillEvidence(NamedTuple):
+    """Recency-weighted first-attempt evidence of one learner for one skill (``elearn.learner.mastery``'s tally).
+
+    A named tuple, not a dataclass: the dashboard reads one per learner and skill (100,000 at
+    10,000 learners), and a tuple is built several times faster."""
 
     user_id: int
     skill: str
@@ -163,8 +165,7 @@ def skill_evidence(store: Store, viewer: Viewer, team_ids: Collection[int] | Non
         audience = _audience(conn, viewer, team_ids)
         t = SkillTallyRow
         query = select(t.user_id, t.skill, t.successes, t.failures, t.observations).where(audience(t.user_id))
-        return tuple(SkillEvidence(user_id=row[0], skill=row[1], successes=row[2], failures=row[3],
-                                   observations=row[4]) for row in conn.execute(query))
+        return tuple(SkillEvidence._make(row) for row in conn.execute(query))
 
     return store.read(work)
 

@@ -124,7 +124,8 @@ def update_run(conn: Connection, user: User, attempt_id: int, run_json: str, now
     if saved.rowcount != 1:
         _fetch_own_attempt(conn, user, attempt_id)  # raises AccessDenied if it is not theirs
         raise AttemptFinished("This attempt is already finished. Start the scenario again to play it anew.")
-    if finish is None and saved_before is not None:
+    # A save dated before the one it replaces (a clock set back) can lower the last activity: recompute.
+    if finish is None and saved_before is not None and now >= saved_before[1]:
         advance_progress(conn, user.id, *saved_before, now)
     else:
         refresh_progress(conn, user.id)
