@@ -7,6 +7,10 @@ dropped afterwards) it prints:
 
 - choice events recorded per second through ``record_choice`` by 1 process and by 20 processes
   writing at once (each write is its own committed transaction, as in the app);
+- answers recorded per second as the scenario player records them (``record_answer``: the event,
+  its skill ratings and tallies, the run and the learner's progress row, in one transaction),
+  beside the write path before the running aggregates (the event and the run only, the same
+  statements as before revision 0010), measured in the same run, 1 and 20 writers;
 - after bulk-loading N choice events (default 1,000,000), the latency (median, p95) of what a
   learner page asks for, ``progress_for`` and ``first_attempt_evidence``, each also as a ratio
   to a trivial ``SELECT 1`` run through the same transaction path in the same run.
@@ -33,8 +37,8 @@ from pathlib import Path
 from typing import Any
 
 from argon2 import PasswordHasher
-from sqlalchemy import create_engine, insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, insert, select, text, update
+from sqlalchemy.engine import Connection, make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -47,13 +51,15 @@ from elearn.store import (
     first_attempt_evidence,
     open_store,
     progress_for,
+    record_answer,
     record_choice,
     session_user,
     start_attempt,
     start_session,
     upgrade,
 )
-from elearn.store.tables import AttemptRow, UserRoleRow, UserRow
+from elearn.store.db import insert_ignoring_duplicates
+from elearn.store.tables import AttemptRow, ChoiceEventRow, UserRoleRow, UserRow
 from elearn.store.users import fetch_user
 
 EPOCH = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
@@ -79,22 +85,51 @@ class Latency:
 # --- write throughput ----------------------------------------------------------------------
 
 
+def old_answer(store: Store, user: User, choice: NewChoice, now: datetime) -> bool:
+    """The player's write before the running aggregates (revision 0006): the event and the run."""
+
+    def work(conn: Connection) -> bool:
+        attempt = conn.execute(select(AttemptRow.user_id, AttemptRow.scenario_id, AttemptRow.scenario_version,
+                                      AttemptRow.attempt_number).where(AttemptRow.id == choice.attempt_id)).one()
+        values = {"event_key": choice.event_key, "user_id": user.id, "attempt_id": choice.attempt_id,
+                  "scenario_id": attempt[1], "scenario_version": attempt[2], "node_id": choice.node_id,
+                  "choice_id": choice.choice_id, "evidence": dict(choice.evidence),
+                  "anger_before": choice.anger_before, "anger_after": choice.anger_after,
+                  "attempt_number": attempt[3], "first_attempt": choice.first_attempt,
+                  "occurred_at": choice.occurred_at}
+        if not insert_ignoring_duplicates(conn, ChoiceEventRow, values, ("event_key",)):
+            return False
+        conn.execute(update(AttemptRow).where(AttemptRow.id == choice.attempt_id, AttemptRow.user_id == user.id,
+                                              AttemptRow.finished_at.is_(None)).values(run_json="{}", updated_at=now))
+        return True
+
+    return store.write(work)
+
+
+WRITES = {
+    "choice": lambda store, user, choice: record_choice(store, user, choice),
+    "answer": lambda store, user, choice: record_answer(store, user, choice, "{}", choice.occurred_at),
+    "old-answer": lambda store, user, choice: old_answer(store, user, choice, choice.occurred_at),
+}
+
+
 def worker(arguments: list[str]) -> None:
     """A writer process: warm up, wait for "go" on stdin, record ``count`` events, print "done"."""
-    url, data_dir, token, attempt_arg, prefix, count_arg = arguments
+    url, data_dir, token, attempt_arg, prefix, count_arg, mode = arguments
     attempt_id, count = int(attempt_arg), int(count_arg)
+    write = WRITES[mode]
     store = open_store(url, Path(data_dir))
     user = session_user(store, token, EPOCH)
     assert user is not None
-    record_choice(store, user, _choice(f"{prefix}-warm-up", attempt_id, 0))  # connect, compile statements
+    write(store, user, _choice(f"{prefix}-warm-up", attempt_id, 0))  # connect, compile statements
     print("ready", flush=True)
     sys.stdin.readline()
     for n in range(count):
-        record_choice(store, user, _choice(f"{prefix}-{n}", attempt_id, n))
+        write(store, user, _choice(f"{prefix}-{n}", attempt_id, n))
     print("done", flush=True)
 
 
-def write_rate(store: Store, url: str, data_dir: Path, writers: int, each: int) -> float:
+def write_rate(store: Store, url: str, data_dir: Path, writers: int, each: int, mode: str = "choice") -> float:
     """Events per second recorded by ``writers`` processes writing ``each`` events at once."""
     run = uuid.uuid4().hex[:8]
     processes = []
@@ -103,7 +138,8 @@ def write_rate(store: Store, url: str, data_dir: Path, writers: int, each: int) 
         attempt = start_attempt(store, user, SCENARIOS[0], 1, run_json="{}", now=EPOCH)
         token = start_session(store, user.id, EPOCH)
         processes.append(subprocess.Popen(
-            [sys.executable, __file__, "--worker", url, str(data_dir), token, str(attempt.id), f"{run}-{i}", str(each)],
+            [sys.executable, __file__, "--worker", url, str(data_dir), token, str(attempt.id), f"{run}-{i}", str(each),
+             mode],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
         ))
     for process in processes:
@@ -224,7 +260,7 @@ def latency(run: Callable[[], object], runs: int = QUERY_RUNS) -> Latency:
 # --- the report ----------------------------------------------------------------------------
 
 
-def bench(name: str, url: str, data_dir: Path, events: int, writes: int) -> None:
+def bench(name: str, url: str, data_dir: Path, events: int, writes: int, writes_only: bool = False) -> None:
     store = open_store(url, data_dir, hasher=FAST_HASHER)
     upgrade(store)
     print(f"\n== {name} ==")
@@ -232,6 +268,18 @@ def bench(name: str, url: str, data_dir: Path, events: int, writes: int) -> None
     many = write_rate(store, url, data_dir, 20, writes)
     print(f"event writes/s, 1 writer:   {one:9.0f}")
     print(f"event writes/s, 20 writers: {many:9.0f}")
+    for writers, each in ((1, writes * 10), (20, writes)):
+        # Old and new alternate, twice, so a burst of load on the shared machine hits both alike.
+        rates: dict[str, list[float]] = {"old-answer": [], "answer": []}
+        for _ in range(2):
+            for mode in rates:
+                rates[mode].append(write_rate(store, url, data_dir, writers, each // 2, mode))
+        old, new = statistics.mean(rates["old-answer"]), statistics.mean(rates["answer"])
+        print(f"answers/s, {writers:2d} writer(s): before aggregates {old:7.0f}, with aggregates {new:7.0f} "
+              f"(old/new {old / new:.2f}x; goal <= 1.5x)")
+    if writes_only:
+        store.dispose()
+        return
     started = time.perf_counter()
     learners = bulk_load(store, events)
     print(f"bulk-loaded {events:,} events for {len(learners):,} learners in {time.perf_counter() - started:.1f} s")
@@ -303,15 +351,16 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--events", type=int, default=1_000_000, help="events in the database for the queries")
     parser.add_argument("--pg", help="a PostgreSQL URL (postgresql+psycopg://...) to bench as well")
     parser.add_argument("--writes", type=int, default=200, help="events per writer with 20 writers (x10 for 1)")
+    parser.add_argument("--writes-only", action="store_true", help="measure the writes only (no bulk load)")
     args = parser.parse_args(argv)
     print(f"machine: {machine()}")
     with tempfile.TemporaryDirectory() as directory:
         data_dir = Path(directory)
         sqlite_url = f"sqlite:///{data_dir / 'elearn.db'}"
-        bench("SQLite (WAL, synchronous=NORMAL)", sqlite_url, data_dir, args.events, args.writes)
+        bench("SQLite (WAL, synchronous=NORMAL)", sqlite_url, data_dir, args.events, args.writes, args.writes_only)
         if args.pg:
             with postgresql_schema(args.pg) as url:
-                bench("PostgreSQL", url, data_dir, args.events, args.writes)
+                bench("PostgreSQL", url, data_dir, args.events, args.writes, args.writes_only)
 
 
 if __name__ == "__main__":

@@ -55,3 +55,33 @@ def test_admin_confirm_email_lets_single_sign_on_trust_a_self_registered_address
     assert user_by_email(store, "ana@example.com").email_verified  # type: ignore[union-attr]
     unknown = run("admin", "confirm-email", "--username", "nobody", data_dir=tmp_path)
     assert (unknown.returncode, unknown.stderr) == (1, "Not confirmed: There is no user 'nobody'.\n")
+
+
+def test_db_rebuild_aggregates_verifies_then_repairs(tmp_path: Path) -> None:
+    from sqlalchemy import update
+
+    from elearn.store import NewChoice, Role, create_user, record_choice, start_attempt
+    from elearn.store.tables import SkillTallyRow
+
+    now = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
+    store = open_store(None, tmp_path)
+    upgrade(store)
+    learner = create_user(store, username="lea", display_name="Lea", password=None, now=now, roles=(Role.LEARNER,))
+    attempt = start_attempt(store, learner, "refund-call", 1, run_json="{}", now=now)
+    record_choice(store, learner, NewChoice(event_key="lea-1", attempt_id=attempt.id, node_id="n", choice_id="c",
+                                            evidence={"empathy": "good"}, anger_before=50, anger_after=40,
+                                            first_attempt=True, occurred_at=now))
+    assert run("db", "rebuild-aggregates", "--verify", data_dir=tmp_path).returncode == 0
+    store.write(lambda conn: conn.execute(update(SkillTallyRow).values(observations=7)))
+    store.dispose()
+
+    found = run("db", "rebuild-aggregates", "--verify", data_dir=tmp_path)
+    assert found.returncode == 1
+    assert f"skill tally ({learner.id}, 'empathy'): observations is 7, expected 1" in found.stdout
+    assert "1 stored aggregate(s) differ" in found.stdout
+    repaired = run("db", "rebuild-aggregates", data_dir=tmp_path)
+    assert repaired.returncode == 0, repaired.stderr
+    assert "differed (listed above) and were rewritten" in repaired.stdout
+    clean = run("db", "rebuild-aggregates", "--verify", data_dir=tmp_path)
+    assert clean.returncode == 0
+    assert "match them exactly" in clean.stdout

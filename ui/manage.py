@@ -11,7 +11,7 @@ read-only.
 
 from __future__ import annotations
 
-import io
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -32,16 +32,25 @@ from elearn.manage.dashboard import (
     masteries_from,
     requirement,
 )
-from elearn.manage.exports import XapiSource, completion_csv, completion_xlsx, file_name, statements, write_json_array
+from elearn.manage.exports import (
+    XAPI_BATCH,
+    XapiSource,
+    completion_csv,
+    completion_xlsx,
+    file_name,
+    statements,
+    write_xapi_zip,
+)
 from elearn.manage.roster import Roster, import_roster
 from elearn.store import Role, Team, User, visible_teams
 from elearn.store.analytics import (
     ChoiceFlow,
     ExportEvent,
+    FinishedAttempt,
     choice_flows,
     count_events,
     export_events,
-    finished_attempts,
+    finished_attempt_batches,
     learner_facts,
     scope_fingerprint,
     skill_evidence,
@@ -59,9 +68,6 @@ from ui.store import current_settings, current_store, now
 from ui.text import md_escape
 
 CACHE_SECONDS = 120
-XAPI_MAX_EVENTS = 50_000
-"""Above this many choice events the xAPI export asks for a narrower filter: at about 1.5 kB a
-statement (the answer's words included), the file would pass ~75 MB, held in memory until downloaded."""
 
 
 @dataclass(frozen=True)
@@ -193,7 +199,7 @@ class Prepared:
 EXPORTS = {  # label, file name's stem and extension (elearn.manage.exports.file_name), MIME type
     "csv": ("CSV", "completion", "csv", "text/csv"),
     "xlsx": ("Excel (XLSX)", "completion", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    "xapi": ("xAPI statements (JSON)", "statements", "json", "application/json"),
+    "xapi": ("xAPI statements (zip of NDJSON)", "statements", "zip", "application/zip"),
 }
 
 
@@ -207,11 +213,8 @@ def export_panel(viewer: User, course: Course, board: DashboardData, rows: Seque
             if st.button(f"Prepare {label}", key=f"prepare-{kind}", disabled=not rows):
                 with st.status(f"Preparing {label} for {len(rows):,} learners…") as status:
                     data = _make(kind, viewer, course, board.pass_rule, rows, status.write)
-                    if data is None:
-                        status.update(label=f"{label}: too large", state="error")
-                    else:
-                        st.session_state[f"export-{kind}"] = Prepared(key, data, name, mime)
-                        status.update(label=f"{label} ready ({len(data) / 1e6:.1f} MB)", state="complete")
+                    st.session_state[f"export-{kind}"] = Prepared(key, data, name, mime)
+                    status.update(label=f"{label} ready ({len(data) / 1e6:.1f} MB)", state="complete")
             prepared = st.session_state.get(f"export-{kind}")
             if isinstance(prepared, Prepared) and prepared.key == key:
                 st.download_button(f"Download {md_escape(prepared.file_name)}", data=prepared.bytes_when_clicked,
@@ -220,7 +223,7 @@ def export_panel(viewer: User, course: Course, board: DashboardData, rows: Seque
 
 
 def _make(kind: str, viewer: User, course: Course, rule: PassRule, rows: Sequence[CompletionRow],
-          say: Callable[[str], object]) -> bytes | None:
+          say: Callable[[str], object]) -> bytes:
     if kind == "csv":
         return completion_csv(rows)
     if kind == "xlsx":
@@ -228,11 +231,8 @@ def _make(kind: str, viewer: User, course: Course, rule: PassRule, rows: Sequenc
     store = current_store()
     user_ids = [row.user_id for row in rows]
     total = count_events(store, viewer, user_ids)
-    if total > XAPI_MAX_EVENTS:
-        st.warning(f"These learners made {total:,} choices, more than the {XAPI_MAX_EVENTS:,} one file can hold. "
-                   "Narrow the filters (a team, a due-date range) and export in parts.", icon="✂️")
-        return None
-    say(f"{total:,} choices, plus finished scenarios and course completions.")
+    say(f"{total:,} choices, plus finished scenarios and course completions, in files of "
+        f"{XAPI_BATCH:,} statements (NDJSON) in one zip.")
     bar = st.progress(0.0, text="Writing statements…")
     done = [0]
 
@@ -242,11 +242,18 @@ def _make(kind: str, viewer: User, course: Course, rule: PassRule, rows: Sequenc
             bar.progress(min(1.0, done[0] / max(total, 1)), text=f"Writing statements… {done[0]:,} of {total:,}")
             yield batch
 
-    out = io.StringIO()
+    def attempts() -> Iterator[FinishedAttempt]:
+        for batch in finished_attempt_batches(store, viewer, user_ids):
+            yield from batch
+
     source = XapiSource(course=course, home_page=home_page(), pass_rule=rule)
-    count = write_json_array(out, statements(source, rows, finished_attempts(store, viewer, user_ids), batches()))
+    # Written to a file on disk as it streams; only the compressed zip is read back for the button.
+    with tempfile.TemporaryFile() as out:
+        count = write_xapi_zip(out, statements(source, rows, attempts(), batches()))
+        out.seek(0)
+        data = out.read()
     bar.progress(1.0, text=f"{count:,} statements written.")
-    return out.getvalue().encode("utf-8")
+    return data
 
 
 def lesson_names(course: Course) -> dict[str, str]:

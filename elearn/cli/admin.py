@@ -1,4 +1,5 @@
-"""``python -m elearn db upgrade``, ``admin create`` and ``admin confirm-email``: the server's own shell tools."""
+"""``python -m elearn db upgrade``, ``db rebuild-aggregates``, ``admin create`` and ``admin confirm-email``:
+the server's own shell tools."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from elearn.store import (
     open_store,
     upgrade,
 )
+from elearn.store.rebuild import rebuild_aggregates
 
 
 def store_from_args(args: argparse.Namespace, settings: Settings) -> Store:
@@ -33,8 +35,34 @@ def store_from_args(args: argparse.Namespace, settings: Settings) -> Store:
 
 def run_db(args: argparse.Namespace, out: TextIO, settings: Settings) -> int:
     store = store_from_args(args, settings)
-    print(f"The database is at the newest schema ({store.dialect}).", file=out)
-    store.dispose()
+    try:
+        if args.db_command == "rebuild-aggregates":
+            return run_rebuild(store, args.verify, out)
+        print(f"The database is at the newest schema ({store.dialect}).", file=out)
+        return 0
+    finally:
+        store.dispose()
+
+
+def run_rebuild(store: Store, verify: bool, out: TextIO) -> int:
+    """Recompute (or with ``verify`` only check) the running aggregates; 1 if ``verify`` found differences."""
+    report = rebuild_aggregates(store, verify=verify)
+    counted = (f"{report.learners:,} learners, {report.ratings:,} skill ratings, {report.tallies:,} skill tallies "
+               "computed from the event log")
+    if not report.differences:
+        print(f"{counted}: the stored aggregates match them exactly.", file=out)
+        return 0
+    for line in report.shown:
+        print(f"  {line}", file=out)
+    more = report.differences - len(report.shown)
+    if more:
+        print(f"  ... and {more:,} more", file=out)
+    if verify:
+        print(f"{counted}: {report.differences:,} stored aggregate(s) differ (listed above). Nothing was changed; "
+              "run `python -m elearn db rebuild-aggregates` to rewrite them.", file=out)
+        return 1
+    print(f"{counted}: {report.differences:,} stored aggregate(s) differed (listed above) and were rewritten.",
+          file=out)
     return 0
 
 

@@ -44,6 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = commands.add_parser("db", help="the progress database").add_subparsers(dest="db_command", required=True)
     _database_options(db.add_parser("upgrade", help="create or upgrade the database schema in place"))
+    rebuild = db.add_parser("rebuild-aggregates", help="recompute the dashboard's running aggregates from the "
+                            "event log, and report any difference from what was stored")
+    rebuild.add_argument("--verify", action="store_true",
+                         help="only compare: change nothing, exit 1 if any aggregate differs")
+    _database_options(rebuild)
     admin = commands.add_parser("admin", help="administrators").add_subparsers(dest="admin_command", required=True)
     create = admin.add_parser("create", help="create an administrator (asks for the password)")
     create.add_argument("--username", required=True)

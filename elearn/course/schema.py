@@ -36,6 +36,15 @@ RECENCY = 0.85
 """How much an observation of a skill still counts once a newer one arrives (``elearn.learner.mastery``).
 It lives beside ``RATING_CREDIT`` because the store computes the same weighting in SQL."""
 
+
+def fold_rating(successes: float, failures: float, rating: str) -> tuple[float, float]:
+    """The recency-weighted (successes, failures) after one more ``rating``: the older evidence
+    ages by ``RECENCY`` and the new rating counts in full. The mastery model folds a learner's
+    ratings with it, oldest first; the store keeps ``skill_tallies`` with the same two float
+    operations in SQL (``elearn.store.aggregates``), so both give the same bits."""
+    credit = RATING_CREDIT[rating]
+    return RECENCY * successes + credit, RECENCY * failures + (1 - credit)
+
 SUCCESSFUL_OUTCOMES: frozenset[str] = frozenset({"resolved", "escalated_properly", "ended_properly"})
 CHANNEL_LABELS: dict[str, str] = {
     "phone": "Phone call", "in_person": "In person", "chat": "Live chat", "email": "Email",

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from elearn.course.schema import RATING_CREDIT, RECENCY
+from elearn.course.schema import fold_rating
 
 MIN_OBSERVATIONS = 3
 NEEDS_PRACTICE_BELOW = 0.6
@@ -94,8 +94,8 @@ class _Tally:
     count: int = 0
 
     def add(self, rating: str) -> _Tally:
-        credit = RATING_CREDIT[rating]
-        return _Tally(RECENCY * self.successes + credit, RECENCY * self.failures + 1 - credit, self.count + 1)
+        successes, failures = fold_rating(self.successes, self.failures, rating)
+        return _Tally(successes, failures, self.count + 1)
 
     def mastery(self, skill: str) -> SkillMastery:
         alpha, beta = 1 + self.successes, 1 + self.failures

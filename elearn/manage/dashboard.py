@@ -24,6 +24,7 @@ Pure functions over what ``elearn.store.analytics`` aggregated in the database. 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -151,7 +152,7 @@ def requirement(course: Course, modules: Sequence[str] = ()) -> Requirement:
 
 def masteries_from(evidence: Iterable[SkillEvidence], skills: Iterable[str]) -> dict[int, dict[str, SkillMastery]]:
     """Each learner's mastery of every skill in ``skills`` (in that order), from the tallies the
-    database summed; a skill without evidence gets the prior, as ``elearn.learner.mastery`` gives it."""
+    database keeps; a skill without evidence gets the prior, as ``elearn.learner.mastery`` gives it."""
     order = list(skills)
     prior = {skill: _Tally().mastery(skill) for skill in order}
     found: dict[int, dict[str, SkillMastery]] = {}
@@ -160,8 +161,12 @@ def masteries_from(evidence: Iterable[SkillEvidence], skills: Iterable[str]) -> 
         if learner is None:
             learner = found[row.user_id] = dict(prior)
         if row.skill in learner:
-            learner[row.skill] = _Tally(successes=row.successes, failures=row.failures,
-                                        count=row.observations).mastery(row.skill)
+            # _Tally.mastery, inlined: this runs once per learner and skill (100,000 times at 10,000 learners).
+            alpha, beta = 1 + row.successes, 1 + row.failures
+            total = alpha + beta
+            learner[row.skill] = SkillMastery(row.skill, alpha / total,
+                                              math.sqrt(alpha * beta / (total * total * (total + 1))),
+                                              row.observations)
     return found
 
 

@@ -34,6 +34,7 @@ from elearn.course.catalogue import Course
 from elearn.course.schema import RATING_CREDIT, Node, Scenario
 from elearn.play.engine import ScenarioRun, choose, rewind, start
 from elearn.store.db import Store
+from elearn.store.rebuild import aggregates_of, insert_aggregates
 from elearn.store.records import Role
 from elearn.store.tables import (
     AssignmentRow,
@@ -328,6 +329,9 @@ def _insert(conn: Connection, batch: Batch) -> None:
                         (AttemptRow, batch.attempts), (ChoiceEventRow, batch.events)):
         for chunk in _chunks(rows, 10_000):
             conn.execute(insert(table), chunk)
+    # The running aggregates, computed from the batch in memory and inserted in bulk, as the
+    # write path would have kept them (elearn.store.rebuild verifies they are).
+    insert_aggregates(conn, aggregates_of(batch.events, batch.attempts, batch.lessons))
 
 
 def _after_loading(conn: Connection) -> None:
@@ -337,7 +341,7 @@ def _after_loading(conn: Connection) -> None:
     if conn.dialect.name != "postgresql":
         return
     tables = ("teams", "users", "user_roles", "team_managers", "assignments", "lesson_completions",
-              "scenario_attempts", "choice_events")
+              "scenario_attempts", "choice_events", "skill_ratings", "skill_tallies", "learner_progress")
     for table in ("teams", "users", "scenario_attempts", "choice_events", "assignments"):
         conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608 - fixed names
                           f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"))

@@ -28,6 +28,7 @@ import json
 import re
 import unicodedata
 import uuid
+import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -215,8 +216,8 @@ def answered(source: XapiSource, event: ExportEvent, *, define: bool = True) -> 
     choice = node.choice(event.choice_id) if node else None
     definition: dict[str, Any] = {"type": ACTIVITY_TYPES["decision"], "interactionType": "choice"}
     if define and scenario is not None and node is not None:
-        number = next(i for i, n in enumerate(scenario.nodes, start=1) if n.id == node.id)
-        definition["name"] = {"en-US": f"{scenario.title}: decision {number}"}
+        # The decision's id, not its place in the file: reordering a scenario's nodes must not rename it.
+        definition["name"] = {"en-US": f"{scenario.title}: decision '{node.id}'"}
         definition["description"] = {"en-US": node.customer}
         definition["choices"] = [{"id": c.id, "description": {"en-US": c.say}} for c in node.choices]
     result: dict[str, Any] = {
@@ -327,6 +328,39 @@ def write_json_array(out: IO[str], items: Iterable[Mapping[str, Any]]) -> int:
         out.write(json.dumps(item, ensure_ascii=False, separators=(",", ":")))
     out.write("\n]\n" if count else "]\n")
     return count
+
+
+XAPI_BATCH = 2_000
+"""Statements per NDJSON file in the xAPI zip: a batch an LRS accepts in one POST."""
+
+
+def write_xapi_zip(out: IO[bytes], items: Iterable[Mapping[str, Any]], *, batch: int = XAPI_BATCH) -> int:
+    """Stream ``items`` into ``out`` as a zip of NDJSON files (``statements-00001.ndjson``, ...), at
+    most ``batch`` statements each, one statement a line; return how many. Each statement is
+    encoded and compressed as it comes, so memory stays bounded whatever the size of the export."""
+    count = 0
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+        part: IO[bytes] | None = None
+        for item in items:
+            if count % batch == 0:
+                if part is not None:
+                    part.close()
+                part = archive.open(f"statements-{count // batch + 1:05d}.ndjson", "w", force_zip64=True)
+            assert part is not None
+            part.write(json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n")
+            count += 1
+        if part is not None:
+            part.close()
+    return count
+
+
+def read_xapi_zip(data: IO[bytes]) -> Iterator[dict[str, Any]]:
+    """The statements of a zip written by ``write_xapi_zip``, in order (for tests and checks)."""
+    with zipfile.ZipFile(data) as archive:
+        for name in sorted(archive.namelist()):
+            with archive.open(name) as part:
+                for line in part:
+                    yield json.loads(line)
 
 
 def _verb(name: str) -> dict[str, Any]:

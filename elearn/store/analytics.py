@@ -3,41 +3,40 @@
 Every function takes the acting ``viewer`` and restricts its rows to the viewer's scope from
 ``elearn.store.access`` (a manager sees the members of their teams, an admin everyone), decided
 in the same transaction as the aggregate. ``team_ids`` narrows further to some teams; it never
-widens the scope. Nothing here
-loads the event log into Python: the database returns one row per learner, per learner and
-skill, or per decision and choice.
+widens the scope. The completion table and the skills read the running aggregates
+(``learner_progress``, ``skill_tallies``: one stored row per learner, per learner and skill, kept
+on write by ``elearn.store.aggregates``); the answers count per decision and choice; the
+exports page through the event log in batches.
 
-Times inside the aggregates travel as Unix seconds (``_epoch``): the pivoted columns lose their
-SQL type, and integers read back the same on SQLite and PostgreSQL.
+Times inside ``learner_progress`` are Unix seconds (``elearn.store.progress_rules.epoch``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Float, Integer, and_, case, cast, func, literal, select, true
+from sqlalchemy import ColumnElement, and_, func, select, true
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import InstrumentedAttribute
 
-from elearn.course.schema import RATING_CREDIT, RECENCY, SUCCESSFUL_OUTCOMES
 from elearn.store.access import scope_of
 from elearn.store.db import Store, one_of
+from elearn.store.progress_rules import ATTEMPT_TIME_CAP_SECONDS as ATTEMPT_TIME_CAP_SECONDS  # re-exported
 from elearn.store.records import Role, Viewer
 from elearn.store.tables import (
     AttemptRow,
     ChoiceEventRow,
-    LessonCompletionRow,
+    LearnerProgressRow,
+    SkillTallyRow,
     TeamManagerRow,
     TeamRow,
     UserRoleRow,
     UserRow,
 )
 
-ATTEMPT_TIME_CAP_SECONDS = 3600
-"""An attempt counts for at most an hour of time spent: a tab left open overnight is not study."""
 STARTED_ONLY = 0
 """In ``LearnerFacts.scenario_finished``: attempted but never finished."""
 
@@ -70,9 +69,11 @@ class LearnerFacts:
     """An administrator deactivated the account: its progress stays, reported as such."""
 
 
-@dataclass(frozen=True)
-class SkillEvidence:
-    """Recency-weighted first-attempt evidence of one learner for one skill (``elearn.learner.mastery``'s tally)."""
+class SkillEvidence(NamedTuple):
+    """Recency-weighted first-attempt evidence of one learner for one skill (``elearn.learner.mastery``'s tally).
+
+    A named tuple, not a dataclass: the dashboard reads one per learner and skill (100,000 at
+    10,000 learners), and a tuple is built several times faster."""
 
     user_id: int
     skill: str
@@ -135,71 +136,21 @@ def learner_facts(
     team_ids: Collection[int] | None = None,
 ) -> tuple[LearnerFacts, ...]:
     """Every learner ``viewer`` may see (optionally only in ``team_ids``), by name, with their
-    lessons done and scenario finishes pivoted into one row each: one aggregate query.
+    lessons done and scenario finishes: one row each from ``learner_progress`` (kept on write,
+    ``elearn.store.aggregates``), nothing aggregated at read time. Only ``lessons`` and
+    ``scenarios`` (the course's) are read out of the stored maps; the totals count everything.
     ``viewer`` None is the app itself (the mail sender, ``elearn.mail``), which sees everyone."""
 
     def work(conn: Connection) -> tuple[LearnerFacts, ...]:
         audience = _audience(conn, viewer, team_ids)
-        epoch = _epoch_function(conn)
-        started, updated = epoch(AttemptRow.started_at), epoch(AttemptRow.updated_at)
-        duration = updated - started
-        per_scenario = (
-            select(
-                AttemptRow.user_id.label("user_id"),
-                AttemptRow.scenario_id.label("scenario_id"),
-                func.max(epoch(AttemptRow.finished_at)).label("last_finished"),
-                func.max(AttemptRow.score).label("best_score"),
-                func.max(case((AttemptRow.outcome.in_(sorted(SUCCESSFUL_OUTCOMES)), AttemptRow.score)))
-                .label("best_success"),
-                func.max(updated).label("last_update"),
-                func.sum(case((duration > ATTEMPT_TIME_CAP_SECONDS, ATTEMPT_TIME_CAP_SECONDS), else_=duration))
-                .label("seconds"),
-            )
-            .where(audience(AttemptRow.user_id))
-            .group_by(AttemptRow.user_id, AttemptRow.scenario_id)
-            .subquery("per_scenario")
-        )
-        s = per_scenario.c
-        attempts = (
-            select(
-                s.user_id,
-                *(func.max(case((s.scenario_id == literal(sid), func.coalesce(s.last_finished, STARTED_ONLY))))
-                  .label(f"s{index}") for index, sid in enumerate(scenarios)),
-                *(func.max(case((s.scenario_id == literal(sid), s.best_success))).label(f"b{index}")
-                  for index, sid in enumerate(scenarios)),
-                func.count(s.last_finished).label("finished"),
-                func.avg(s.best_score).label("mean_best"),
-                func.max(s.last_update).label("last_update"),
-                func.sum(s.seconds).label("seconds"),
-            )
-            .group_by(s.user_id)
-            .subquery("attempts")
-        )
-        completed = epoch(LessonCompletionRow.completed_at)
-        lessons_done = (
-            select(
-                LessonCompletionRow.user_id.label("user_id"),
-                *(func.max(case((LessonCompletionRow.lesson_id == literal(lid), completed))).label(f"l{index}")
-                  for index, lid in enumerate(lessons)),
-                func.max(completed).label("last_lesson"),
-            )
-            .where(audience(LessonCompletionRow.user_id))
-            .group_by(LessonCompletionRow.user_id)
-            .subquery("lessons_done")
-        )
-        a, ld = attempts.c, lessons_done.c
+        p = LearnerProgressRow
         query = (
-            select(
-                UserRow.id, UserRow.username, UserRow.display_name, UserRow.team_id, TeamRow.name,
-                a.finished, a.mean_best, a.last_update, a.seconds, ld.last_lesson, UserRow.deactivated_at,
-                *(a[f"s{index}"] for index in range(len(scenarios))),
-                *(a[f"b{index}"] for index in range(len(scenarios))),
-                *(ld[f"l{index}"] for index in range(len(lessons))),
-            )
+            select(UserRow.id, UserRow.username, UserRow.display_name, UserRow.team_id, TeamRow.name,
+                   p.lessons, p.scenarios, p.scenarios_finished, p.mean_best_score, p.seconds_in_scenarios,
+                   p.last_activity, UserRow.deactivated_at)
             .join(UserRoleRow, and_(UserRoleRow.user_id == UserRow.id, UserRoleRow.role == Role.LEARNER.value))
             .outerjoin(TeamRow, TeamRow.id == UserRow.team_id)
-            .outerjoin(attempts, a.user_id == UserRow.id)
-            .outerjoin(lessons_done, ld.user_id == UserRow.id)
+            .outerjoin(p, p.user_id == UserRow.id)
             .where(audience(UserRow.id))
             .order_by(UserRow.display_name, UserRow.id)
         )
@@ -210,38 +161,15 @@ def learner_facts(
 
 def skill_evidence(store: Store, viewer: Viewer | None,
                    team_ids: Collection[int] | None = None) -> tuple[SkillEvidence, ...]:
-    """Per learner and skill, the recency-weighted tally of first-attempt ratings, in one query.
-
-    The newest rating weighs 1, the one before ``RECENCY``, then ``RECENCY`` squared...: exactly
-    ``elearn.learner.mastery``'s model, so a cell of the heatmap equals the learner's own skills chart.
-    """
+    """Per learner and skill, the recency-weighted tally of first-attempt ratings: the rows of
+    ``skill_tallies``, folded on write with ``elearn.learner.mastery``'s own rule, so a cell of the
+    heatmap equals the learner's own skills chart exactly. ``viewer`` None: the app itself."""
 
     def work(conn: Connection) -> tuple[SkillEvidence, ...]:
         audience = _audience(conn, viewer, team_ids)
-        if conn.dialect.name == "postgresql":
-            rated = func.json_each_text(ChoiceEventRow.evidence).table_valued("key", "value", joins_implicitly=True)
-        else:
-            rated = func.json_each(ChoiceEventRow.evidence).table_valued("key", "value", joins_implicitly=True)
-        skill, rating = rated.c.key, rated.c.value
-        credit = case(*((rating == literal(name), literal(value)) for name, value in RATING_CREDIT.items()),
-                      else_=literal(0.0))
-        age = func.row_number().over(partition_by=(ChoiceEventRow.user_id, skill),
-                                     order_by=(ChoiceEventRow.occurred_at.desc(), ChoiceEventRow.id.desc())) - 1
-        ratings = (
-            select(ChoiceEventRow.user_id.label("user_id"), skill.label("skill"),
-                   cast(credit, Float).label("credit"), age.label("age"))
-            .select_from(ChoiceEventRow, rated)
-            .where(ChoiceEventRow.first_attempt.is_(True), audience(ChoiceEventRow.user_id))
-            .subquery("ratings")
-        )
-        r = ratings.c
-        weight = func.power(literal(RECENCY), r.age)
-        query = (
-            select(r.user_id, r.skill, func.sum(r.credit * weight), func.sum((1 - r.credit) * weight), func.count())
-            .group_by(r.user_id, r.skill)
-        )
-        return tuple(SkillEvidence(user_id=row[0], skill=row[1], successes=float(row[2]), failures=float(row[3]),
-                                   observations=int(row[4])) for row in conn.execute(query))
+        t = SkillTallyRow
+        query = select(t.user_id, t.skill, t.successes, t.failures, t.observations).where(audience(t.user_id))
+        return tuple(SkillEvidence._make(row) for row in conn.execute(query))
 
     return store.read(work)
 
@@ -323,6 +251,36 @@ def finished_attempts(store: Store, viewer: Viewer, user_ids: Collection[int]) -
     return store.read(work)
 
 
+def finished_attempt_batches(store: Store, viewer: Viewer, user_ids: Collection[int], *,
+                             batch: int = 20_000) -> Iterator[list[FinishedAttempt]]:
+    """``finished_attempts`` in batches, by attempt id (keyset paging, each batch its own short read),
+    so an export of any size holds one batch at a time."""
+    for chunk in _chunks(sorted(set(user_ids)), 5_000):
+        after = 0
+        while True:
+
+            def work(conn: Connection, chunk: list[int] = chunk, after: int = after) -> list[FinishedAttempt]:
+                scope = scope_of(conn, viewer)
+                query = (
+                    select(AttemptRow.id, UserRow.username, AttemptRow.scenario_id, AttemptRow.scenario_version,
+                           AttemptRow.attempt_number, AttemptRow.started_at, AttemptRow.finished_at,
+                           AttemptRow.ending_id, AttemptRow.outcome, AttemptRow.score)
+                    .join(UserRow, UserRow.id == AttemptRow.user_id)
+                    .where(one_of(conn, AttemptRow.user_id, chunk), AttemptRow.finished_at.is_not(None),
+                           AttemptRow.id > after, scope.covers(AttemptRow.user_id))
+                    .order_by(AttemptRow.id)
+                    .limit(batch)
+                )
+                return [FinishedAttempt(**row._mapping) for row in conn.execute(query)]
+
+            rows = store.read(work)
+            if rows:
+                yield rows
+            if len(rows) < batch:
+                break
+            after = rows[-1].id
+
+
 def count_events(store: Store, viewer: Viewer, user_ids: Collection[int]) -> int:
     """How many choice events of ``user_ids`` ``viewer`` may see (to size an export before making it)."""
 
@@ -354,30 +312,18 @@ def scope_fingerprint(store: Store, viewer: Viewer) -> tuple[int, ...]:
 
 
 def _facts(row: Sequence[Any], lessons: Sequence[str], scenarios: Sequence[str]) -> LearnerFacts:
-    first = 11
-    finishes = row[first:first + len(scenarios)]
-    best_success = row[first + len(scenarios):first + 2 * len(scenarios)]
-    lesson_times = row[first + 2 * len(scenarios):]
-    last = max((int(t) for t in (row[7], row[9]) if t is not None), default=None)
+    done: dict[str, int] = row[5] or {}
+    played: dict[str, list[Any]] = row[6] or {}
     return LearnerFacts(
         user_id=row[0], username=row[1], display_name=row[2], team_id=row[3], team_name=row[4],
-        scenario_finished={sid: int(t) for sid, t in zip(scenarios, finishes, strict=True) if t is not None},
-        best_success_score={sid: float(v) for sid, v in zip(scenarios, best_success, strict=True) if v is not None},
-        lessons_done={lid: int(t) for lid, t in zip(lessons, lesson_times, strict=True) if t is not None},
-        scenarios_finished=int(row[5] or 0),
-        mean_best_score=float(row[6]) if row[6] is not None else None,
-        last_activity=datetime.fromtimestamp(last, UTC) if last is not None else None,
-        seconds_in_scenarios=int(row[8] or 0),
-        deactivated=row[10] is not None,
+        scenario_finished={sid: int(played[sid][0]) if played[sid][0] is not None else STARTED_ONLY
+                           for sid in scenarios if sid in played},
+        best_success_score={sid: float(played[sid][2]) for sid in scenarios
+                            if sid in played and played[sid][2] is not None},
+        lessons_done={lid: int(done[lid]) for lid in lessons if lid in done},
+        scenarios_finished=row[7] or 0, mean_best_score=row[8], last_activity=row[10],
+        seconds_in_scenarios=row[9] or 0, deactivated=row[11] is not None,
     )
-
-
-def _epoch_function(conn: Connection) -> Any:
-    """A function turning a stored time into whole Unix seconds in this database's dialect."""
-    if conn.dialect.name == "postgresql":
-        return lambda column: cast(func.floor(func.extract("epoch", column)), Integer)
-    # SQLite keeps UTC times as ISO text; strftime('%s') reads them as UTC.
-    return lambda column: cast(func.strftime("%s", column), Integer)
 
 
 Audience = Callable[[InstrumentedAttribute[int]], ColumnElement[bool]]

@@ -2,7 +2,8 @@
 
 The scenario player saves every answer before it shows the result. Event and run go in together,
 so no crash, lost connection or second process can leave a run that moved on without its event
-(or an event whose run never moved): either both are stored or neither is. The event's key
+(or an event whose run never moved): either both are stored or neither is, and the running
+aggregates (``elearn.store.aggregates``) move with them. The event's key
 makes the write idempotent: a retried transaction whose first commit did succeed finds its own
 event and changes nothing.
 """
@@ -14,7 +15,7 @@ from datetime import datetime
 from sqlalchemy.engine import Connection
 
 from elearn.store.db import Store
-from elearn.store.events import insert_choice
+from elearn.store.events import insert_choice_of_attempt
 from elearn.store.progress import update_run
 from elearn.store.records import Finish, NewChoice, User
 from elearn.store.replies import clean_reply, insert_reply
@@ -36,11 +37,12 @@ def record_answer(store: Store, user: User, choice: NewChoice, run_json: str, no
         clean_reply(typed_reply)  # a reply past the limit is refused before anything is written
 
     def work(conn: Connection) -> bool:
-        if not insert_choice(conn, user, choice):
+        times = insert_choice_of_attempt(conn, user, choice, lock=True)
+        if times is None:
             return False
         if typed_reply is not None:
             insert_reply(conn, user, choice, typed_reply)
-        update_run(conn, user, choice.attempt_id, run_json, now, finish)
+        update_run(conn, user, choice.attempt_id, run_json, now, finish, saved_before=times)
         return True
 
     return store.write(work)

@@ -1,7 +1,9 @@
 """The append-only log of choices: recorded once per click, read back per user or per scenario.
 
 ``record_choice`` is idempotent on the caller's ``event_key`` (INSERT ... ON CONFLICT DO
-NOTHING), so a retried write or a repeated click never stores a choice twice. Events are never
+NOTHING), so a retried write or a repeated click never stores a choice twice. A first-attempt
+choice's ratings go into ``skill_ratings`` and the learner's skill tallies in the same
+transaction (``elearn.store.aggregates``). Events are never
 updated or deleted; they carry what an xAPI statement needs (who, which scenario and version,
 which node and choice, the rated skills, the anger before and after, the attempt, when).
 """
@@ -9,13 +11,18 @@ which node and choice, the rated skills, the anger before and after, the attempt
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, select
+from sqlalchemy import ColumnElement, Executable, bindparam, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from elearn.store.access import require_read, scope_of
-from elearn.store.db import Store, insert_ignoring_duplicates
+from elearn.store.aggregates import add_ratings
+from elearn.store.db import Store
 from elearn.store.errors import AccessDenied
 from elearn.store.records import ChoiceEvent, Evidence, NewChoice, User, Viewer
 from elearn.store.tables import AttemptRow, ChoiceEventRow
@@ -39,8 +46,12 @@ _EVENT_COLUMNS = (
 
 # Built once: record_choice is the hottest write, and building a statement costs more than running it.
 _ATTEMPT_FACTS = select(
-    AttemptRow.user_id, AttemptRow.scenario_id, AttemptRow.scenario_version, AttemptRow.attempt_number
+    AttemptRow.user_id, AttemptRow.scenario_id, AttemptRow.scenario_version, AttemptRow.attempt_number,
+    AttemptRow.started_at, AttemptRow.updated_at,
 ).where(AttemptRow.id == bindparam("attempt_id"))
+# The player's answer also moves the attempt on: on PostgreSQL its row is locked as it is read, so
+# the time spent added to the learner's progress is counted from the attempt's latest save.
+_ATTEMPT_FACTS_LOCKED = _ATTEMPT_FACTS.with_for_update()
 
 
 def record_choice(store: Store, user: User, choice: NewChoice) -> bool:
@@ -54,7 +65,15 @@ def record_choice(store: Store, user: User, choice: NewChoice) -> bool:
 
 def insert_choice(conn: Connection, user: User, choice: NewChoice) -> bool:
     """``record_choice`` inside the caller's transaction."""
-    attempt = conn.execute(_ATTEMPT_FACTS, {"attempt_id": choice.attempt_id}).first()
+    return insert_choice_of_attempt(conn, user, choice) is not None
+
+
+def insert_choice_of_attempt(conn: Connection, user: User, choice: NewChoice, *,
+                             lock: bool = False) -> tuple[datetime, datetime] | None:
+    """``insert_choice``, returning the attempt's start and latest save as read before the
+    choice (None if the event key was already recorded); ``lock`` holds the attempt's row."""
+    facts = _ATTEMPT_FACTS_LOCKED if lock and conn.dialect.name == "postgresql" else _ATTEMPT_FACTS
+    attempt = conn.execute(facts, {"attempt_id": choice.attempt_id}).first()
     if attempt is None or attempt[0] != user.id:
         raise AccessDenied("This attempt belongs to someone else.")
     values = {
@@ -72,7 +91,19 @@ def insert_choice(conn: Connection, user: User, choice: NewChoice) -> bool:
         "first_attempt": choice.first_attempt,
         "occurred_at": choice.occurred_at,
     }
-    return insert_ignoring_duplicates(conn, ChoiceEventRow, values, ("event_key",))
+    inserted = conn.execute(_insert_event(conn.dialect.name), values).first()
+    if inserted is None:
+        return None
+    if choice.first_attempt:
+        add_ratings(conn, user.id, inserted[0], choice.evidence, choice.occurred_at)
+    return attempt[4], attempt[5]
+
+
+@lru_cache(maxsize=4)
+def _insert_event(dialect: str) -> Executable:
+    """INSERT ... ON CONFLICT (event_key) DO NOTHING RETURNING id: a row only when stored now."""
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    return insert(ChoiceEventRow).on_conflict_do_nothing(index_elements=["event_key"]).returning(ChoiceEventRow.id)
 
 
 def events_for(store: Store, viewer: Viewer, user_id: int, scenario_id: str | None = None) -> tuple[ChoiceEvent, ...]:

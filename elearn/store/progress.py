@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from elearn.store.access import DENIED, require_read
+from elearn.store.aggregates import advance_progress, refresh_progress
 from elearn.store.db import Store, insert_ignoring_duplicates
 from elearn.store.errors import AccessDenied, AttemptFinished
 from elearn.store.events import evidence_rows
@@ -54,10 +55,11 @@ def complete_lesson(store: Store, user: User, lesson_id: str, now: datetime) -> 
     """Mark ``lesson_id`` done for ``user``. Doing it again keeps the first completion time."""
 
     def work(conn: Connection) -> None:
-        insert_ignoring_duplicates(
+        if insert_ignoring_duplicates(
             conn, LessonCompletionRow, {"user_id": user.id, "lesson_id": lesson_id, "completed_at": now},
             ("user_id", "lesson_id"),
-        )
+        ):
+            refresh_progress(conn, user.id)
 
     store.write(work)
 
@@ -81,6 +83,7 @@ def start_attempt(
             )
             .returning(AttemptRow.id)
         ).scalar_one()
+        refresh_progress(conn, user.id)
         return _fetch_attempt(conn, attempt_id)
 
     for try_number in range(1, _NUMBERING_TRIES + 1):
@@ -102,10 +105,13 @@ def save_run(store: Store, user: User, attempt_id: int, run_json: str, now: date
 
 
 def update_run(conn: Connection, user: User, attempt_id: int, run_json: str, now: datetime,
-               finish: Finish | None = None) -> None:
+               finish: Finish | None = None, *, saved_before: tuple[datetime, datetime] | None = None) -> None:
     """Store the run of ``user``'s in-progress attempt, and with ``finish`` close it, in the caller's transaction.
 
-    Raises ``AccessDenied`` if the attempt is not the user's, ``AttemptFinished`` if it has ended.
+    ``saved_before`` is the attempt's start and latest save as read (under a lock) in this
+    transaction: the learner's progress row then only moves its time spent and last activity on,
+    instead of being recomputed. Raises ``AccessDenied`` if the attempt is not the user's,
+    ``AttemptFinished`` if it has ended.
     """
     values: dict[str, Any] = {"run_json": run_json, "updated_at": now}
     if finish is not None:
@@ -118,6 +124,11 @@ def update_run(conn: Connection, user: User, attempt_id: int, run_json: str, now
     if saved.rowcount != 1:
         _fetch_own_attempt(conn, user, attempt_id)  # raises AccessDenied if it is not theirs
         raise AttemptFinished("This attempt is already finished. Start the scenario again to play it anew.")
+    # A save dated before the one it replaces (a clock set back) can lower the last activity: recompute.
+    if finish is None and saved_before is not None and now >= saved_before[1]:
+        advance_progress(conn, user.id, *saved_before, now)
+    else:
+        refresh_progress(conn, user.id)
 
 
 def finish_attempt(
@@ -137,7 +148,7 @@ def finish_attempt(
     """
 
     def work(conn: Connection) -> Attempt:
-        conn.execute(
+        finished = conn.execute(
             update(AttemptRow)
             .where(AttemptRow.id == attempt_id, AttemptRow.user_id == user.id, AttemptRow.finished_at.is_(None))
             .values(
@@ -145,6 +156,8 @@ def finish_attempt(
                 run_json=run_json,
             )
         )
+        if finished.rowcount == 1:
+            refresh_progress(conn, user.id)
         return _fetch_own_attempt(conn, user, attempt_id)
 
     return store.write(work)

@@ -528,3 +528,47 @@ class OwnWordsSettingRow(Base):
     scenario_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     enabled: Mapped[bool] = mapped_column(Boolean)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+class SkillRatingRow(Base):
+    """One skill rated by a first-attempt choice (revision 0010): the mastery model's evidence,
+    written with its choice event (``elearn.store.aggregates``), so no read explodes the JSON."""
+
+    __tablename__ = "skill_ratings"
+    __table_args__ = (Index(None, "user_id", "skill", "occurred_at"),)
+
+    event_id: Mapped[int] = mapped_column(EventId, ForeignKey("choice_events.id"), primary_key=True)
+    skill: Mapped[str] = mapped_column(String(100), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    rating: Mapped[str] = mapped_column(String(10))
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SkillTallyRow(Base):
+    """Per learner and skill, the recency-weighted tally of their ratings (revision 0010): exactly
+    ``elearn.learner.mastery``'s fold of ``skill_ratings`` in (time, event id) order, kept on write."""
+
+    __tablename__ = "skill_tallies"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    skill: Mapped[str] = mapped_column(String(100), primary_key=True)
+    successes: Mapped[float] = mapped_column(Float)
+    failures: Mapped[float] = mapped_column(Float)
+    observations: Mapped[int] = mapped_column(Integer)
+    last_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_event_id: Mapped[int] = mapped_column(EventId)
+
+
+class LearnerProgressRow(Base):
+    """Per learner, what the completion table shows (revision 0010), recomputed from their lessons
+    and attempts whenever one is written. ``lessons`` maps lesson id to Unix time of completion;
+    ``scenarios`` maps scenario id to [latest finish (Unix time or null), best score, best
+    successful score]."""
+
+    __tablename__ = "learner_progress"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    lessons: Mapped[dict[str, int]] = mapped_column(JSON)
+    scenarios: Mapped[dict[str, list[float | None]]] = mapped_column(JSON)
+    scenarios_finished: Mapped[int] = mapped_column(Integer)
+    mean_best_score: Mapped[float | None] = mapped_column(Float)
+    seconds_in_scenarios: Mapped[int] = mapped_column(Integer)
+    last_activity: Mapped[datetime | None] = mapped_column(UtcDateTime)

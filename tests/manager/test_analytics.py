@@ -25,6 +25,7 @@ from elearn.store.analytics import (
     choice_flows,
     count_events,
     export_events,
+    finished_attempt_batches,
     finished_attempts,
     learner_facts,
     scope_fingerprint,
@@ -145,6 +146,9 @@ def test_exports_never_include_someone_outside_the_scope(played: Played) -> None
     as_admin = [e for batch in export_events(store, world.admin, everyone, batch=3) for e in batch]
     assert len(as_admin) == count_events(store, world.admin, everyone)
     assert len({e.id for e in as_admin}) == len(as_admin)  # paging neither repeats nor skips
+    paged = [a for batch in finished_attempt_batches(store, world.manager, everyone, batch=1) for a in batch]
+    assert sorted(a.id for a in paged) == sorted(a.id for a in finished_attempts(store, world.manager, everyone))
+    assert [a for batch in finished_attempt_batches(store, world.ana, [world.bea.id]) for a in batch] == []
 
 
 @pytest.mark.parametrize("change", ["learner joins", "learner leaves", "team given", "team taken", "role taken"])

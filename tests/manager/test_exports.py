@@ -7,6 +7,7 @@ import io
 import json
 import re
 import uuid
+import zipfile
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -25,8 +26,10 @@ from elearn.manage.exports import (
     completion_xlsx,
     file_name,
     inert,
+    read_xapi_zip,
     statements,
     write_json_array,
+    write_xapi_zip,
 )
 from elearn.store import events_for
 from elearn.store.analytics import LearnerFacts, export_events, finished_attempts, learner_facts
@@ -184,11 +187,17 @@ def export_all(played: Played) -> tuple[list[dict[str, Any]], list[CompletionRow
     assigned = current_assignments(visible_assignments(store, world.admin), [(f.user_id, f.team_id) for f in facts])
     rows = completion_rows(COURSE, facts, assigned, {}, played.clock.tick(), pass_rule=PassRule())
     ids = [row.user_id for row in rows]
-    out = io.StringIO()
+    out = io.BytesIO()
     source = XapiSource(COURSE, HOME, PassRule())
-    write_json_array(out, statements(source, rows, finished_attempts(store, world.admin, ids),
-                                     export_events(store, world.admin, ids, batch=4)))
-    return json.loads(out.getvalue()), rows
+    # Batches of 3 statements: the zip holds several NDJSON files, read back in order.
+    count = write_xapi_zip(out, statements(source, rows, finished_attempts(store, world.admin, ids),
+                                           export_events(store, world.admin, ids, batch=4)), batch=3)
+    out.seek(0)
+    found = list(read_xapi_zip(out))
+    assert len(found) == count
+    out.seek(0)
+    assert len(zipfile.ZipFile(out).namelist()) == -(-count // 3)
+    return found, rows
 
 
 def test_every_xapi_statement_is_well_formed(played: Played) -> None:

@@ -85,7 +85,7 @@ def test_a_failure_after_the_event_is_written_leaves_neither(store: Store, world
     """The crash the first edition's "heal" pass repaired (run saved, event lost) cannot happen."""
     attempt = start_attempt(store, world.ana, "refund-call", 1, run_json="{}", now=NOW)
 
-    def crash(*_args: object) -> None:
+    def crash(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("the server died between the two writes")
 
     monkeypatch.setattr(answers_module, "update_run", crash)

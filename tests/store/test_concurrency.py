@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from elearn.store import Role, Store, User, create_user, events_for, start_attempt, start_session
+from elearn.store.rebuild import differences, expected_for, stored_for
 from elearn.store.tables import ChoiceEventRow
 
 from .helpers import NOW, PASSWORD, Target, World
@@ -123,3 +124,38 @@ def test_writer_killed_mid_stream_keeps_every_returned_write(target: Target, sto
     stored = {event.event_key for event in events_for(reopened, world.admin, user.id)}
     missing = [key for key in reported if key not in stored]
     assert not missing, f"{len(missing)} events reported written are gone: {missing[:5]}"
+
+
+@pytest.mark.timeout(180)
+def test_two_processes_answering_as_one_learner_keep_exact_aggregates(target: Target, store: Store,
+                                                                      world: World) -> None:
+    """Two tabs of one learner answering at once, as the player records answers: every skill
+    tally and the progress row still equal the from-scratch computation (PostgreSQL: real
+    concurrency; SQLite takes turns)."""
+    user = create_user(store, username="twotabs", display_name="Two Tabs", password=PASSWORD, now=NOW,
+                       roles=(Role.LEARNER,))
+    token = start_session(store, user.id, NOW)
+    attempts = [start_attempt(store, user, scenario, 3, run_json="{}", now=NOW).id
+                for scenario in ("refund-call", "late-delivery")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    processes = [subprocess.Popen(
+        [sys.executable, str(WRITER), target.url, str(target.data_dir), token, str(attempt_id), f"tab{i}", "150",
+         "answer"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        cwd=REPO) for i, attempt_id in enumerate(attempts)]
+    for process in processes:
+        assert process.stdout is not None
+        assert process.stdout.readline() == "ready\n", process.communicate()[1]
+    for process in processes:
+        assert process.stdin is not None
+        process.stdin.write("go\n")
+        process.stdin.flush()
+    for process in processes:
+        stdout, stderr = process.communicate(timeout=150)
+        assert process.returncode == 0, stderr
+        assert stdout.splitlines()[-1] == "done"
+
+    stored = store.read(lambda conn: stored_for(conn, [user.id]))
+    expected = store.read(lambda conn: expected_for(conn, [user.id]))
+    assert len(expected.ratings) == 2 * 75 * 2  # every other event is a first attempt, two skills each
+    assert set(expected.tallies) == {(user.id, "empathy"), (user.id, "boundaries")}
+    assert list(differences(stored, expected)) == []

@@ -22,6 +22,8 @@ from elearn.store import (
     upgrade,
     user_by_email,
 )
+from elearn.store.analytics import learner_facts
+from elearn.store.rebuild import rebuild_aggregates
 from elearn.store.tables import Base
 
 from .helpers import FAST_HASHER, NOW, PASSWORD, Target
@@ -93,6 +95,11 @@ def test_database_at_first_revision_upgrades_with_its_data(store: Store) -> None
     assert (event.event_key, event.anger_before, event.anger_after, dict(event.evidence)) == (
         "olga-1", 60, 45, {"empathy": "good"},
     )
+    # 0010 backfilled the running aggregates from the log: exactly what a rebuild computes.
+    report = rebuild_aggregates(fresh, verify=True)
+    assert (report.learners, report.ratings, report.tallies, report.differences) == (1, 1, 1, 0)
+    [facts] = list(learner_facts(fresh, olga, ["empathy-not-agreement"], ["refund-call"]))
+    assert (facts.lessons_done.keys(), facts.scenario_finished) == ({"empathy-not-agreement"}, {"refund-call": 0})
 
 
 def _snapshot(conn: Connection) -> dict[str, Any]:

@@ -148,6 +148,7 @@ SCOPE_TESTS: dict[str, str] = {
     "analytics.choice_flows": ANALYTICS + "test_choice_flows_keep_to_the_managers_teams",
     "analytics.export_events": ANALYTICS + "test_exports_never_include_someone_outside_the_scope",
     "analytics.finished_attempts": ANALYTICS + "test_exports_never_include_someone_outside_the_scope",
+    "analytics.finished_attempt_batches": ANALYTICS + "test_exports_never_include_someone_outside_the_scope",
     "analytics.count_events": ANALYTICS + "test_exports_never_include_someone_outside_the_scope",
     "analytics.scope_fingerprint": ANALYTICS + "test_the_scope_fingerprint_changes_with_access",
     "assignments.assign": ASSIGNMENTS + "test_who_may_assign_to_whom",

@@ -1,0 +1,150 @@
+"""The running aggregates (skill ratings, skill tallies, learner progress), on SQLite and PostgreSQL:
+kept on write, they equal the from-scratch computation over the event log for any stream of
+answers, a learner's own skills equal their heatmap cell, and the rebuild finds a tampered row."""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+from datetime import timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select, update
+
+from elearn.course.schema import RATING_CREDIT, fold_rating
+from elearn.learner.mastery import Observation, estimate, mastery_by_skill
+from elearn.manage.dashboard import masteries_from
+from elearn.store import (
+    AttemptFinished,
+    Finish,
+    NewChoice,
+    Role,
+    Store,
+    complete_lesson,
+    create_user,
+    first_attempt_evidence,
+    record_answer,
+    record_choice,
+    start_attempt,
+)
+from elearn.store.analytics import skill_evidence
+from elearn.store.rebuild import differences, expected_for, rebuild_aggregates, stored_for
+from elearn.store.tables import LearnerProgressRow, SkillTallyRow
+
+from .helpers import NOW, World
+
+SKILLS = ("empathy", "boundaries", "ownership")
+SCENARIOS = ("refund-call", "late-delivery")
+names = itertools.count()
+
+evidence = st.dictionaries(st.sampled_from(SKILLS), st.sampled_from(sorted(RATING_CREDIT)), max_size=3)
+answer = st.fixed_dictionaries({
+    "kind": st.just("answer"),
+    "attempt": st.integers(0, 2),
+    "evidence": evidence,
+    # Minutes from NOW, in any order and with ties: the fold must still follow (time, event id).
+    "minute": st.integers(0, 40),
+    "first_attempt": st.booleans(),
+    "through_player": st.booleans(),
+    "finish": st.sampled_from([None, None, None, ("win", "resolved", 80.0), ("lose", "customer_lost", 35.5)]),
+    "repeat": st.booleans(),
+})
+lesson = st.fixed_dictionaries({"kind": st.just("lesson"), "lesson": st.sampled_from(["one", "two"]),
+                                "minute": st.integers(0, 40)})
+streams = st.lists(st.one_of(answer, answer, lesson), min_size=1, max_size=25)
+
+
+def play_stream(store: Store, stream: list[dict[str, object]]) -> int:
+    """Write ``stream`` as a new learner; return their id."""
+    user = create_user(store, username=f"prop{next(names)}", display_name="Prop", password=None, now=NOW,
+                       roles=(Role.LEARNER,))
+    attempts = [start_attempt(store, user, SCENARIOS[i % 2], 1, run_json="{}", now=NOW + timedelta(seconds=i))
+                for i in range(3)]
+    last_key = None
+    for number, step in enumerate(stream):
+        at = NOW + timedelta(minutes=int(step["minute"]))  # type: ignore[call-overload]
+        if step["kind"] == "lesson":
+            complete_lesson(store, user, str(step["lesson"]), at)
+            continue
+        key = last_key if step["repeat"] and last_key else f"{user.id}-{number}"
+        last_key = key
+        choice = NewChoice(event_key=key, attempt_id=attempts[int(step["attempt"])].id,  # type: ignore[call-overload]
+                           node_id="n", choice_id="c", evidence=step["evidence"],  # type: ignore[arg-type]
+                           anger_before=50, anger_after=40, first_attempt=bool(step["first_attempt"]), occurred_at=at)
+        if not step["through_player"]:
+            record_choice(store, user, choice)
+            continue
+        finish = Finish(*step["finish"]) if step["finish"] else None  # type: ignore[misc]
+        with contextlib.suppress(AttemptFinished):
+            record_answer(store, user, choice, "{}", at, finish)
+    return user.id
+
+
+def assert_aggregates_exact(store: Store, world: World, user_id: int) -> None:
+    stored = store.read(lambda conn: stored_for(conn, [user_id]))
+    expected = store.read(lambda conn: expected_for(conn, [user_id]))
+    assert list(differences(stored, expected)) == []
+    # The learner's own skills (My skills) and the dashboard's cell: the same values, exactly.
+    own = mastery_by_skill(SKILLS, [Observation(e.skill, e.rating, e.occurred_at)
+                                    for e in first_attempt_evidence(store, world.admin, user_id)])
+    cells = masteries_from(skill_evidence(store, world.admin), SKILLS).get(user_id, {})
+    measured = {skill: mastery for skill, mastery in own.items() if mastery.observations}
+    assert {skill: cell for skill, cell in cells.items() if cell.observations} == measured
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(stream=streams)
+def test_aggregates_equal_the_from_scratch_computation(store: Store, world: World,
+                                                       stream: list[dict[str, object]]) -> None:
+    assert_aggregates_exact(store, world, play_stream(store, stream))
+
+
+def test_the_store_folds_a_rating_as_the_mastery_model_does(store: Store, world: World) -> None:
+    ratings = ["good", "poor", "partial", "poor", "good", "good", "partial"]
+    stream: list[dict[str, object]] = [
+        {"kind": "answer", "attempt": 0, "evidence": {"empathy": rating}, "minute": n, "first_attempt": True,
+         "through_player": True, "finish": None, "repeat": False} for n, rating in enumerate(ratings)]
+    user_id = play_stream(store, stream)
+    tally = store.read(lambda conn: conn.execute(select(SkillTallyRow).where(SkillTallyRow.user_id == user_id)).one())
+    successes = failures = 0.0
+    for rating in ratings:
+        successes, failures = fold_rating(successes, failures, rating)
+    assert (tally.successes, tally.failures, tally.observations) == (successes, failures, len(ratings))
+    assert masteries_from(skill_evidence(store, world.admin), ["empathy"])[user_id]["empathy"] == \
+        estimate("empathy", ratings)
+
+
+def test_a_rating_older_than_the_tally_is_folded_in_its_place(store: Store, world: World) -> None:
+    late: list[dict[str, object]] = [
+        {"kind": "answer", "attempt": 0, "evidence": {"empathy": rating}, "minute": minute, "first_attempt": True,
+         "through_player": False, "finish": None, "repeat": False}
+        for rating, minute in (("good", 10), ("poor", 20), ("partial", 5))]  # the last one arrives late
+    user_id = play_stream(store, late)
+    assert_aggregates_exact(store, world, user_id)
+    cell = masteries_from(skill_evidence(store, world.admin), ["empathy"])[user_id]["empathy"]
+    assert cell == estimate("empathy", ["partial", "good", "poor"])
+
+
+def test_rebuild_verify_finds_a_tampered_aggregate_and_rebuild_repairs_it(store: Store, world: World) -> None:
+    stream: list[dict[str, object]] = [
+        {"kind": "answer", "attempt": 0, "evidence": {"empathy": "good", "ownership": "poor"}, "minute": n,
+         "first_attempt": True, "through_player": True, "finish": None, "repeat": False} for n in range(4)]
+    user_id = play_stream(store, stream)
+    clean = rebuild_aggregates(store, verify=True)
+    assert (clean.differences, clean.ratings, clean.tallies) == (0, 8, 2)
+
+    store.write(lambda conn: conn.execute(update(SkillTallyRow).where(
+        SkillTallyRow.user_id == user_id, SkillTallyRow.skill == "empathy").values(successes=0.5)))
+    store.write(lambda conn: conn.execute(update(LearnerProgressRow).where(
+        LearnerProgressRow.user_id == user_id).values(seconds_in_scenarios=999_999)))
+    found = rebuild_aggregates(store, verify=True)
+    assert found.differences == 2
+    assert any(f"skill tally ({user_id}, 'empathy'): successes is 0.5, expected " in line for line in found.shown)
+    assert any(f"learner progress {user_id}: seconds_in_scenarios is 999999, expected " in line
+               for line in found.shown)
+    assert rebuild_aggregates(store, verify=True).differences == 2  # verifying changed nothing
+
+    assert rebuild_aggregates(store).differences == 2
+    assert rebuild_aggregates(store, verify=True).differences == 0
+    assert_aggregates_exact(store, world, user_id)
