@@ -24,6 +24,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("elearn.learner",),
     ("elearn.manage",),
     ("elearn.workshop",),
+    ("elearn.lti",),
     ("elearn.settings",),
     ("elearn.cli", "elearn.__main__"),
 )

@@ -21,6 +21,7 @@ from starlette.routing import Route
 from elearn.store import end_session, redeem_cookie_code
 from elearn.store.sessions import SESSION_TTL
 from ui.auth import CLEAR_COOKIE_PATH, COOKIE, SET_COOKIE_PATH
+from ui.lti import LTI_ROUTES
 from ui.store import current_store, now
 
 
@@ -62,4 +63,5 @@ async def clear_session_cookie(request: Request) -> Response:
 ROUTES = [
     Route(SET_COOKIE_PATH, set_session_cookie, methods=["POST"]),
     Route(CLEAR_COOKIE_PATH, clear_session_cookie, methods=["POST"]),
+    *LTI_ROUTES,
 ]

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from elearn.cli.lti import add_lti_parser
 from elearn.course.catalogue import Course, load_course
 from elearn.course.passing import PassRule
 from elearn.course.summary import course_summary
@@ -58,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=0, help="random seed (same seed, same data)")
     demo.add_argument("--force", action="store_true", help="run even though the database holds real accounts")
     _database_options(demo)
+    add_lti_parser(commands, _database_options)
     return parser
 
 
@@ -97,6 +99,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, settings:
         return run_admin(args, out, settings)
     if args.command == "demo":
         return run_demo(args, out, settings)
+    if args.command == "lti":
+        from elearn.cli.lti import run_lti
+
+        return run_lti(args, out, settings)
     return 2  # pragma: no cover - argparse rejects unknown commands
 
 

@@ -1,0 +1,103 @@
+"""The LTI 1.3 routes: ``/lti/login`` (login initiation), ``/lti/launch`` and ``/lti/jwks``.
+
+Mounted with the cookie routes (``ui/routes.py``). The launch arrives as a cross-site form post
+from the LMS, so it cannot carry our SameSite cookies; what binds it to its login initiation is
+the state and nonce kept in the store (``elearn.lti.launch``). A verified launch gets a session
+and the same HttpOnly cookie the sign-in flow sets (through the one-time code, redeemed here on
+the server), then a redirect to its page. A refusal is a short HTML page with the reason.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import timedelta
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from elearn.errors import ElearnError
+from elearn.lti import LaunchRefused, begin_login, verify_launch
+from elearn.lti.keys import fetch_key_set, tool_jwks
+from elearn.lti.platforms import JWKS_PATH, LAUNCH_PATH, LOGIN_PATH
+from elearn.store import issue_cookie_code, redeem_cookie_code, start_session
+from elearn.store.sessions import SESSION_TTL
+from ui.auth import COOKIE
+from ui.store import current_settings, current_store, now
+
+_FIELD_MAX = 8192  # longer than any id_token an LMS sends; more is refused unread
+
+
+def _origin(request: Request) -> str:
+    """This app's origin as the LMS knows it: the ``public_url`` setting, else the request's own."""
+    public = current_settings().public_url
+    if public:
+        parts = public.split("/")
+        return "/".join(parts[:3])
+    return f"{request.url.scheme}://{request.url.netloc}"
+
+
+def refusal_page(message: str, status: int) -> HTMLResponse:
+    """A plain, accessible page that says why the LMS's request was refused (``message`` escaped)."""
+    body = (
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        "<title>Launch refused</title></head>"
+        "<body style=\"font-family:sans-serif;max-width:40rem;margin:2rem auto;color:#1a1a1a;background:#fff\">"
+        "<main><h1>This launch from your LMS was refused</h1>"
+        f"<p role=\"alert\">{html.escape(message)}</p></main></body></html>"
+    )
+    return HTMLResponse(body, status_code=status)
+
+
+async def _params(request: Request) -> dict[str, str]:
+    if request.method == "POST":
+        form = await request.form(max_files=0, max_fields=20, max_part_size=_FIELD_MAX)
+        pairs = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+    else:
+        pairs = list(request.query_params.multi_items())
+    return {k: v for k, v in pairs if len(v) <= _FIELD_MAX}
+
+
+async def lti_login(request: Request) -> Response:
+    params, origin = await _params(request), _origin(request)
+    try:
+        redirect = await run_in_threadpool(begin_login, current_store(), params, origin, now())
+    except LaunchRefused as refused:
+        return refusal_page(str(refused), 400)
+    return RedirectResponse(redirect, status_code=302)
+
+
+async def lti_launch(request: Request) -> Response:
+    form = await _params(request)
+    store = current_store()
+    try:
+        landing = await run_in_threadpool(verify_launch, store, form, fetch_key_set, now())
+    except LaunchRefused as refused:
+        return refusal_page(str(refused), 403)
+    except ElearnError as failed:  # the platform's keys unreachable, the store down
+        return refusal_page(str(failed), 503)
+
+    def cookie_token() -> str | None:
+        code = issue_cookie_code(store, start_session(store, landing.user.id, now()), now())
+        return None if code is None else redeem_cookie_code(store, code, now())
+
+    token = await run_in_threadpool(cookie_token)
+    if token is None:
+        return refusal_page("Your session could not be started. Launch the activity again from your LMS.", 503)
+    response = RedirectResponse(landing.path, status_code=303)
+    response.set_cookie(COOKIE, token, max_age=int(SESSION_TTL / timedelta(seconds=1)), httponly=True,
+                        samesite="lax", secure=request.url.scheme == "https", path="/")
+    return response
+
+
+async def lti_jwks(request: Request) -> Response:
+    return JSONResponse(await run_in_threadpool(tool_jwks, current_store(), now()))
+
+
+LTI_ROUTES = [
+    Route(LOGIN_PATH, lti_login, methods=["GET", "POST"]),
+    Route(LAUNCH_PATH, lti_launch, methods=["POST"]),
+    Route(JWKS_PATH, lti_jwks, methods=["GET"]),
+]
