@@ -13,9 +13,10 @@ import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
 from elearn.names import tidy_name
@@ -92,7 +93,7 @@ def add_platform(store: Store, *, issuer: str, client_id: str, deployment_ids: I
         except IntegrityError as taken:
             raise PlatformExists(f"A platform with issuer {issuer!r} and client id {client_id!r} is registered "
                                  "already. Use `python -m elearn lti list` to see it.") from taken
-        return _platform(conn.execute(select(LtiPlatformRow).where(LtiPlatformRow.id == new_id)).scalar_one())
+        return _platform(conn.execute(select(LtiPlatformRow).where(LtiPlatformRow.id == new_id)).one())
 
     return store.write(work)
 
@@ -100,7 +101,7 @@ def add_platform(store: Store, *, issuer: str, client_id: str, deployment_ids: I
 def platforms(store: Store) -> tuple[Platform, ...]:
     """Every registered platform, oldest first."""
     return store.read(lambda conn: tuple(
-        _platform(row) for row in conn.execute(select(LtiPlatformRow).order_by(LtiPlatformRow.id)).scalars()))
+        _platform(row) for row in conn.execute(select(LtiPlatformRow).order_by(LtiPlatformRow.id))))
 
 
 def platforms_of(store: Store, issuer: str) -> tuple[Platform, ...]:
@@ -155,13 +156,13 @@ def take_launch_state(store: Store, state: str, now: datetime) -> LaunchState | 
 
     def work(conn: Connection) -> LaunchState | None:
         row = conn.execute(select(LtiLaunchStateRow).where(
-            LtiLaunchStateRow.state_hash == _hash(state), LtiLaunchStateRow.expires_at > now)).scalar_one_or_none()
+            LtiLaunchStateRow.state_hash == _hash(state), LtiLaunchStateRow.expires_at > now)).one_or_none()
         if row is None:
             return None
         taken = conn.execute(delete(LtiLaunchStateRow).where(LtiLaunchStateRow.state_hash == row.state_hash))
         if taken.rowcount != 1:
             return None
-        platform = conn.execute(select(LtiPlatformRow).where(LtiPlatformRow.id == row.platform_id)).scalar_one()
+        platform = conn.execute(select(LtiPlatformRow).where(LtiPlatformRow.id == row.platform_id)).one()
         return LaunchState(_platform(platform), row.nonce, row.target_link_uri)
 
     return store.write(work)
@@ -229,6 +230,6 @@ def _hash(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-def _platform(row: LtiPlatformRow) -> Platform:
+def _platform(row: Row[Any]) -> Platform:
     return Platform(id=row.id, issuer=row.issuer, client_id=row.client_id, deployment_ids=tuple(row.deployment_ids),
                     auth_login_url=row.auth_login_url, token_url=row.token_url, jwks_url=row.jwks_url)
