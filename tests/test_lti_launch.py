@@ -22,6 +22,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet, OctKey
 
 from elearn.cli.main import main
+from elearn.lti.keys import KeysUnavailable, fetch_key_set
 from elearn.settings import settings_from_files
 from elearn.store import Role, open_store, session_user
 from elearn.store.identities import identities_of
@@ -269,3 +270,9 @@ def _manages(store: Any, user_id: int) -> set[int]:
 
     return set(store.read(lambda conn: conn.scalars(select(TeamManagerRow.team_id).where(
         TeamManagerRow.user_id == user_id)).all()))
+
+
+def test_unreachable_platform_keys_are_named_in_the_refusal() -> None:
+    with pytest.raises(KeysUnavailable) as failed:
+        fetch_key_set("http://127.0.0.1:9/jwks")
+    assert str(failed.value).startswith("The LMS's public keys could not be read from http://127.0.0.1:9/jwks (")
