@@ -29,13 +29,10 @@ from ui.store import current_settings, current_store, now
 _FIELD_MAX = 8192  # longer than any id_token an LMS sends; more is refused unread
 
 
-def _origin(request: Request) -> str:
-    """This app's origin as the LMS knows it: the ``public_url`` setting, else the request's own."""
-    public = current_settings().public_url
-    if public:
-        parts = public.split("/")
-        return "/".join(parts[:3])
-    return f"{request.url.scheme}://{request.url.netloc}"
+def _tool_base(request: Request) -> str:
+    """This app's address as the LMS knows it: the ``public_url`` setting, else the request's
+    scheme and host (behind a trusted proxy, the forwarded ones: ``ui/proxy.py``)."""
+    return current_settings().public_url or f"{request.url.scheme}://{request.url.netloc}"
 
 
 def refusal_page(message: str, status: int) -> HTMLResponse:
@@ -61,9 +58,9 @@ async def _params(request: Request) -> dict[str, str]:
 
 
 async def lti_login(request: Request) -> Response:
-    params, origin = await _params(request), _origin(request)
+    params, base = await _params(request), _tool_base(request)
     try:
-        redirect = await run_in_threadpool(begin_login, current_store(), params, origin, now())
+        redirect = await run_in_threadpool(begin_login, current_store(), params, base, now())
     except LaunchRefused as refused:
         return refusal_page(str(refused), 400)
     return RedirectResponse(redirect, status_code=302)

@@ -25,6 +25,7 @@ from joserfc.errors import BadSignatureError, ExpiredTokenError, InvalidClaimErr
 from joserfc.jwk import KeySet
 
 from elearn.errors import ElearnError
+from elearn.lti.platforms import LAUNCH_PATH
 from elearn.store.db import Store
 from elearn.store.lti import (
     LaunchedPerson,
@@ -64,10 +65,11 @@ class Landing:
     path: str
 
 
-def begin_login(store: Store, params: Mapping[str, str], tool_origin: str, now: datetime) -> str:
+def begin_login(store: Store, params: Mapping[str, str], tool_base: str, now: datetime) -> str:
     """The URL of the platform's authorisation endpoint to send the browser to, for a login
     initiation with ``params`` (iss, login_hint, target_link_uri, and optionally client_id,
-    lti_deployment_id, lti_message_hint). ``tool_origin``: this app's scheme and host."""
+    lti_deployment_id, lti_message_hint). ``tool_base``: this app's address (``public_url``, else
+    the request's scheme and host); the launch must come back under it."""
     issuer, login_hint, target = (params.get(k, "").strip() for k in ("iss", "login_hint", "target_link_uri"))
     missing = [name for name, value in (("iss", issuer), ("login_hint", login_hint), ("target_link_uri", target))
                if not value]
@@ -78,15 +80,14 @@ def begin_login(store: Store, params: Mapping[str, str], tool_origin: str, now: 
     deployment = params.get("lti_deployment_id", "").strip()
     if deployment and deployment not in platform.deployment_ids:
         raise _unknown_deployment(platform)
-    parts = urlsplit(target)
-    if f"{parts.scheme}://{parts.netloc}" != tool_origin:
+    if not (target == tool_base or target.startswith(tool_base + "/") or target.startswith(tool_base + "?")):
         raise LaunchRefused(f"The LMS asked to launch {target[:200]!r}, which is not an address of this app "
-                            f"({tool_origin}). Ask your administrator to check the tool's launch URL in the LMS.")
+                            f"({tool_base}). Ask your administrator to check the tool's launch URL in the LMS.")
     state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     save_launch_state(store, state=state, nonce=nonce, platform=platform, target_link_uri=target[:1000],
                       expires_at=now + STATE_TTL, now=now)
     query = {"scope": "openid", "response_type": "id_token", "response_mode": "form_post", "prompt": "none",
-             "client_id": platform.client_id, "redirect_uri": tool_origin + "/lti/launch",
+             "client_id": platform.client_id, "redirect_uri": tool_base + LAUNCH_PATH,
              "login_hint": login_hint, "state": state, "nonce": nonce}
     if params.get("lti_message_hint"):
         query["lti_message_hint"] = params["lti_message_hint"]

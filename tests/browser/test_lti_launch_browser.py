@@ -13,6 +13,7 @@ import pytest
 
 from elearn.cli.main import main
 from elearn.settings import settings_from_files
+from tests.browser import axe
 from tests.browser.conftest import Server, shot, start_server, stop_server
 from tests.lti_platform import CLIENT_ID, DEPLOYMENT_ID, LocalPlatform, running_platform
 
@@ -74,5 +75,10 @@ def test_a_refused_launch_shows_why_in_the_browser(lms: tuple[LocalPlatform, Ser
             "iss": "https://lms.unknown.example", "login_hint": "h", "target_link_uri": server.url + "/lti/launch"}))
         page.get_by_role("heading", name="This launch from your LMS was refused").wait_for()
         assert "is not registered with this app" in page.get_by_role("alert").inner_text()
+        # Not a Streamlit page, so axe runs at once (axe.scan waits for a Streamlit run to end).
+        page.evaluate(axe.AXE_SCRIPT)
+        found = page.evaluate("async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}}))"
+                              ".violations.map(v => v.id)", axe.TAGS)
+        assert found == []
     finally:
         context.close()

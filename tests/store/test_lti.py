@@ -3,12 +3,15 @@ once, launch states good once, and the accounts, teams and roles a launch brings
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import func, select
 
-from elearn.lti import PlatformProblem, register_platform
+from elearn.lti import LaunchRefused, PlatformProblem, begin_login, register_platform
 from elearn.lti.keys import make_tool_key, tool_jwks
 from elearn.store import Role, Store
 from elearn.store.identities import identities_of
@@ -128,3 +131,42 @@ def test_the_same_subject_on_another_platform_is_another_person(store: Store) ->
 
 def _count(store: Store, column: object) -> int:
     return int(store.read(lambda conn: conn.scalar(select(func.count(column)))))  # type: ignore[call-overload]
+
+
+def test_of_two_launches_with_one_state_only_one_gets_it(store: Store) -> None:
+    platform = _register(store)
+    save_launch_state(store, state="contested", nonce="n", platform=platform, target_link_uri="https://tool/",
+                      expires_at=NOW + timedelta(minutes=10), now=NOW)
+    barrier = threading.Barrier(4)
+
+    def race() -> bool:
+        barrier.wait()
+        return take_launch_state(store, "contested", NOW) is not None
+
+    with ThreadPoolExecutor(4) as pool:
+        won = list(pool.map(lambda _: race(), range(4)))
+    assert sorted(won) == [False, False, False, True]
+
+
+BASE = "https://learn.example.org/calm"
+
+
+@pytest.mark.parametrize(("link", "accepted"), [
+    (BASE + "/lti/launch", True),
+    (BASE + "/lti/launch?scenario=refund-rage", True),
+    ("https://learn.example.org/lti/launch", False),
+    ("https://learn.example.org/calmer/lti/launch", False),
+    ("https://learn.example.org/calm.evil.example/lti/launch", False),
+    ("https://learn.example.org.evil.example/calm/lti/launch", False),
+    ("http://learn.example.org/calm/lti/launch", False),
+])
+def test_a_login_initiation_only_launches_an_address_under_the_app(store: Store, link: str, accepted: bool) -> None:
+    platform = _register(store)
+    params = {"iss": ISSUER, "login_hint": "h", "target_link_uri": link}
+    if not accepted:
+        with pytest.raises(LaunchRefused, match="which is not an address of this app"):
+            begin_login(store, params, BASE, NOW)
+        return
+    redirect = urlsplit(begin_login(store, params, BASE, NOW))
+    assert f"{redirect.scheme}://{redirect.netloc}{redirect.path}" == platform.auth_login_url
+    assert parse_qs(redirect.query)["redirect_uri"] == [BASE + "/lti/launch"]
