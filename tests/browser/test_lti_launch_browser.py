@@ -1,6 +1,7 @@
 """An LTI 1.3 launch in Chromium: the LMS (a local platform on another site, localhost against
 the app's 127.0.0.1) starts the login, its authorisation page posts the signed id_token to the
-tool, and the learner lands on the scenario signed in; a reload in a new tab keeps the session."""
+tool, and the learner lands on the scenario signed in, plays it to its debrief, and a new tab
+keeps the session."""
 
 from __future__ import annotations
 
@@ -14,12 +15,13 @@ import pytest
 from elearn.cli.main import main
 from elearn.settings import settings_from_files
 from tests.browser import axe
+from tests.browser import test_learner_journey as journey
 from tests.browser.conftest import Server, shot, start_server, stop_server
 from tests.lti_platform import CLIENT_ID, DEPLOYMENT_ID, LocalPlatform, running_platform
 
 pytestmark = pytest.mark.browser
 TIMEOUT = 30_000
-SCENARIO = "birthday-room-double-booked"
+SCENARIO = journey.SCENARIO.id  # the scenario the learner journey plays, and its best path
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +40,7 @@ def lms(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LocalPlatfor
             stop_server(server)
 
 
-def test_a_launch_from_the_lms_lands_on_the_scenario_signed_in(lms: tuple[LocalPlatform, Server],
+def test_a_launch_from_the_lms_lands_on_the_scenario_signed_in_and_plays_it(lms: tuple[LocalPlatform, Server],
                                                               browser: object) -> None:
     platform, server = lms
     context = browser.new_context()  # type: ignore[attr-defined]
@@ -51,14 +53,20 @@ def test_a_launch_from_the_lms_lands_on_the_scenario_signed_in(lms: tuple[LocalP
         page.goto(login)
         page.wait_for_url(f"**/scenario?scenario={SCENARIO}")
         page.get_by_text("Lee Launch").first.wait_for()
-        page.get_by_role("heading", name="The birthday room that wasn't").wait_for()
+        page.get_by_role("heading", name=journey.SCENARIO.title).wait_for()
         assert platform.launches == 1
         shot(page, "lti-01-launched-scenario")
+        page.get_by_role("button", name="Start the conversation").click()
+        for node_id, choice_id in journey.BEST:
+            journey.wait_for_choices(page, node_id)
+            journey.click_choice(page, choice_id)
+        page.get_by_role("heading", name="Where it turned").wait_for()
+        shot(page, "lti-02-debrief")
         again = context.new_page()
         again.set_default_timeout(TIMEOUT)
-        again.goto(server.url + f"/scenario?scenario={SCENARIO}")
+        again.goto(server.url + "/skills")
         again.get_by_text("Lee Launch").first.wait_for()
-        again.get_by_role("heading", name="The birthday room that wasn't").wait_for()
+        again.get_by_role("heading", name="My skills").wait_for()
     except BaseException:
         shot(page, "failure-lti-launch")
         raise
