@@ -47,6 +47,14 @@ class Answer:
     status: int
     headers: dict[str, str]
     body: str
+    cookies: SimpleCookie
+
+    @staticmethod
+    def of(status: int, headers: Any, body: bytes) -> Answer:
+        cookies: SimpleCookie = SimpleCookie()
+        for header in headers.get_all("set-cookie") or []:
+            cookies.load(header)
+        return Answer(status, dict(headers), body.decode(), cookies)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -57,13 +65,13 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 _OPENER = urllib.request.build_opener(_NoRedirect)
 
 
-def request(url: str, form: dict[str, str] | None = None) -> Answer:
+def request(url: str, form: dict[str, str] | None = None, headers: dict[str, str] | None = None) -> Answer:
     data = urlencode(form).encode() if form is not None else None
     try:
-        with _OPENER.open(urllib.request.Request(url, data=data), timeout=30) as response:
-            return Answer(response.status, dict(response.headers), response.read().decode())
+        with _OPENER.open(urllib.request.Request(url, data=data, headers=headers or {}), timeout=30) as response:
+            return Answer.of(response.status, response.headers, response.read())
     except urllib.error.HTTPError as error:
-        return Answer(error.code, dict(error.headers), error.read().decode())
+        return Answer.of(error.code, error.headers, error.read())
 
 
 @dataclass
@@ -88,6 +96,16 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    yield from _world(tmp_path_factory, {})
+
+
+@pytest.fixture(scope="module")
+def behind_https(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """The app behind a TLS proxy (127.0.0.1, trusted), which says so in X-Forwarded-Proto."""
+    yield from _world(tmp_path_factory, {"ELEARN_TRUSTED_PROXIES": "127.0.0.1"})
+
+
+def _world(tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]) -> Iterator[World]:
     data = tmp_path_factory.mktemp("lti") / "data"
     with running_platform() as platform:
         out = io.StringIO()
@@ -95,7 +113,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                      "--deployment-id", DEPLOYMENT_ID, "--auth-login-url", platform.auth_url,
                      "--token-url", platform.issuer + "/token", "--jwks-url", platform.jwks_url,
                      "--data-dir", str(data)], out, settings_from_files({})) == 0, out.getvalue()
-        server = start_server(data, data.parent / "server.log")
+        server = start_server(data, data.parent / "server.log", env)
         try:
             yield World(platform, server)
         finally:
@@ -126,7 +144,7 @@ def test_a_launch_signs_the_person_in_and_lands_on_the_lesson_asked_for(world: W
     answer = world.launch(world.platform.id_token(sent["nonce"], sub=subject), sent["state"])
     assert answer.status == 303, answer.body
     assert answer.headers["location"] == "/lesson?lesson=welcome"
-    cookie = SimpleCookie(answer.headers["set-cookie"])["elearn_session"]
+    cookie = answer.cookies["elearn_session"]
     assert cookie["httponly"]
     assert cookie["samesite"].lower() == "lax"
     store = world.store()
@@ -141,7 +159,7 @@ def test_a_launch_signs_the_person_in_and_lands_on_the_lesson_asked_for(world: W
     custom = {LTI + "custom": {"scenario": "refund-rage"}}
     second = world.launch(world.platform.id_token(again["nonce"], sub=subject, **custom), again["state"])
     assert second.headers["location"] == "/scenario?scenario=refund-rage"
-    token = SimpleCookie(second.headers["set-cookie"])["elearn_session"].value
+    token = second.cookies["elearn_session"].value
     again_user = session_user(store, token, datetime.now(UTC))
     assert again_user is not None
     assert again_user.id == user.id
@@ -156,8 +174,8 @@ def test_roles_map_to_a_manager_of_the_course_team_and_an_administrator(world: W
                            instructor_sent["state"])
     store = world.store()
     now = datetime.now(UTC)
-    student = session_user(store, SimpleCookie(learner.headers["set-cookie"])["elearn_session"].value, now)
-    instructor = session_user(store, SimpleCookie(teacher.headers["set-cookie"])["elearn_session"].value, now)
+    student = session_user(store, learner.cookies["elearn_session"].value, now)
+    instructor = session_user(store, teacher.cookies["elearn_session"].value, now)
     assert student is not None
     assert instructor is not None
     assert set(instructor.roles) == {Role.MANAGER, Role.ADMIN}
@@ -276,3 +294,31 @@ def test_unreachable_platform_keys_are_named_in_the_refusal() -> None:
     with pytest.raises(KeysUnavailable) as failed:
         fetch_key_set("http://127.0.0.1:9/jwks")
     assert str(failed.value).startswith("The LMS's public keys could not be read from http://127.0.0.1:9/jwks (")
+
+
+def test_over_https_the_launch_must_come_back_to_the_browser_that_started_it(behind_https: World) -> None:
+    world, proxied = behind_https, {"X-Forwarded-Proto": "https"}
+    https_app = world.server.url.replace("http://", "https://")
+    query = {"iss": world.platform.issuer, "login_hint": "h", "target_link_uri": https_app + "/lti/launch"}
+    started = [request(world.server.url + "/lti/login?" + urlencode(query), headers=proxied) for _ in range(2)]
+    kept = [answer.cookies for answer in started]
+    sent = [{k: v[0] for k, v in parse_qs(urlsplit(a.headers["location"]).query).items()} for a in started]
+    (name, cookie), = kept[0].items()
+    assert cookie.value == "1"
+    assert cookie["secure"]
+    assert cookie["samesite"] == "none"
+    assert cookie["path"] == "/lti/launch"
+    assert parse_qs(urlsplit(started[0].headers["location"]).query)["redirect_uri"] == [https_app + "/lti/launch"]
+    # Another browser (the second login's cookie, or none) can't finish the first login.
+    subject = fresh_subject()
+    form = {"id_token": world.platform.id_token(sent[0]["nonce"], sub=subject), "state": sent[0]["state"]}
+    (other_name, _), = kept[1].items()
+    for cookies in ({}, {"Cookie": f"{other_name}=1"}):
+        refused = request(world.server.url + "/lti/launch", form, {**proxied, **cookies})
+        assert refused.status == 403
+        assert "did not come back to the browser window that started it" in refused.body
+    assert not _linked(world.store(), world.platform.issuer, subject)
+    landed = request(world.server.url + "/lti/launch", form, {**proxied, "Cookie": f"{name}=1"})
+    assert landed.status == 303
+    session = landed.cookies
+    assert session["elearn_session"]["secure"]

@@ -9,7 +9,6 @@ import json
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -108,7 +107,7 @@ def test_a_launch_from_lti1p3platform_signs_an_instructor_in(platform_and_app: t
     assert landed.status == 303, landed.body
     assert landed.headers["location"] == "/scenario?scenario=birthday-room-double-booked"
     store = open_store(None, server.data_dir)
-    user = session_user(store, SimpleCookie(landed.headers["set-cookie"])["elearn_session"].value, datetime.now(UTC))
+    user = session_user(store, landed.cookies["elearn_session"].value, datetime.now(UTC))
     assert user is not None
     assert (user.display_name, user.roles) == ("Ida Instructor", {Role.MANAGER})
     store.dispose()

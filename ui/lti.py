@@ -1,8 +1,11 @@
 """The LTI 1.3 routes: ``/lti/login`` (login initiation), ``/lti/launch`` and ``/lti/jwks``.
 
 Mounted with the cookie routes (``ui/routes.py``). The launch arrives as a cross-site form post
-from the LMS, so it cannot carry our SameSite cookies; what binds it to its login initiation is
-the state and nonce kept in the store (``elearn.lti.launch``). A verified launch gets a session
+from the LMS. What binds it to its login initiation is the state and nonce kept in the store
+(``elearn.lti.launch``) and, over HTTPS, a per-state SameSite=None cookie the login set in the
+browser (``state_cookie``): a launch without it is refused, so nobody can finish their own login
+in someone else's browser. Over plain HTTP (development) browsers refuse such cookies, so only
+the server-side checks apply there. A verified launch gets a session
 and the same HttpOnly cookie the sign-in flow sets (through the one-time code, redeemed here on
 the server), then a redirect to its page. A refusal is a short HTML page with the reason.
 """
@@ -18,14 +21,20 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from elearn.errors import ElearnError
-from elearn.lti import LaunchRefused, begin_login, verify_launch
+from elearn.lti import LaunchRefused, begin_login, state_cookie, verify_launch
 from elearn.lti.keys import fetch_key_set, tool_jwks
+from elearn.lti.launch import STATE_TTL
 from elearn.lti.platforms import JWKS_PATH, LAUNCH_PATH, LOGIN_PATH
 from elearn.store import issue_cookie_code, redeem_cookie_code, start_session
 from elearn.store.sessions import SESSION_TTL
 from ui.auth import COOKIE
 from ui.store import current_settings, current_store, now
 
+_OTHER_BROWSER = (
+    "This launch did not come back to the browser window that started it (its check cookie is missing), so it "
+    "was refused. Launch the activity again from your LMS; if it opens inside the LMS page, set the tool to "
+    "open in a new window: browsers block the cookies of a site shown inside another site's page."
+)
 _FIELD_MAX = 8192  # longer than any id_token an LMS sends; more is refused unread
 
 
@@ -63,12 +72,20 @@ async def lti_login(request: Request) -> Response:
         redirect = await run_in_threadpool(begin_login, current_store(), params, base, now())
     except LaunchRefused as refused:
         return refusal_page(str(refused), 400)
-    return RedirectResponse(redirect, status_code=302)
+    response = RedirectResponse(redirect.url, status_code=302)
+    if request.url.scheme == "https":
+        # SameSite=None, or the LMS's cross-site post of the launch would arrive without it.
+        response.set_cookie(state_cookie(redirect.state), "1", max_age=int(STATE_TTL.total_seconds()),
+                            httponly=True, samesite="none", secure=True, path=LAUNCH_PATH)
+    return response
 
 
 async def lti_launch(request: Request) -> Response:
     form = await _params(request)
     store = current_store()
+    state_kept = state_cookie(form.get("state", ""))
+    if request.url.scheme == "https" and state_kept not in request.cookies:
+        return refusal_page(_OTHER_BROWSER, 403)
     try:
         landing = await run_in_threadpool(verify_launch, store, form, fetch_key_set, now())
     except LaunchRefused as refused:
@@ -84,6 +101,8 @@ async def lti_launch(request: Request) -> Response:
     if token is None:
         return refusal_page("Your session could not be started. Launch the activity again from your LMS.", 503)
     response = RedirectResponse(landing.path, status_code=303)
+    if request.url.scheme == "https":
+        response.delete_cookie(state_kept, path=LAUNCH_PATH, httponly=True, samesite="none", secure=True)
     response.set_cookie(COOKIE, token, max_age=int(SESSION_TTL / timedelta(seconds=1)), httponly=True,
                         samesite="lax", secure=request.url.scheme == "https", path="/")
     return response

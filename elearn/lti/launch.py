@@ -12,6 +12,7 @@ do, and names nothing secret.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from collections.abc import Callable, Mapping
@@ -58,6 +59,14 @@ class LaunchRefused(ElearnError):
 
 
 @dataclass(frozen=True)
+class LoginRedirect:
+    """Where a login initiation sends the browser, and the state it chose (for ``state_cookie``)."""
+
+    url: str
+    state: str
+
+
+@dataclass(frozen=True)
 class Landing:
     """A verified launch: who signed in and the page of ours to open (a path with its query)."""
 
@@ -65,8 +74,15 @@ class Landing:
     path: str
 
 
-def begin_login(store: Store, params: Mapping[str, str], tool_base: str, now: datetime) -> str:
-    """The URL of the platform's authorisation endpoint to send the browser to, for a login
+def state_cookie(state: str) -> str:
+    """The name of the cookie that ties ``state`` to the browser that started the login: the
+    launch must come back with it, so nobody can finish someone else's login in their browser.
+    One per state, so two logins in two tabs don't overwrite each other's."""
+    return "elearn_lti_" + hashlib.sha256(state.encode()).hexdigest()[:24]
+
+
+def begin_login(store: Store, params: Mapping[str, str], tool_base: str, now: datetime) -> LoginRedirect:
+    """Where to send the browser (the platform's authorisation endpoint), for a login
     initiation with ``params`` (iss, login_hint, target_link_uri, and optionally client_id,
     lti_deployment_id, lti_message_hint). ``tool_base``: this app's address (``public_url``, else
     the request's scheme and host); the launch must come back under it."""
@@ -92,7 +108,7 @@ def begin_login(store: Store, params: Mapping[str, str], tool_base: str, now: da
     if params.get("lti_message_hint"):
         query["lti_message_hint"] = params["lti_message_hint"]
     separator = "&" if urlsplit(platform.auth_login_url).query else "?"
-    return platform.auth_login_url + separator + urlencode(query)
+    return LoginRedirect(platform.auth_login_url + separator + urlencode(query), state)
 
 
 def verify_launch(store: Store, form: Mapping[str, str], key_set_of: Callable[[str], KeySet], now: datetime) -> Landing:

@@ -167,6 +167,6 @@ def test_a_login_initiation_only_launches_an_address_under_the_app(store: Store,
         with pytest.raises(LaunchRefused, match="which is not an address of this app"):
             begin_login(store, params, BASE, NOW)
         return
-    redirect = urlsplit(begin_login(store, params, BASE, NOW))
+    redirect = urlsplit(begin_login(store, params, BASE, NOW).url)
     assert f"{redirect.scheme}://{redirect.netloc}{redirect.path}" == platform.auth_login_url
     assert parse_qs(redirect.query)["redirect_uri"] == [BASE + "/lti/launch"]
