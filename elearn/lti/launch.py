@@ -125,7 +125,7 @@ def verify_launch(store: Store, form: Mapping[str, str], key_set_of: Callable[[s
                             f"{int(STATE_TTL.total_seconds() // 60)} minutes). {_AGAIN}")
     platform = taken.platform
     claims = _verified_claims(token, platform, taken.nonce, key_set_of(platform.jwks_url), now)
-    person = _person(claims, platform)
+    person = _person(claims)
     user = sign_in_launched(store, platform, person, now)
     return Landing(user, _landing_path(claims, taken.target_link_uri))
 
@@ -188,7 +188,7 @@ def _verified_claims(token: str, platform: Platform, nonce: str, keys: KeySet, n
     return claims
 
 
-def _person(claims: Mapping[str, Any], platform: Platform) -> LaunchedPerson:
+def _person(claims: Mapping[str, Any]) -> LaunchedPerson:
     subject = claims.get("sub")
     if not isinstance(subject, str) or not subject.strip() or len(subject) > 255:
         raise LaunchRefused("This launch does not say who you are (no user id: an anonymous launch), and this "
@@ -206,12 +206,19 @@ def _person(claims: Mapping[str, Any], platform: Platform) -> LaunchedPerson:
     context = claims.get(LTI + "context")
     context_id = context.get("id") if isinstance(context, dict) else None
     title = context.get("title") or context.get("label") if isinstance(context, dict) else None
-    name = claims.get("name") or " ".join(str(claims.get(k) or "") for k in ("given_name", "family_name"))
+    parts = [claims.get(k) for k in ("name", "given_name", "family_name")]
+    full, given, family = (part if isinstance(part, str) else "" for part in parts)
     return LaunchedPerson(
-        subject=subject.strip(), name=str(name), roles=frozenset(granted or {Role.LEARNER}),
+        subject=subject.strip(), name=full or f"{given} {family}", roles=frozenset(granted or {Role.LEARNER}),
         manages_context=instructor,
-        context_id=str(context_id)[:255] if isinstance(context_id, str) and context_id else None,
-        context_title=str(title or ""))
+        context_id=_context_key(context_id) if isinstance(context_id, str) and context_id else None,
+        context_title=title if isinstance(title, str) else "")
+
+
+def _context_key(context_id: str) -> str:
+    """The context id as stored (255 characters at most): a longer one by its hash, so two long
+    ids that share a beginning never become one team."""
+    return context_id if len(context_id) <= 255 else "sha256:" + hashlib.sha256(context_id.encode()).hexdigest()
 
 
 def _landing_path(claims: Mapping[str, Any], target_link_uri: str) -> str:
