@@ -198,6 +198,9 @@ def test_manager_pages(world_server: tuple[Server, World], browser: Any) -> None
         for section in PEOPLE_SECTIONS:
             page.locator(".st-key-people-section").get_by_role("radio", name=section).click()
             scan(page, f"people-{section.lower().replace(' ', '-')}")
+        page.goto(f"{server.url}/lti")
+        page.get_by_role("heading", name="LMS (LTI 1.3)").wait_for()
+        scan(page, "lti-platforms")
     finally:
         context.close()
     judge(scan.findings, scan.name)
