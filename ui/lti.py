@@ -35,7 +35,7 @@ _OTHER_BROWSER = (
     "was refused. Launch the activity again from your LMS; if it opens inside the LMS page, set the tool to "
     "open in a new window: browsers block the cookies of a site shown inside another site's page."
 )
-_FIELD_MAX = 8192  # longer than any id_token an LMS sends; more is refused unread
+_FIELD_MAX = 64 * 1024  # longer than any id_token an LMS sends (a few KiB); a longer value is dropped
 
 
 def _tool_base(request: Request) -> str:
