@@ -26,6 +26,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("elearn.workshop",),
     ("elearn.certificates",),
     ("elearn.mail",),
+    ("elearn.lti",),
     ("elearn.settings",),
     ("elearn.cli", "elearn.__main__"),
 )

@@ -40,6 +40,7 @@ SPECS: dict[str, PageSpec] = {
     "dashboard": PageSpec("Team progress", "📋"),
     "learner": PageSpec("Learner", "👤", hidden=True),
     "people": PageSpec("Teams and people", "🗂️"),
+    "lti": PageSpec("LMS (LTI)", "🔌"),
     "rooms": PageSpec("Workshop rooms", "🎤"),
     "present": PageSpec("Presenter view", "📽️", hidden=True),
     "join": PageSpec("Join a workshop", "📱", hidden=True),
@@ -55,7 +56,7 @@ SPECS: dict[str, PageSpec] = {
 SECTIONS: list[tuple[str, Role, list[str]]] = [
     ("Learn", Role.LEARNER, ["home", "lesson", "scenario", "review", "skills", "job_aid"]),
     ("Manage", Role.MANAGER, ["dashboard", "learner", "certificates"]),
-    ("Manage", Role.ADMIN, ["dashboard", "learner", "people", "certificates"]),
+    ("Manage", Role.ADMIN, ["dashboard", "learner", "people", "certificates", "lti"]),
     ("Workshops", Role.FACILITATOR, ["rooms", "present"]),
 ]
 VISITOR_PAGES = ["signin", "join", "verify", "unsubscribe", "reset"]

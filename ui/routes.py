@@ -24,6 +24,7 @@ from elearn.store import end_session, redeem_cookie_code
 from elearn.store.outbox import opt_out
 from elearn.store.sessions import SESSION_TTL
 from ui.auth import CLEAR_COOKIE_PATH, COOKIE, SET_COOKIE_PATH
+from ui.lti import LTI_ROUTES
 from ui.store import current_store, now
 
 
@@ -81,4 +82,5 @@ ROUTES = [
     Route(SET_COOKIE_PATH, set_session_cookie, methods=["POST"]),
     Route(CLEAR_COOKIE_PATH, clear_session_cookie, methods=["POST"]),
     Route(ONE_CLICK_PATH, one_click_unsubscribe, methods=["GET", "POST"]),
+    *LTI_ROUTES,
 ]

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from elearn.cli.lti import add_lti_parser
 from elearn.cli.user_commands import add_user_commands
 from elearn.course.catalogue import Course, load_course
 from elearn.course.passing import PassRule
@@ -72,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     send.add_argument("--dry-run", action="store_true", help="print what would be queued and sent; change nothing")
     _database_options(send)
     add_user_commands(commands, _database_options)
+    add_lti_parser(commands, _database_options)
     return parser
 
 
@@ -117,6 +119,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, settings:
         return run_mail(args, out, settings)
     if args.command == "user":
         return run_user(args, out, settings)
+    if args.command == "lti":
+        from elearn.cli.lti import run_lti
+
+        return run_lti(args, out, settings)
     return 2  # pragma: no cover - argparse rejects unknown commands
 
 

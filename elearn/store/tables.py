@@ -572,3 +572,56 @@ class LearnerProgressRow(Base):
     mean_best_score: Mapped[float | None] = mapped_column(Float)
     seconds_in_scenarios: Mapped[int] = mapped_column(Integer)
     last_activity: Mapped[datetime | None] = mapped_column(UtcDateTime)
+class LtiPlatformRow(Base):
+    """An LMS registered as an LTI 1.3 platform (revision 0011): its issuer, the client id it gave
+    this tool, the deployments allowed to launch, and its OIDC, token and key URLs."""
+
+    __tablename__ = "lti_platforms"
+    __table_args__ = (UniqueConstraint("issuer", "client_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(255))
+    client_id: Mapped[str] = mapped_column(String(255))
+    deployment_ids: Mapped[list[str]] = mapped_column(JSON)
+    auth_login_url: Mapped[str] = mapped_column(String(1000))
+    token_url: Mapped[str] = mapped_column(String(1000))
+    jwks_url: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class LtiToolKeyRow(Base):
+    """The tool's own RSA key pair (revision 0011), made on first use; one row. The private key
+    never leaves the server: only its public half is published (``/lti/jwks``)."""
+
+    __tablename__ = "lti_tool_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kid: Mapped[str] = mapped_column(String(64), unique=True)
+    private_pem: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class LtiLaunchStateRow(Base):
+    """A login initiation waiting for its launch (revision 0011): the state's SHA-256 and the nonce
+    the id_token must carry. Deleted when the launch uses it, so both are good once."""
+
+    __tablename__ = "lti_launch_states"
+    __table_args__ = (Index(None, "expires_at"),)
+
+    state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64))
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platforms.id"))
+    target_link_uri: Mapped[str] = mapped_column(String(1000))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class LtiContextRow(Base):
+    """An LMS course (an LTI context) and the team it became here (revision 0011)."""
+
+    __tablename__ = "lti_contexts"
+    __table_args__ = (UniqueConstraint("platform_id", "context_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platforms.id"))
+    context_id: Mapped[str] = mapped_column(String(255))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))

@@ -218,6 +218,9 @@ def test_manager_pages(world_server: tuple[Server, World], browser: Any) -> None
         page.goto(f"{server.url}/account")
         page.get_by_role("heading", name="My account").wait_for()
         scan(page, "my-account")
+        page.goto(f"{server.url}/lti")
+        page.get_by_role("heading", name="LMS (LTI 1.3)").wait_for()
+        scan(page, "lti-platforms")
     finally:
         context.close()
     judge(scan.findings, scan.name)
