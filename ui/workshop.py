@@ -23,7 +23,7 @@ from elearn.course.catalogue import Course
 from elearn.course.schema import Node, Scenario
 from elearn.errors import ElearnError, StaleRunError
 from elearn.play.engine import ScenarioRun, choose, from_json, new_seed, start
-from elearn.store import Role, User, admit_join, code_was_right
+from elearn.store import Role, User, admit_join
 from elearn.store.room_records import PhoneView, Room, RoomDecision, RoomNotFound, RoomPhase, RoomState
 from elearn.store.room_replies import type_room_reply
 from elearn.store.rooms import (
@@ -159,9 +159,8 @@ def phone(token: str) -> PhoneView | None:
 
 def join(code: str, nickname: str) -> str | None:
     """Join a room; returns the participant token, or None after showing why not. Joins and wrong
-    codes are throttled per client (``elearn.store.joining``), counted before the code is looked up."""
-    client = client_address()
-    throttled = admit_join(current_store(), client, now())
+    codes are throttled per client (``elearn.store.joining``)."""
+    throttled = admit_join(current_store(), client_address(), code, now())
     if throttled is not None:
         st.error(f"Too many tries to join from this network. Wait {wait_phrase(throttled)}, then try again.",
                  icon="⏳")
@@ -173,10 +172,8 @@ def join(code: str, nickname: str) -> str | None:
         st.error(md_escape(str(refused)), icon="⚠️")  # quotes the code typed
         return None
     except ElearnError as refused:
-        code_was_right(current_store(), client)
         st.error(md_escape(str(refused)), icon="⚠️")  # may quote the nickname typed
         return None
-    code_was_right(current_store(), client)
     return joined.token
 
 

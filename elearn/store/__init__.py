@@ -69,7 +69,7 @@ from elearn.store.identities import (
     confirm_email_by_username,
     sign_in_with_identity,
 )
-from elearn.store.joining import admit_join, code_was_right
+from elearn.store.joining import admit_join
 from elearn.store.migrate import current_revision, head_revision, upgrade
 from elearn.store.people import (
     account_problems,
@@ -195,7 +195,6 @@ __all__ = [
     "change_team",
     "check_people",
     "claim_setup_token",
-    "code_was_right",
     "complete_lesson",
     "confirm_email",
     "confirm_email_by_username",

@@ -4,17 +4,24 @@ A join code is six characters from 32 (about a billion codes) and few rooms are 
 so guessing one blindly takes many tries: ``CODE_GUESSES`` makes that slow, per client address.
 ``JOIN_ATTEMPTS`` bounds how fast one client can join at all (filling a room with made-up
 participants). Both are generous, because a whole room of phones may share one venue Wi-Fi
-address. The page asks ``admit_join`` before looking the code up (so parallel guesses are
-counted too) and calls ``code_was_right`` once the code turned out to name a room.
+address. ``admit_join`` counts the join and, only if the code names no room, a code guess, in
+one transaction that holds this client's buckets: parallel joins from one address are counted
+one at a time, each seeing the others', so a burst of guesses is held back as surely as a slow
+one, while sixty phones typing the right code at once never count as guesses at all.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
 from elearn.store.db import Store
 from elearn.store.records import Throttled
-from elearn.store.throttle import Bucket, ThrottleRule, forgive_attempt, take_attempt
+from elearn.store.room_records import CODE_SHAPE, normalise_code
+from elearn.store.tables import RoomRow
+from elearn.store.throttle import Bucket, ThrottleRule, count_attempt, lock_buckets, refusal
 
 JOIN_ATTEMPTS = ThrottleRule("room-join", free=300, first_delay=timedelta(seconds=1), max_delay=timedelta(minutes=1),
                              forget_after=timedelta(minutes=10))
@@ -31,12 +38,25 @@ def join_buckets(client: str) -> tuple[Bucket, Bucket]:
     return Bucket(JOIN_ATTEMPTS, address), Bucket(CODE_GUESSES, address)
 
 
-def admit_join(store: Store, client: str, now: datetime) -> Throttled | None:
-    """Let one join attempt from ``client`` through, counting it as a join and as a code guess;
+def admit_join(store: Store, client: str, code: str, now: datetime) -> Throttled | None:
+    """Let one attempt from ``client`` to join with ``code`` through: count it as a join, and as a
+    code guess unless ``code`` names a room (open or not: ``join_room`` then says which); or
     ``Throttled`` (and nothing counted) if this client must wait first."""
-    return take_attempt(store, join_buckets(client), now)
+    join, guess = join_buckets(client)
+
+    def work(conn: Connection) -> Throttled | None:
+        states = lock_buckets(conn, (join, guess), now)
+        refused = refusal(states.values(), now)
+        if refused is None:
+            counted = [states[join]] if _names_a_room(conn, code) else [states[join], states[guess]]
+            count_attempt(conn, counted, now)
+        return refused
+
+    return store.write(work)
 
 
-def code_was_right(store: Store, client: str) -> None:
-    """The code named a room after all: take the code guess back (the join itself stays counted)."""
-    forgive_attempt(store, join_buckets(client)[1:])
+def _names_a_room(conn: Connection, code: str) -> bool:
+    wanted = normalise_code(code)
+    if not CODE_SHAPE.fullmatch(wanted):
+        return False
+    return conn.scalar(select(RoomRow.id).where(RoomRow.code == wanted)) is not None
