@@ -9,11 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TextIO
 
-from elearn.cli.admin import store_from_args
-from elearn.lti import PlatformProblem, register_platform, tool_urls
-from elearn.lti.keys import tool_jwks
 from elearn.settings import Settings
-from elearn.store.lti import PlatformExists, platforms
 
 
 def add_lti_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser],
@@ -35,6 +31,13 @@ def add_lti_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]
 
 
 def run_lti(args: argparse.Namespace, out: TextIO, settings: Settings) -> int:
+    # Imported here: the parser above is built for every command (``check`` too), which must not
+    # load the store.
+    from elearn.cli.admin import store_from_args
+    from elearn.lti import PlatformProblem, register_platform, tool_urls
+    from elearn.lti.keys import tool_jwks
+    from elearn.store.lti import PlatformExists, platforms
+
     store = store_from_args(args, settings)
     try:
         if args.lti_command == "add-platform":
