@@ -66,7 +66,7 @@ def test_a_failure_after_the_writes_leaves_neither_answer_nor_reply(store: Store
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     attempt = start_attempt(store, world.ana, "refund-call", 1, run_json="{}", now=NOW)
 
-    def crash(*_args: object) -> None:
+    def crash(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("the server died between the writes")
 
     monkeypatch.setattr(answers_module, "update_run", crash)
