@@ -116,6 +116,9 @@ def workshop(server: Server, browser: Any, presenter: Any, presenter_frames: Fra
             # The room has one order: each phone lists the answers with the projector's letters.
             projected = projected_answers(presenter)
             assert [line[0] for line in projected] == list("ABCD"[:len(node.choices)])
+            # The phone may be redrawing the ballot it has just shown (its room check reruns the page):
+            # wait for the buttons to settle, then they must read as the projector's list.
+            wait_until(phone, lambda p=phone, d=decision: bool(ballot_labels(p, d)), "the ballot's buttons")
             assert ballot_labels(phone, decision) == projected
             vote(phone, decision, other if index == 0 else choice_id)
         presenter.get_by_text("3 of 3").wait_for()
