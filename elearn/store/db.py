@@ -29,7 +29,7 @@ from typing import Any, Literal, TypeVar
 from urllib.request import pathname2url
 
 from argon2 import PasswordHasher
-from sqlalchemy import ColumnElement, Integer, any_, create_engine, event, insert, literal
+from sqlalchemy import ColumnElement, Integer, and_, any_, create_engine, event, insert, literal, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -328,6 +328,21 @@ def insert_ignoring_duplicates(
     except IntegrityError:
         return False
     return True
+
+
+def upsert(conn: Connection, table: type[Base], keys: Mapping[str, Any], changed: Mapping[str, Any]) -> None:
+    """Insert the row ``keys`` + ``changed``, or, if a row with those ``keys`` (a unique key)
+    exists, set ``changed`` on it. SQLite and PostgreSQL use INSERT ... ON CONFLICT DO UPDATE,
+    which cannot race; other databases update first and insert if nothing matched."""
+    name = conn.dialect.name
+    if name in ("sqlite", "postgresql"):
+        build = postgresql_insert if name == "postgresql" else sqlite_insert
+        conn.execute(build(table).values(**keys, **changed)
+                     .on_conflict_do_update(index_elements=list(keys), set_=dict(changed)))
+        return
+    where = and_(*(getattr(table, key) == value for key, value in keys.items()))
+    if conn.execute(update(table).where(where).values(**changed)).rowcount == 0:
+        conn.execute(insert(table).values(**keys, **changed))
 
 
 @lru_cache(maxsize=32)

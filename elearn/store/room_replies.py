@@ -10,17 +10,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, delete, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import and_, delete, select
 from sqlalchemy.engine import Connection
 
-from elearn.store.db import Store
+from elearn.store.db import Store, upsert
 from elearn.store.records import User
 from elearn.store.replies import clean_reply
-from elearn.store.room_records import RoomClosed, RoomMovedOn, RoomNotFound, VotingClosed
-from elearn.store.rooms import _ROOM_COLUMNS, _own_room, _participant, _participant_query, _room
-from elearn.store.tables import RoomReplyRow, RoomRow
+from elearn.store.rooms import _own_room, _participant, _participant_query, open_ballot
+from elearn.store.tables import RoomReplyRow
 
 
 def type_room_reply(store: Store, token: str, *, decision: int, node_id: str, text: str, now: datetime) -> None:
@@ -30,30 +27,14 @@ def type_room_reply(store: Store, token: str, *, decision: int, node_id: str, te
     cleaned = clean_reply(text)
 
     def work(conn: Connection) -> None:
-        row = conn.execute(_participant_query(token)).first()
-        if row is None:
-            raise RoomNotFound("This phone is not in a workshop room any more. Join again with the room's code.")
-        participant = _participant(row)
-        room = _room(conn.execute(
-            select(*_ROOM_COLUMNS).where(RoomRow.id == participant.room_id).with_for_update(read=True)).one())
-        if room.closed:
-            raise RoomClosed("This workshop has finished. Thank you for taking part!")
-        if room.decision != decision:
-            raise RoomMovedOn("The room has moved on to another decision. Here is where it is now.")
-        if not room.voting_open:
-            raise VotingClosed("Replies to this decision are closed. Wait for the facilitator to open the next one.")
+        participant, room = open_ballot(
+            conn, token, decision, finished="This workshop has finished. Thank you for taking part!",
+            not_open="Replies to this decision are closed. Wait for the facilitator to open the next one.")
         keys = {"room_id": room.id, "decision": decision, "participant_id": participant.id}
-        where = and_(*(getattr(RoomReplyRow, key) == value for key, value in keys.items()))
         if not cleaned:
-            conn.execute(delete(RoomReplyRow).where(where))
+            conn.execute(delete(RoomReplyRow).where(and_(*(getattr(RoomReplyRow, k) == v for k, v in keys.items()))))
             return
-        changed = {"node_id": node_id, "text": cleaned, "typed_at": now}
-        if conn.dialect.name in ("sqlite", "postgresql"):
-            build = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
-            conn.execute(build(RoomReplyRow).values(**keys, **changed)
-                         .on_conflict_do_update(index_elements=list(keys), set_=changed))
-        elif conn.execute(update(RoomReplyRow).where(where).values(**changed)).rowcount == 0:
-            conn.execute(insert(RoomReplyRow).values(**keys, **changed))
+        upsert(conn, RoomReplyRow, keys, {"node_id": node_id, "text": cleaned, "typed_at": now})
 
     store.write(work)
 

@@ -30,14 +30,12 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, distinct, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Select, distinct, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from elearn.store.access import require_role
-from elearn.store.db import Store
+from elearn.store.db import Store, upsert
 from elearn.store.records import Role, User
 from elearn.store.room_records import (
     CODE_LENGTH,
@@ -352,25 +350,36 @@ def cast_vote(store: Store, token: str, *, decision: int, node_id: str, choice_i
     """Record (or change) this participant's vote at ``decision``; refused unless voting is open there."""
 
     def work(conn: Connection) -> None:
-        row = conn.execute(_participant_query(token)).first()
-        if row is None:
-            raise RoomNotFound("This phone is not in a workshop room any more. Join again with the room's code.")
-        participant = _participant(row)
-        # A shared lock: votes run side by side, but reveal/advance (which update the room) wait for
-        # them, so no vote lands after voting closed (SQLite serialises writers anyway).
-        room = _room(conn.execute(
-            select(*_ROOM_COLUMNS).where(RoomRow.id == participant.room_id).with_for_update(read=True)).one())
-        if room.closed:
-            raise RoomClosed("This workshop has finished, so voting is over. Thank you for taking part!")
-        if room.decision != decision:
-            raise RoomMovedOn("The room has moved on to another decision. Here is where it is now.")
-        if not room.voting_open:
-            raise VotingClosed("Voting on this decision is closed. Wait for the facilitator to open the next vote.")
-        values = {"room_id": room.id, "decision": decision, "participant_id": participant.id, "node_id": node_id,
-                  "choice_id": choice_id, "voted_at": now}
-        _upsert_vote(conn, values)
+        participant, room = open_ballot(
+            conn, token, decision, finished="This workshop has finished, so voting is over. Thank you for taking part!",
+            not_open="Voting on this decision is closed. Wait for the facilitator to open the next vote.")
+        upsert(conn, RoomVoteRow, {"room_id": room.id, "decision": decision, "participant_id": participant.id},
+               {"node_id": node_id, "choice_id": choice_id, "voted_at": now})
 
     store.write(work)
+
+
+def open_ballot(conn: Connection, token: str, decision: int, *, finished: str,
+                not_open: str) -> tuple[Participant, Room]:
+    """The participant of ``token`` and their room, if the room is voting on ``decision`` now;
+    ``RoomNotFound``, ``RoomClosed`` (``finished``), ``RoomMovedOn`` or ``VotingClosed``
+    (``not_open``) otherwise. Shared by votes and typed replies.
+
+    A shared lock on the room: phones act side by side, but reveal/advance (which update the room)
+    wait for them, so nothing lands after voting closed (SQLite serialises writers anyway)."""
+    row = conn.execute(_participant_query(token)).first()
+    if row is None:
+        raise RoomNotFound("This phone is not in a workshop room any more. Join again with the room's code.")
+    participant = _participant(row)
+    room = _room(conn.execute(
+        select(*_ROOM_COLUMNS).where(RoomRow.id == participant.room_id).with_for_update(read=True)).one())
+    if room.closed:
+        raise RoomClosed(finished)
+    if room.decision != decision:
+        raise RoomMovedOn("The room has moved on to another decision. Here is where it is now.")
+    if not room.voting_open:
+        raise VotingClosed(not_open)
+    return participant, room
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -378,18 +387,6 @@ def cast_vote(store: Store, token: str, *, decision: int, node_id: str, choice_i
 def _participant_query(token: str) -> Select[int, int, str, datetime]:
     return select(RoomParticipantRow.id, RoomParticipantRow.room_id, RoomParticipantRow.nickname,
                   RoomParticipantRow.joined_at).where(RoomParticipantRow.token_hash == token_hash(token))
-
-
-def _upsert_vote(conn: Connection, values: dict[str, Any]) -> None:
-    keys = ["room_id", "decision", "participant_id"]
-    changed = {"node_id": values["node_id"], "choice_id": values["choice_id"], "voted_at": values["voted_at"]}
-    if conn.dialect.name in ("sqlite", "postgresql"):
-        build = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
-        conn.execute(build(RoomVoteRow).values(**values).on_conflict_do_update(index_elements=keys, set_=changed))
-        return
-    where = and_(*(getattr(RoomVoteRow, key) == values[key] for key in keys))
-    if conn.execute(update(RoomVoteRow).where(where).values(**changed)).rowcount == 0:
-        conn.execute(insert(RoomVoteRow).values(**values))
 
 
 def _own_room(conn: Connection, facilitator: User, code: str, *, lock: bool = False) -> Room:
