@@ -16,13 +16,13 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, and_, func, select, true
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import InstrumentedAttribute
 
-from elearn.store.access import scope_of
+from elearn.store.access import Scope, scope_of
 from elearn.store.db import Store, one_of
 from elearn.store.progress_rules import ATTEMPT_TIME_CAP_SECONDS as ATTEMPT_TIME_CAP_SECONDS  # re-exported
 from elearn.store.records import Role, Viewer
@@ -202,76 +202,71 @@ def export_events(
     recorded (by event id, 5,000 learners at a time). Each batch is its own short read (keyset
     paging on the event id), so a large export never holds a transaction open while the file is
     written."""
-    for chunk in _chunks(sorted(set(user_ids)), 5_000):
-        after = 0
-        while True:
 
-            def work(conn: Connection, chunk: list[int] = chunk, after: int = after) -> list[ExportEvent]:
-                scope = scope_of(conn, viewer)
-                query = (
-                    select(ChoiceEventRow.id, ChoiceEventRow.event_key, UserRow.username, ChoiceEventRow.attempt_id,
-                           ChoiceEventRow.scenario_id, ChoiceEventRow.scenario_version, ChoiceEventRow.node_id,
-                           ChoiceEventRow.choice_id, ChoiceEventRow.anger_before, ChoiceEventRow.anger_after,
-                           ChoiceEventRow.attempt_number, ChoiceEventRow.first_attempt, ChoiceEventRow.occurred_at)
-                    .join(UserRow, UserRow.id == ChoiceEventRow.user_id)
-                    .where(one_of(conn, ChoiceEventRow.user_id, chunk), ChoiceEventRow.id > after,
-                           scope.covers(ChoiceEventRow.user_id))
-                    .order_by(ChoiceEventRow.id)
-                    .limit(batch)
-                )
-                return [ExportEvent(**row._mapping) for row in conn.execute(query)]
+    def page(conn: Connection, chunk: list[int], after: int, scope: Scope) -> list[ExportEvent]:
+        query = (
+            select(ChoiceEventRow.id, ChoiceEventRow.event_key, UserRow.username, ChoiceEventRow.attempt_id,
+                   ChoiceEventRow.scenario_id, ChoiceEventRow.scenario_version, ChoiceEventRow.node_id,
+                   ChoiceEventRow.choice_id, ChoiceEventRow.anger_before, ChoiceEventRow.anger_after,
+                   ChoiceEventRow.attempt_number, ChoiceEventRow.first_attempt, ChoiceEventRow.occurred_at)
+            .join(UserRow, UserRow.id == ChoiceEventRow.user_id)
+            .where(one_of(conn, ChoiceEventRow.user_id, chunk), ChoiceEventRow.id > after,
+                   scope.covers(ChoiceEventRow.user_id))
+            .order_by(ChoiceEventRow.id)
+            .limit(batch)
+        )
+        return [ExportEvent(**row._mapping) for row in conn.execute(query)]
 
-            rows = store.read(work)
-            if rows:
-                yield rows
-            if len(rows) < batch:
-                break
-            after = rows[-1].id
+    return _keyset_pages(store, viewer, user_ids, page, batch)
 
 
 def finished_attempts(store: Store, viewer: Viewer, user_ids: Collection[int]) -> tuple[FinishedAttempt, ...]:
-    """The finished scenario attempts of ``user_ids`` that ``viewer`` may see, oldest first."""
-
-    def work(conn: Connection) -> tuple[FinishedAttempt, ...]:
-        scope = scope_of(conn, viewer)
-        found: list[FinishedAttempt] = []
-        for chunk in _chunks(sorted(set(user_ids)), 5_000):
-            query = (
-                select(AttemptRow.id, UserRow.username, AttemptRow.scenario_id, AttemptRow.scenario_version,
-                       AttemptRow.attempt_number, AttemptRow.started_at, AttemptRow.finished_at, AttemptRow.ending_id,
-                       AttemptRow.outcome, AttemptRow.score)
-                .join(UserRow, UserRow.id == AttemptRow.user_id)
-                .where(one_of(conn, AttemptRow.user_id, chunk), AttemptRow.finished_at.is_not(None),
-                       scope.covers(AttemptRow.user_id))
-                .order_by(AttemptRow.finished_at, AttemptRow.id)
-            )
-            found += [FinishedAttempt(**row._mapping) for row in conn.execute(query)]
-        return tuple(sorted(found, key=lambda attempt: (attempt.finished_at, attempt.id)))
-
-    return store.read(work)
+    """The finished scenario attempts of ``user_ids`` that ``viewer`` may see, oldest first (all at once:
+    ``finished_attempt_batches`` for an export of any size)."""
+    found = [attempt for batch in finished_attempt_batches(store, viewer, user_ids) for attempt in batch]
+    return tuple(sorted(found, key=lambda attempt: (attempt.finished_at, attempt.id)))
 
 
 def finished_attempt_batches(store: Store, viewer: Viewer, user_ids: Collection[int], *,
                              batch: int = 20_000) -> Iterator[list[FinishedAttempt]]:
     """``finished_attempts`` in batches, by attempt id (keyset paging, each batch its own short read),
     so an export of any size holds one batch at a time."""
+
+    def page(conn: Connection, chunk: list[int], after: int, scope: Scope) -> list[FinishedAttempt]:
+        query = (
+            select(AttemptRow.id, UserRow.username, AttemptRow.scenario_id, AttemptRow.scenario_version,
+                   AttemptRow.attempt_number, AttemptRow.started_at, AttemptRow.finished_at,
+                   AttemptRow.ending_id, AttemptRow.outcome, AttemptRow.score)
+            .join(UserRow, UserRow.id == AttemptRow.user_id)
+            .where(one_of(conn, AttemptRow.user_id, chunk), AttemptRow.finished_at.is_not(None),
+                   AttemptRow.id > after, scope.covers(AttemptRow.user_id))
+            .order_by(AttemptRow.id)
+            .limit(batch)
+        )
+        return [FinishedAttempt(**row._mapping) for row in conn.execute(query)]
+
+    return _keyset_pages(store, viewer, user_ids, page, batch)
+
+
+class _Identified(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+RowT = TypeVar("RowT", bound=_Identified)
+
+
+def _keyset_pages(store: Store, viewer: Viewer, user_ids: Collection[int],
+                  page: Callable[[Connection, list[int], int, Scope], list[RowT]], batch: int) -> Iterator[list[RowT]]:
+    """Rows of ``user_ids`` 5,000 learners at a time, each chunk paged by row id: ``page`` reads the
+    rows after an id, at most ``batch`` of them, in a short read of its own (the scope is decided
+    again in each)."""
     for chunk in _chunks(sorted(set(user_ids)), 5_000):
         after = 0
         while True:
 
-            def work(conn: Connection, chunk: list[int] = chunk, after: int = after) -> list[FinishedAttempt]:
-                scope = scope_of(conn, viewer)
-                query = (
-                    select(AttemptRow.id, UserRow.username, AttemptRow.scenario_id, AttemptRow.scenario_version,
-                           AttemptRow.attempt_number, AttemptRow.started_at, AttemptRow.finished_at,
-                           AttemptRow.ending_id, AttemptRow.outcome, AttemptRow.score)
-                    .join(UserRow, UserRow.id == AttemptRow.user_id)
-                    .where(one_of(conn, AttemptRow.user_id, chunk), AttemptRow.finished_at.is_not(None),
-                           AttemptRow.id > after, scope.covers(AttemptRow.user_id))
-                    .order_by(AttemptRow.id)
-                    .limit(batch)
-                )
-                return [FinishedAttempt(**row._mapping) for row in conn.execute(query)]
+            def work(conn: Connection, chunk: list[int] = chunk, after: int = after) -> list[RowT]:
+                return page(conn, chunk, after, scope_of(conn, viewer))
 
             rows = store.read(work)
             if rows:
