@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy import ColumnElement, bindparam, or_, select, true
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -19,6 +19,13 @@ from elearn.store.records import MAX_ID, Role, Viewer
 from elearn.store.tables import TeamManagerRow, UserRoleRow, UserRow
 
 DENIED = "You do not have access to this person's progress."
+
+# Built once: these run in nearly every store read, and building a statement costs SQLAlchemy more
+# CPU than compiling-from-cache and running it (docs/performance.md, "The cost of a click").
+_ROLES_OF = select(UserRoleRow.role).where(UserRoleRow.user_id == bindparam("viewer_id"))
+_USER_EXISTS = select(UserRow.id).where(UserRow.id == bindparam("user_id"))
+_HOLDS_ROLE = select(UserRoleRow.role).where(UserRoleRow.user_id == bindparam("viewer_id"),
+                                             UserRoleRow.role == bindparam("role"))
 
 
 @dataclass(frozen=True)
@@ -41,7 +48,7 @@ class Scope:
 
 def scope_of(conn: Connection, viewer: Viewer) -> Scope:
     """The viewer's scope according to the database now (not the roles ``viewer`` carries)."""
-    roles = set(conn.scalars(select(UserRoleRow.role).where(UserRoleRow.user_id == viewer.id)))
+    roles = set(conn.scalars(_ROLES_OF, {"viewer_id": viewer.id}))
     return Scope(
         viewer_id=viewer.id,
         everything=Role.ADMIN.value in roles,
@@ -49,12 +56,18 @@ def scope_of(conn: Connection, viewer: Viewer) -> Scope:
     )
 
 
-def require_read(conn: Connection, viewer: Viewer, user_id: int) -> Scope:
-    """Raise ``AccessDenied`` unless ``viewer`` may read ``user_id``'s data; return the scope.
+def require_read(conn: Connection, viewer: Viewer, user_id: int) -> None:
+    """Raise ``AccessDenied`` unless ``viewer`` may read ``user_id``'s data.
 
     Only a viewer allowed to see everyone learns that a user id does not exist (``NotFound``);
     everyone else gets the same ``AccessDenied`` for "not yours" and "no such user".
     """
+    if viewer.id == user_id:
+        # Everyone may read themselves, whatever roles they hold: no need to read the roles
+        # (the most frequent read of all: a learner's own pages). The user must still exist.
+        if conn.scalar(_USER_EXISTS, {"user_id": user_id}) is None:
+            raise AccessDenied(DENIED)
+        return
     scope = scope_of(conn, viewer)
     # An id past the INTEGER column is no user, and must not reach the driver (SQLite raises
     # OverflowError for it, PostgreSQL "integer out of range").
@@ -65,13 +78,10 @@ def require_read(conn: Connection, viewer: Viewer, user_id: int) -> Scope:
         if scope.everything:
             raise NotFound(f"There is no user with id {user_id}.")
         raise AccessDenied(DENIED)
-    return scope
 
 
 def require_role(conn: Connection, actor: Viewer, role: Role) -> None:
     """Raise ``AccessDenied`` unless ``actor`` holds ``role`` according to the database."""
-    held = conn.scalar(
-        select(UserRoleRow.role).where(UserRoleRow.user_id == actor.id, UserRoleRow.role == role.value)
-    )
+    held = conn.scalar(_HOLDS_ROLE, {"viewer_id": actor.id, "role": role.value})
     if held is None:
         raise AccessDenied(f"Only a user with the {role.value} role can do this.")

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
 
 from elearn.store.access import require_read
@@ -57,13 +57,17 @@ def rate_confidence(store: Store, user: User, moment: str, ratings: Mapping[str,
     return store.write(work)
 
 
+# Read by the learner's home and My skills on every rerun: built once.
+_RATINGS_OF = (select(SelfAssessmentRow).where(SelfAssessmentRow.user_id == bindparam("user_id"))
+               .order_by(SelfAssessmentRow.moment, SelfAssessmentRow.skill_id))
+
+
 def confidence_for(store: Store, viewer: Viewer, user_id: int) -> tuple[ConfidenceRating, ...]:
     """``user_id``'s confidence ratings (both moments), if ``viewer`` may see them."""
 
     def work(conn: Connection) -> tuple[ConfidenceRating, ...]:
         require_read(conn, viewer, user_id)
-        rows = conn.execute(select(SelfAssessmentRow).where(SelfAssessmentRow.user_id == user_id)
-                            .order_by(SelfAssessmentRow.moment, SelfAssessmentRow.skill_id))
+        rows = conn.execute(_RATINGS_OF, {"user_id": user_id})
         return tuple(ConfidenceRating(row.user_id, row.moment, row.skill_id, row.confidence, row.rated_at)
                      for row in rows)
 

@@ -52,6 +52,16 @@ _ATTEMPT_FACTS = select(
 # The player's answer also moves the attempt on: on PostgreSQL its row is locked as it is read, so
 # the time spent added to the learner's progress is counted from the attempt's latest save.
 _ATTEMPT_FACTS_LOCKED = _ATTEMPT_FACTS.with_for_update()
+# A learner's own pages read these on every rerun.
+_BY_TIME = (ChoiceEventRow.occurred_at, ChoiceEventRow.id)
+_EVENTS_OF = select(*_EVENT_COLUMNS).where(ChoiceEventRow.user_id == bindparam("user_id")).order_by(*_BY_TIME)
+_EVENTS_AT = (select(*_EVENT_COLUMNS)
+              .where(ChoiceEventRow.user_id == bindparam("user_id"),
+                     ChoiceEventRow.scenario_id == bindparam("scenario_id"))
+              .order_by(*_BY_TIME))
+_EVIDENCE_OF = (select(ChoiceEventRow.evidence, ChoiceEventRow.occurred_at, ChoiceEventRow.scenario_id)
+                .where(ChoiceEventRow.user_id == bindparam("user_id"), ChoiceEventRow.first_attempt.is_(True))
+                .order_by(*_BY_TIME))
 
 
 def record_choice(store: Store, user: User, choice: NewChoice) -> bool:
@@ -111,10 +121,11 @@ def events_for(store: Store, viewer: Viewer, user_id: int, scenario_id: str | No
 
     def work(conn: Connection) -> tuple[ChoiceEvent, ...]:
         require_read(conn, viewer, user_id)
-        condition: ColumnElement[bool] = ChoiceEventRow.user_id == user_id
-        if scenario_id is not None:
-            condition = condition & (ChoiceEventRow.scenario_id == scenario_id)
-        return _events(conn, condition)
+        if scenario_id is None:
+            rows = conn.execute(_EVENTS_OF, {"user_id": user_id})
+        else:
+            rows = conn.execute(_EVENTS_AT, {"user_id": user_id, "scenario_id": scenario_id})
+        return tuple(_event(row) for row in rows)
 
     return store.read(work)
 
@@ -141,11 +152,7 @@ def first_attempt_evidence(store: Store, viewer: Viewer, user_id: int) -> tuple[
 
 def evidence_rows(conn: Connection, user_id: int) -> tuple[Evidence, ...]:
     """First-attempt evidence of ``user_id`` (no access check: callers have done it)."""
-    rows = conn.execute(
-        select(ChoiceEventRow.evidence, ChoiceEventRow.occurred_at, ChoiceEventRow.scenario_id)
-        .where(ChoiceEventRow.user_id == user_id, ChoiceEventRow.first_attempt.is_(True))
-        .order_by(ChoiceEventRow.occurred_at, ChoiceEventRow.id)
-    )
+    rows = conn.execute(_EVIDENCE_OF, {"user_id": user_id})
     return tuple(
         Evidence(skill=skill, rating=rating, occurred_at=occurred_at, scenario_id=scenario_id)
         for evidence, occurred_at, scenario_id in rows
@@ -154,9 +161,7 @@ def evidence_rows(conn: Connection, user_id: int) -> tuple[Evidence, ...]:
 
 
 def _events(conn: Connection, condition: ColumnElement[bool]) -> tuple[ChoiceEvent, ...]:
-    rows = conn.execute(
-        select(*_EVENT_COLUMNS).where(condition).order_by(ChoiceEventRow.occurred_at, ChoiceEventRow.id)
-    )
+    rows = conn.execute(select(*_EVENT_COLUMNS).where(condition).order_by(*_BY_TIME))
     return tuple(_event(row) for row in rows)
 
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, insert, literal, select, update
+from sqlalchemy import bindparam, case, func, insert, literal, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -46,6 +46,24 @@ _SUMMARY_COLUMNS = tuple(
     if column is AttemptRow.run_json else column
     for column in _ATTEMPT_COLUMNS
 )
+# Built once, with the values as bound parameters: the scenario page reads its attempts twice a
+# click, and building a statement costs SQLAlchemy more CPU than running it.
+_BY_START = (AttemptRow.started_at, AttemptRow.id)
+_ATTEMPTS_OF = select(*_SUMMARY_COLUMNS).where(AttemptRow.user_id == bindparam("user_id")).order_by(*_BY_START)
+_ATTEMPTS_AT = (select(*_SUMMARY_COLUMNS)
+                .where(AttemptRow.user_id == bindparam("user_id"), AttemptRow.scenario_id == bindparam("scenario_id"))
+                .order_by(*_BY_START))
+_COMPLETIONS_OF = (select(LessonCompletionRow.lesson_id, LessonCompletionRow.completed_at)
+                   .where(LessonCompletionRow.user_id == bindparam("user_id"))
+                   .order_by(LessonCompletionRow.completed_at, LessonCompletionRow.lesson_id))
+# Every answer saves its attempt's run (and the last one closes the attempt).
+_OWN_OPEN_ATTEMPT = (AttemptRow.id == bindparam("attempt"), AttemptRow.user_id == bindparam("owner"),
+                     AttemptRow.finished_at.is_(None))
+# (An UPDATE's parameters may not be named like its columns.)
+_SAVE_RUN = update(AttemptRow).where(*_OWN_OPEN_ATTEMPT).values(run_json=bindparam("run"), updated_at=bindparam("now"))
+_FINISH_RUN = update(AttemptRow).where(*_OWN_OPEN_ATTEMPT).values(
+    run_json=bindparam("run"), updated_at=bindparam("now"), finished_at=bindparam("now"),
+    ending_id=bindparam("ending"), outcome=bindparam("result"), score=bindparam("points"))
 # Two tabs starting the same scenario at once can pick the same attempt number on PostgreSQL;
 # the unique constraint refuses the second, which then takes the next number.
 _NUMBERING_TRIES = 5
@@ -113,14 +131,10 @@ def update_run(conn: Connection, user: User, attempt_id: int, run_json: str, now
     instead of being recomputed. Raises ``AccessDenied`` if the attempt is not the user's,
     ``AttemptFinished`` if it has ended.
     """
-    values: dict[str, Any] = {"run_json": run_json, "updated_at": now}
+    values: dict[str, Any] = {"attempt": attempt_id, "owner": user.id, "run": run_json, "now": now}
     if finish is not None:
-        values.update(finished_at=now, ending_id=finish.ending_id, outcome=finish.outcome, score=finish.score)
-    saved = conn.execute(
-        update(AttemptRow)
-        .where(AttemptRow.id == attempt_id, AttemptRow.user_id == user.id, AttemptRow.finished_at.is_(None))
-        .values(**values)
-    )
+        values.update(ending=finish.ending_id, result=finish.outcome, points=finish.score)
+    saved = conn.execute(_SAVE_RUN if finish is None else _FINISH_RUN, values)
     if saved.rowcount != 1:
         _fetch_own_attempt(conn, user, attempt_id)  # raises AccessDenied if it is not theirs
         raise AttemptFinished("This attempt is already finished. Start the scenario again to play it anew.")
@@ -190,20 +204,9 @@ def progress_for(store: Store, viewer: Viewer, user_id: int) -> Progress:
         assert user is not None
         completions = tuple(
             LessonCompletion(user_id=user_id, lesson_id=row[0], completed_at=row[1])
-            for row in conn.execute(
-                select(LessonCompletionRow.lesson_id, LessonCompletionRow.completed_at)
-                .where(LessonCompletionRow.user_id == user_id)
-                .order_by(LessonCompletionRow.completed_at, LessonCompletionRow.lesson_id)
-            )
+            for row in conn.execute(_COMPLETIONS_OF, {"user_id": user_id})
         )
-        attempts = tuple(
-            _attempt(row)
-            for row in conn.execute(
-                select(*_SUMMARY_COLUMNS)
-                .where(AttemptRow.user_id == user_id)
-                .order_by(AttemptRow.started_at, AttemptRow.id)
-            )
-        )
+        attempts = tuple(_attempt(row) for row in conn.execute(_ATTEMPTS_OF, {"user_id": user_id}))
         return Progress(user=user, completions=completions, attempts=attempts, evidence=evidence_rows(conn, user_id))
 
     return store.read(work)
@@ -215,10 +218,11 @@ def attempts_for(store: Store, viewer: Viewer, user_id: int, scenario_id: str | 
 
     def work(conn: Connection) -> tuple[Attempt, ...]:
         require_read(conn, viewer, user_id)
-        query = select(*_SUMMARY_COLUMNS).where(AttemptRow.user_id == user_id)
-        if scenario_id is not None:
-            query = query.where(AttemptRow.scenario_id == scenario_id)
-        return tuple(_attempt(row) for row in conn.execute(query.order_by(AttemptRow.started_at, AttemptRow.id)))
+        if scenario_id is None:
+            rows = conn.execute(_ATTEMPTS_OF, {"user_id": user_id})
+        else:
+            rows = conn.execute(_ATTEMPTS_AT, {"user_id": user_id, "scenario_id": scenario_id})
+        return tuple(_attempt(row) for row in rows)
 
     return store.read(work)
 

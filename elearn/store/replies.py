@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, insert, select
+from sqlalchemy import ColumnElement, bindparam, delete, insert, select
 from sqlalchemy.engine import Connection
 
 from elearn.store.access import require_read, scope_of
@@ -80,13 +80,25 @@ _COLUMNS = (TypedReplyRow.id, TypedReplyRow.user_id, TypedReplyRow.attempt_id, T
             TypedReplyRow.typed_at)
 
 
+# The scenario page reads a learner's own replies and setting on every rerun: built once.
+_BY_TIME = (TypedReplyRow.typed_at, TypedReplyRow.id)
+_REPLIES_OF = select(*_COLUMNS).where(TypedReplyRow.user_id == bindparam("user_id")).order_by(*_BY_TIME)
+_REPLIES_AT = (select(*_COLUMNS)
+               .where(TypedReplyRow.user_id == bindparam("user_id"),
+                      TypedReplyRow.scenario_id == bindparam("scenario_id"))
+               .order_by(*_BY_TIME))
+_SETTINGS = select(OwnWordsSettingRow.scenario_id, OwnWordsSettingRow.enabled).where(
+    OwnWordsSettingRow.user_id == bindparam("user_id"),
+    OwnWordsSettingRow.scenario_id.in_((bindparam("every"), bindparam("scenario_id"))))
+
+
 def _reply(row: Sequence[Any]) -> TypedReply:
     return TypedReply(int(row[0]), int(row[1]), int(row[2]), str(row[3]), str(row[4]), str(row[5]), bool(row[6]),
                       str(row[7]), row[8])
 
 
 def _replies(conn: Connection, where: ColumnElement[bool]) -> tuple[TypedReply, ...]:
-    rows = conn.execute(select(*_COLUMNS).where(where).order_by(TypedReplyRow.typed_at, TypedReplyRow.id))
+    rows = conn.execute(select(*_COLUMNS).where(where).order_by(*_BY_TIME))
     return tuple(_reply(row) for row in rows)
 
 
@@ -96,10 +108,11 @@ def typed_replies_for(store: Store, viewer: Viewer, user_id: int, scenario_id: s
 
     def work(conn: Connection) -> tuple[TypedReply, ...]:
         require_read(conn, viewer, user_id)
-        where = TypedReplyRow.user_id == user_id
-        if scenario_id is not None:
-            where = where & (TypedReplyRow.scenario_id == scenario_id)
-        return _replies(conn, where)
+        if scenario_id is None:
+            rows = conn.execute(_REPLIES_OF, {"user_id": user_id})
+        else:
+            rows = conn.execute(_REPLIES_AT, {"user_id": user_id, "scenario_id": scenario_id})
+        return tuple(_reply(row) for row in rows)
 
     return store.read(work)
 
@@ -138,9 +151,8 @@ def own_words_setting(store: Store, user: User, scenario_id: str) -> tuple[bool,
     """(on in ``scenario_id``, on for every scenario): a choice for the scenario overrides the learner's."""
 
     def work(conn: Connection) -> tuple[bool, bool]:
-        rows = dict(conn.execute(select(OwnWordsSettingRow.scenario_id, OwnWordsSettingRow.enabled).where(
-            OwnWordsSettingRow.user_id == user.id,
-            OwnWordsSettingRow.scenario_id.in_((EVERY_SCENARIO, scenario_id)))).all())
+        rows = dict(conn.execute(_SETTINGS, {"user_id": user.id, "every": EVERY_SCENARIO,
+                                             "scenario_id": scenario_id}).all())
         everywhere = bool(rows.get(EVERY_SCENARIO, False))
         return bool(rows.get(scenario_id, everywhere)), everywhere
 

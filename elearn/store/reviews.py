@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
 from elearn.store.access import require_read
@@ -155,12 +155,18 @@ def _set_schedule(conn: Connection, user: User, review: NewReview) -> int | None
     )
 
 
+# Read by the learner's home and My skills on every rerun: built once.
+_CARDS_OF = select(ReviewCardRow).where(ReviewCardRow.user_id == bindparam("user_id")).order_by(ReviewCardRow.id)
+_ANSWERS_OF = (select(ReviewAnswerRow).where(ReviewAnswerRow.user_id == bindparam("user_id"))
+               .order_by(ReviewAnswerRow.reviewed_at, ReviewAnswerRow.id))
+
+
 def review_cards_for(store: Store, viewer: Viewer, user_id: int) -> tuple[StoredCard, ...]:
     """``user_id``'s reviewed cards, if ``viewer`` may see them."""
 
     def work(conn: Connection) -> tuple[StoredCard, ...]:
         require_read(conn, viewer, user_id)
-        rows = conn.execute(select(ReviewCardRow).where(ReviewCardRow.user_id == user_id).order_by(ReviewCardRow.id))
+        rows = conn.execute(_CARDS_OF, {"user_id": user_id})
         return tuple(StoredCard(
             id=row.id, user_id=row.user_id, scenario_id=row.scenario_id, node_id=row.node_id, version=row.version,
             schedule=Schedule(state=row.state, step=row.step, stability=row.stability, difficulty=row.difficulty,
@@ -175,8 +181,7 @@ def review_answers_for(store: Store, viewer: Viewer, user_id: int) -> tuple[Revi
 
     def work(conn: Connection) -> tuple[ReviewAnswer, ...]:
         require_read(conn, viewer, user_id)
-        rows = conn.execute(select(ReviewAnswerRow).where(ReviewAnswerRow.user_id == user_id)
-                            .order_by(ReviewAnswerRow.reviewed_at, ReviewAnswerRow.id))
+        rows = conn.execute(_ANSWERS_OF, {"user_id": user_id})
         return tuple(ReviewAnswer(
             id=row.id, user_id=row.user_id, scenario_id=row.scenario_id, node_id=row.node_id,
             choice_id=row.choice_id, rating=row.rating, grade=row.grade, response_ms=row.response_ms,

@@ -19,17 +19,36 @@ import secrets
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, insert, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from elearn.store.db import Store
 from elearn.store.records import User
 from elearn.store.tables import SessionRow, UserRow
-from elearn.store.users import fetch_user
+from elearn.store.users import USER_COLUMNS, roles_of, user_from
 
 SESSION_TTL = timedelta(days=14)
 COOKIE_CODE_TTL = timedelta(seconds=20)
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
+
+# Every script run looks its session up: these are built once, with the values as bound
+# parameters (building a statement costs SQLAlchemy more CPU than running it).
+_SESSION_USER = (
+    select(*USER_COLUMNS)
+    .join(SessionRow, SessionRow.user_id == UserRow.id)
+    .where(
+        or_(SessionRow.token_hash == bindparam("token_hash"), SessionRow.cookie_token_hash == bindparam("token_hash")),
+        SessionRow.revoked_at.is_(None),
+        SessionRow.expires_at > bindparam("now"),
+        UserRow.deactivated_at.is_(None),  # revoked on deactivation anyway; never trust one path
+    )
+)
+_TOUCH = (
+    update(UserRow)
+    .where(UserRow.id == bindparam("user_id"),
+           or_(UserRow.last_seen_at.is_(None), UserRow.last_seen_at < bindparam("seen_before")))
+    .values(last_seen_at=bindparam("now"))
+)
 
 
 def start_session(store: Store, user_id: int, now: datetime, ttl: timedelta = SESSION_TTL) -> str:
@@ -56,32 +75,18 @@ def session_user(store: Store, token: str, now: datetime) -> User | None:
     if not token:
         return None
 
+    hashed = _token_hash(token)
+
     def look_up(conn: Connection) -> User | None:
-        user_id = conn.scalar(
-            select(SessionRow.user_id)
-            .join(UserRow, UserRow.id == SessionRow.user_id)
-            .where(
-                _either_token(token),
-                SessionRow.revoked_at.is_(None),
-                SessionRow.expires_at > now,
-                UserRow.deactivated_at.is_(None),  # revoked on deactivation anyway; never trust one path
-            )
-        )
-        return None if user_id is None else fetch_user(conn, user_id)
+        row = conn.execute(_SESSION_USER, {"token_hash": hashed, "now": now}).first()
+        return None if row is None else user_from(row, roles_of(conn, row[0]))
 
     user = store.read(look_up)
     if user is None or (user.last_seen_at is not None and now - user.last_seen_at < LAST_SEEN_RESOLUTION):
         return user
 
     def touch(conn: Connection) -> None:
-        conn.execute(
-            update(UserRow)
-            .where(
-                UserRow.id == user.id,
-                or_(UserRow.last_seen_at.is_(None), UserRow.last_seen_at < now - LAST_SEEN_RESOLUTION),
-            )
-            .values(last_seen_at=now)
-        )
+        conn.execute(_TOUCH, {"user_id": user.id, "now": now, "seen_before": now - LAST_SEEN_RESOLUTION})
 
     store.write(touch)
     return replace(user, last_seen_at=now)

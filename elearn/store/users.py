@@ -5,10 +5,11 @@ These helpers take a ``Connection`` and check nothing: callers decide who may se
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, insert, select
+from sqlalchemy import ColumnElement, bindparam, insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -31,24 +32,27 @@ def normalize_email(email: str | None) -> str | None:
     return email.strip().casefold()
 
 
+USER_COLUMNS = (
+    UserRow.id,
+    UserRow.username,
+    UserRow.display_name,
+    UserRow.email,
+    UserRow.team_id,
+    UserRow.password_hash.is_not(None),
+    UserRow.created_at,
+    UserRow.last_seen_at,
+    UserRow.email_verified,
+    UserRow.deactivated_at,
+)
+# One user by id is read on every script run (the session's user): built once, with the id as a
+# bound parameter, because building a statement costs more CPU than running it.
+_ONE_USER = select(*USER_COLUMNS).where(UserRow.id == bindparam("user_id"))
+_ROLES_OF_ONE = select(UserRoleRow.role).where(UserRoleRow.user_id == bindparam("user_id"))
+
+
 def fetch_users(conn: Connection, condition: ColumnElement[bool]) -> list[User]:
     """Users matching ``condition``, ordered by username, with their roles."""
-    rows = conn.execute(
-        select(
-            UserRow.id,
-            UserRow.username,
-            UserRow.display_name,
-            UserRow.email,
-            UserRow.team_id,
-            UserRow.password_hash.is_not(None),
-            UserRow.created_at,
-            UserRow.last_seen_at,
-            UserRow.email_verified,
-            UserRow.deactivated_at,
-        )
-        .where(condition)
-        .order_by(UserRow.username)
-    ).all()
+    rows = conn.execute(select(*USER_COLUMNS).where(condition).order_by(UserRow.username)).all()
     if not rows:
         return []
     roles: dict[int, set[Role]] = {}
@@ -57,27 +61,35 @@ def fetch_users(conn: Connection, condition: ColumnElement[bool]) -> list[User]:
         select(UserRoleRow.user_id, UserRoleRow.role).where(one_of(conn, UserRoleRow.user_id, ids))
     ):
         roles.setdefault(user_id, set()).add(Role(role))
-    return [
-        User(
-            id=row[0],
-            username=row[1],
-            display_name=row[2],
-            email=row[3],
-            team_id=row[4],
-            has_password=bool(row[5]),
-            created_at=row[6],
-            last_seen_at=row[7],
-            email_verified=bool(row[8]),
-            deactivated_at=row[9],
-            roles=frozenset(roles.get(row[0], ())),
-        )
-        for row in rows
-    ]
+    return [user_from(row, roles.get(row[0], ())) for row in rows]
 
 
 def fetch_user(conn: Connection, user_id: int) -> User | None:
-    found = fetch_users(conn, UserRow.id == user_id)
-    return found[0] if found else None
+    """The user ``user_id`` with their roles, or None."""
+    row = conn.execute(_ONE_USER, {"user_id": user_id}).first()
+    return None if row is None else user_from(row, roles_of(conn, user_id))
+
+
+def roles_of(conn: Connection, user_id: int) -> frozenset[Role]:
+    """The roles ``user_id`` holds now."""
+    return frozenset(Role(role) for role in conn.scalars(_ROLES_OF_ONE, {"user_id": user_id}))
+
+
+def user_from(row: Sequence[Any], roles: Iterable[Role]) -> User:
+    """A ``User`` from a row of ``USER_COLUMNS`` and the roles read beside it."""
+    return User(
+        id=row[0],
+        username=row[1],
+        display_name=row[2],
+        email=row[3],
+        team_id=row[4],
+        has_password=bool(row[5]),
+        created_at=row[6],
+        last_seen_at=row[7],
+        email_verified=bool(row[8]),
+        deactivated_at=row[9],
+        roles=frozenset(roles),
+    )
 
 
 def insert_user(
