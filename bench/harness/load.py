@@ -43,6 +43,7 @@ class Phase:
     usage: Usage = field(default_factory=Usage)
     extra: dict[str, float] = field(default_factory=dict)
     step_cpu: dict[str, list[float]] = field(default_factory=dict)
+    step_traffic: dict[str, list[tuple[int, int]]] = field(default_factory=dict)  # step -> (messages, bytes) each
     cpu_pids: list[int] = field(default_factory=list)  # set: attribute server CPU to steps (one user only)
     profile: str = ""  # a py-spy summary, when one was taken
     started: float = 0.0  # time.monotonic() when the measured part began (after the warm-up)
@@ -93,7 +94,9 @@ class User:
         pids = self.phase.cpu_pids
         before = cpu_seconds(pids) if pids else 0.0
         self.phase.timeline.setdefault(self.index, []).append((time.monotonic() - self.phase.started, step))
+        messages, received = tab.received, tab.received_bytes
         seconds = await action()
+        self.phase.step_traffic.setdefault(step, []).append((tab.received - messages, tab.received_bytes - received))
         if pids:
             await asyncio.sleep(0.05)  # let the server finish sending before reading its CPU
             self.phase.step_cpu.setdefault(step, []).append(cpu_seconds(pids) - before)

@@ -188,6 +188,8 @@ class Tab:
         self.auto_reruns: dict[str, float] = {}  # fragment id -> interval in seconds
         self.cookies: dict[str, str] = {}
         self.runs = 0  # script runs the server made for this tab
+        self.received = 0  # messages from the server, and their bytes: what each step costs Streamlit to send
+        self.received_bytes = 0
         self._socket: ClientConnection | None = None
         self._reader: asyncio.Task[None] | None = None
         self._run_id = ""
@@ -311,6 +313,8 @@ class Tab:
                     # leaves TCP_NODELAY off) waits for this side's delayed ACK, ~40 ms, mid-response.
                     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
                 if isinstance(raw, bytes):
+                    self.received += 1
+                    self.received_bytes += len(raw)
                     msg = ForwardMsg()
                     msg.ParseFromString(raw)
                     self.receive(msg)

@@ -61,7 +61,10 @@ def _category(frames: list[str]) -> str:
     return "other (standard library, YAML, ...)"
 
 
-def summarise(files: list[Path], repo: Path, seconds: float = 0.0, rate: int = 50, top: int = 15) -> str:
+def summarise(files: list[Path], repo: Path, seconds: float = 0.0, rate: int = 50, top: int = 15,
+              interactions: int = 0) -> str:
+    """The samples by category and by function; with ``interactions``, each category's interpreter
+    time per interaction too (ms), so two servers' profiles compare in absolute terms."""
     inclusive: Counter[str] = Counter()
     own: Counter[str] = Counter()
     categories: Counter[str] = Counter()
@@ -86,10 +89,13 @@ def summarise(files: list[Path], repo: Path, seconds: float = 0.0, rate: int = 5
     if not total:
         return "py-spy recorded no samples"
     held = f" (the GIL was held {total / (seconds * rate * max(1, len(files))):.0%} of the time)" if seconds else ""
+    per = interactions > 0
     lines = [f"{total} samples of the thread holding the GIL{held}", "",
-             "| share | where (innermost frame) |", "| ---: | --- |"]
+             "| share |" + (" ms / interaction |" if per else "") + " where (innermost frame) |",
+             "| ---: |" + (" ---: |" if per else "") + " --- |"]
     for name, count in categories.most_common():
-        lines.append(f"| {count / total:.0%} | {name} |")
+        cost = f" {count / rate / interactions * 1000:.1f} |" if per else ""
+        lines.append(f"| {count / total:.0%} |{cost} {name} |")
     lines += ["", "the app's own functions, inclusive (their callees counted):", "",
               "| share | function (file) |", "| ---: | --- |"]
     for frame, count in inclusive.most_common(top):

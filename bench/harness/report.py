@@ -64,11 +64,15 @@ def ratio_row(app: Phase, base: Phase, label: str = "ratio app / blank") -> str:
 
 def steps_table(phase: Phase) -> str:
     cpu = bool(phase.step_cpu)
-    lines = ["| step | n | p50 ms | p95 ms | max ms |" + (" server CPU ms (median) |" if cpu else ""),
-             "| --- | ---: | ---: | ---: | ---: |" + (" ---: |" if cpu else "")]
+    lines = ["| step | n | p50 ms | p95 ms | max ms | messages / KB received (median) |"
+             + (" server CPU ms (median) |" if cpu else ""),
+             "| --- | ---: | ---: | ---: | ---: | ---: |" + (" ---: |" if cpu else "")]
     for step, values in sorted(phase.by_step.items(), key=lambda kv: -percentile(kv[1], 0.95)):
+        traffic = phase.step_traffic.get(step, [])
+        messages = percentile([float(m) for m, _ in traffic], 0.5) if traffic else 0.0
+        kilobytes = percentile([b / 1024 for _, b in traffic], 0.5) if traffic else 0.0
         line = (f"| {step} | {len(values)} | {ms(percentile(values, 0.5))} | {ms(percentile(values, 0.95))} "
-                f"| {ms(max(values))} |")
+                f"| {ms(max(values))} | {messages:.0f} / {kilobytes:.1f} |")
         if cpu:
             line += f" {ms(percentile(phase.step_cpu.get(step, []), 0.5))} |"
         lines.append(line)
@@ -128,6 +132,8 @@ def closing(app: Phase, base: Phase) -> str:
     text = "\nerrors:\n" + problems if problems else "\nerrors: none"
     if app.profile:
         text += "\n\nwhere the app server spent its interpreter (py-spy --gil):\n\n" + app.profile
+    if base.profile:
+        text += f"\n\nwhere the {base.label} spent its interpreter (py-spy --gil):\n\n" + base.profile
     return text
 
 

@@ -79,7 +79,7 @@ async def measure(deployment: Deployment, label: str, journey: Journey, options:
     for recorder in recorders:
         recorder.wait(timeout=120)
     if recorders:
-        phase.profile = pyspy.summarise(outputs, REPO, seconds=options.duration)
+        phase.profile = pyspy.summarise(outputs, REPO, seconds=options.duration, interactions=phase.interactions)
     phase.errors += [f"traceback in the server log, {where}" for where in server_tracebacks(deployment)]
     return phase
 
@@ -100,7 +100,7 @@ def run_twin(options: Options, setup: Setup, workdir: Path) -> Phase:
     ledger = Ledger(prefix=f"twin{uuid.uuid4().hex[:6]}-")
     with deploy(TWIN, {"ELEARN_TWIN_DATA": str(data)}, setup.processes, folder, proxy=setup.proxy,
                 flags=setup.flags) as deployment:
-        return asyncio.run(measure(deployment, "static twin", LearnerJourney(ledger), options, setup))
+        return asyncio.run(measure(deployment, "static twin", LearnerJourney(ledger), options, setup, folder))
 
 
 def run_learners(options: Options, setup: Setup, workdir: Path) -> tuple[Phase, Audit]:
