@@ -625,3 +625,28 @@ class LtiContextRow(Base):
     platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platforms.id"))
     context_id: Mapped[str] = mapped_column(String(255))
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+
+
+class XapiOutboxRow(Base):
+    """One xAPI statement to send to the Learning Record Store (revision 0013), written in the
+    transaction of the event it describes. ``statement_id`` is the statement's own id, derived
+    from the event, so a retried write or a second process queues it once. Leased like the
+    e-mail outbox (``elearn.store.leases``); ``sent_at`` or ``dead_at`` (refused, with the LRS's
+    ``dead_reason``) ends it, and ``last_error`` keeps the latest failed try's error."""
+
+    __tablename__ = "xapi_outbox"
+    __table_args__ = (Index(None, "sent_at", "dead_at", "next_try_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    statement_id: Mapped[str] = mapped_column(String(36), unique=True)
+    statement: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_try_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_tried_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    dead_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    dead_reason: Mapped[str | None] = mapped_column(String(500))
