@@ -41,6 +41,7 @@ SPECS: dict[str, PageSpec] = {
     "learner": PageSpec("Learner", "👤", hidden=True),
     "people": PageSpec("Teams and people", "🗂️"),
     "lti": PageSpec("LMS (LTI)", "🔌"),
+    "lrs": PageSpec("Learning Record Store", "📡"),
     "rooms": PageSpec("Workshop rooms", "🎤"),
     "present": PageSpec("Presenter view", "📽️", hidden=True),
     "join": PageSpec("Join a workshop", "📱", hidden=True),
@@ -56,7 +57,7 @@ SPECS: dict[str, PageSpec] = {
 SECTIONS: list[tuple[str, Role, list[str]]] = [
     ("Learn", Role.LEARNER, ["home", "lesson", "scenario", "review", "skills", "job_aid"]),
     ("Manage", Role.MANAGER, ["dashboard", "learner", "certificates"]),
-    ("Manage", Role.ADMIN, ["dashboard", "learner", "people", "certificates", "lti"]),
+    ("Manage", Role.ADMIN, ["dashboard", "learner", "people", "certificates", "lti", "lrs"]),
     ("Workshops", Role.FACILITATOR, ["rooms", "present"]),
 ]
 VISITOR_PAGES = ["signin", "join", "verify", "unsubscribe", "reset"]
