@@ -17,8 +17,9 @@ from datetime import datetime, timedelta
 
 from elearn.lrs.client import post_statements
 from elearn.lrs.config import LrsSettings
-from elearn.lrs.sender import DEFAULT_TIMING, Report, Timing, backoff, send_due, sender_name
+from elearn.lrs.sender import DEFAULT_TIMING, Report, Timing, backoff, send_due
 from elearn.store.db import Store
+from elearn.store.leases import lease_owner_name
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ class BackgroundSender:
                  now: Callable[[], datetime], *, poll: float = 2.0, timing: Timing = DEFAULT_TIMING) -> None:
         self._store, self._lrs, self._now = store, lrs, now
         self.poll, self.timing = poll, timing
-        self.owner = sender_name()
+        self.owner = lease_owner_name("lrs:")
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="xapi-sender", daemon=True)
         self.failed_runs = 0

@@ -22,16 +22,14 @@ stored exactly once there.
 
 from __future__ import annotations
 
-import os
 import random
-import secrets
-import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from elearn.lrs.client import Post, Verdict
 from elearn.store.db import Store
+from elearn.store.leases import lease_owner_name
 from elearn.store.xapi_outbox import QueuedStatement, claim_statements, mark_dead, mark_retry, mark_sent
 
 
@@ -47,11 +45,6 @@ class Timing:
 
 
 DEFAULT_TIMING = Timing()
-
-
-def sender_name() -> str:
-    """This process's name in the leases it takes: host, process id and a random part."""
-    return f"lrs:{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 def backoff(attempts: int, timing: Timing, rng: random.Random | None = None) -> timedelta:
@@ -81,7 +74,7 @@ def send_due(store: Store, post: Post, now: Callable[[], datetime], *, owner: st
              timing: Timing = DEFAULT_TIMING, rng: random.Random | None = None) -> Report:
     """Send every due statement this process can claim, until none is left or the LRS is down.
     Safe to run in several processes at once."""
-    owner = owner or sender_name()
+    owner = owner or lease_owner_name("lrs:")
     report = Report()
     while not report.down:
         batch = claim_statements(store, owner, now(), timing.lease, timing.batch)

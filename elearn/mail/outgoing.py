@@ -13,10 +13,7 @@ refusal (5xx for that recipient) drops the job, with the server's answer kept.
 
 from __future__ import annotations
 
-import os
-import secrets
 import smtplib
-import socket
 import ssl
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -30,6 +27,7 @@ from elearn.mail.compose import Message, compose
 from elearn.mail.config import SmtpSettings
 from elearn.mail.schedule import Situation, planned_jobs, situation, still_due
 from elearn.store.db import Store
+from elearn.store.leases import lease_owner_name
 from elearn.store.outbox import (
     DIGEST,
     REMINDERS,
@@ -137,11 +135,6 @@ class Report:
     preview: list[str] = field(default_factory=list)
 
 
-def sender_name() -> str:
-    """This process's name in the leases it takes: host, process id and a random part."""
-    return f"{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(4)}"
-
-
 def backoff(tries: int) -> timedelta:
     """How long to wait after the ``tries``-th failed try: 1, 2, 4... minutes, at most an hour."""
     wait: timedelta = FIRST_RETRY * (2 ** min(tries, 12))
@@ -199,7 +192,7 @@ def send_due(store: Store, course: Course, smtp: SmtpSettings, now: Callable[[],
              base_url: str, *, owner: str | None = None, transport: Transport = Connection) -> Report:
     """Queue what is due, then send every due job this process can claim, until none is left or
     the server is down. Safe to run in several processes at once."""
-    owner = owner or sender_name()
+    owner = owner or lease_owner_name()
     report = Report()
     found = situation(store, course, now(), pass_rule)
     report.queued = queue(store, planned_jobs(found), found.now)

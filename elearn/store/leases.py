@@ -16,6 +16,9 @@ so a sender whose lease ran out, and whose rows were claimed again, changes noth
 
 from __future__ import annotations
 
+import os
+import secrets
+import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,6 +30,12 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from elearn.store.db import Store
 from elearn.store.tables import Base
+
+
+def lease_owner_name(prefix: str = "") -> str:
+    """A name for this process in the leases it takes: host, process id and a random part (two
+    senders in one process get two names), at most 64 characters."""
+    return f"{prefix}{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(4)}"[:64]
 
 
 @dataclass(frozen=True)
