@@ -40,7 +40,8 @@ class Timing:
     first_retry: timedelta = timedelta(seconds=2)
     last_retry: timedelta = timedelta(minutes=10)
     lease: timedelta = timedelta(minutes=5)
-    """How long a claim holds a batch: longer than its POSTs (a split batch of 50 makes at most 99)."""
+    """How long a claim holds a batch: longer than its POSTs take as a rule. A sender that runs past
+    it (a slow LRS, a batch split down to singles) costs a second sending, which the LRS ignores."""
     batch: int = 50
 
 
