@@ -52,15 +52,15 @@ class BackgroundSender:
 
     def turn(self) -> timedelta:
         """One run of the sender; how long to wait before the next."""
-        lrs = self._lrs()
-        if lrs is None or not lrs.configured:
-            return timedelta(seconds=self.poll)
         try:
+            lrs = self._lrs()
+            if lrs is None or not lrs.configured:
+                return timedelta(seconds=self.poll)
             report = send_due(self._store(), lambda batch: post_statements(lrs, batch), self._now,
                               owner=self.owner, timing=self.timing)
-        except Exception:  # a database outage must not end the thread: log it, try again later
+        except Exception:  # a database outage or a settings file being edited must not end the thread
             log.exception("the xAPI sender's run failed; it tries again")
-            report = Report(down="the database could not be reached")
+            report = Report(down="the run failed (see the server log)")
         self.last_report = report
         if not report.down:
             self.failed_runs = 0

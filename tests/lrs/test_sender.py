@@ -133,3 +133,21 @@ def test_two_senders_racing_never_post_a_statement_twice(target: Target, store: 
     posted = [statement_id for batch in lrs.posts for statement_id in batch]
     assert len(posted) == len(set(posted)) == 60
     assert outbox_status(store).sent == 60
+
+
+def test_the_background_sender_outlives_a_failing_run_and_backs_off(store: Store) -> None:
+    from elearn.lrs.background import BackgroundSender
+    from elearn.lrs.config import LrsSettings
+
+    def broken_settings() -> LrsSettings:
+        raise ValueError("ELEARN_LRS_TIMEOUT_SECONDS is 'ten': expected a number of seconds")
+
+    sender = BackgroundSender(lambda: store, broken_settings, lambda: NOW, poll=0.5, timing=TIMING)
+    waits = [sender.turn() for _ in range(3)]
+    assert sender.failed_runs == 3
+    assert timedelta(seconds=1) <= waits[0] <= timedelta(seconds=2) < waits[2] <= timedelta(seconds=8)
+    # No LRS configured: the thread idles at its poll, the queue untouched.
+    idle = BackgroundSender(lambda: store, lambda: None, lambda: NOW, poll=0.5, timing=TIMING)
+    queue_statements(store, [_statement(1)], NOW)
+    assert idle.turn() == timedelta(seconds=0.5)
+    assert outbox_status(store).pending == 1
