@@ -27,6 +27,7 @@ from elearn.store import (
     Store,
     StoreError,
     User,
+    add_team_manager,
     all_teams,
     audit_log,
     change_email,
@@ -35,8 +36,10 @@ from elearn.store import (
     deactivate,
     find_people,
     issue_reset_link,
+    managed_teams,
     person,
     reactivate,
+    remove_team_manager,
     rename,
     team_named,
 )
@@ -92,6 +95,14 @@ def _run(store: Store, args: argparse.Namespace, roles: list[Role], out: TextIO,
         changed = rename(store, SERVER_SHELL, user.id, args.display_name, now)
     elif command == "set-email":
         changed = change_email(store, SERVER_SHELL, user.id, args.email, now)
+    elif command in ("manage", "stop-managing"):
+        team = team_named(store, SERVER_SHELL, args.team)
+        change = add_team_manager if command == "manage" else remove_team_manager
+        changed = change(store, SERVER_SHELL, user.id, team.id, now)
+        print(_line(changed, teams), file=out)
+        managed = managed_teams(store, SERVER_SHELL, user.id)
+        print(f"{user.username} manages: {', '.join(repr(name) for name in managed) or 'no team'}", file=out)
+        return 0
     elif command == "deactivate":
         changed = deactivate(store, SERVER_SHELL, user.id, now)
     elif command == "reactivate":
