@@ -84,6 +84,18 @@ def test_set_roles_team_rename_and_email(data: Path) -> None:
     assert user(data, "set-email", "ana", "")[1].startswith("ana  'Ana Andersson'  -  ")
 
 
+def test_manage_and_stop_managing_a_team_are_audited(data: Path) -> None:
+    assert user(data, "manage", "ana", "help desk") == (
+        0, "ana  'Ana Berg'  ana@example.org  learner,manager  no team  active\nana manages: 'Help Desk'\n", "")
+    assert user(data, "manage", "ana", "Help Desk")[1].endswith("ana manages: 'Help Desk'\n")  # already: no change
+    assert user(data, "stop-managing", "ana", "Help Desk")[1].endswith("ana manages: no team\n")
+    lines = user(data, "audit")[1].splitlines()
+    assert [line.split("  ")[1:] for line in lines] == [
+        ["server shell", "remove team manager", "ana", "{'manages': ['Help Desk']} -> {'manages': []}"],
+        ["server shell", "add team manager", "ana",
+         "{'manages': [], 'roles': ['learner']} -> {'manages': ['Help Desk'], 'roles': ['learner', 'manager']}"]]
+
+
 @pytest.mark.parametrize(("args", "status", "message"), [
     (("set-roles", "ana", "facilitatr"), 2, "'facilitatr' is not a role. Did you mean 'facilitator'?\n"),
     (("set-roles", "ana", "boss"), 2, "'boss' is not a role. Roles: learner, manager, facilitator, admin.\n"),
@@ -98,8 +110,11 @@ def test_set_roles_team_rename_and_email(data: Path) -> None:
                                                 "character. Type the address again.\n"),
     (("rename", "ana", "x" * 201), 1, "Refused: The name is 201 characters long; use at most 200.\n"),
     (("audit", "--limit", "-1"), 2, "--limit needs 0 (all) or more.\n"),
+    (("manage", "ana", "Night shift"), 1, "Refused: There is no team called 'Night shift'. Teams: 'Help Desk'.\n"),
+    (("stop-managing", "ghost", "Help Desk"), 1, "Refused: There is no account with the username 'ghost'.\n"),
 ], ids=["typo-role", "unknown-role", "last-admin-role", "last-admin-deactivate", "unknown-team", "no-team-named",
-        "team-and-no-team", "bad-email", "long-name", "negative-limit"])
+        "team-and-no-team", "bad-email", "long-name", "negative-limit", "manage-unknown-team",
+        "stop-managing-unknown-account"])
 def test_refusals_say_why_with_the_exit_code(data: Path, args: tuple[str, ...], status: int, message: str) -> None:
     assert user(data, *args) == (status, "", message)
 

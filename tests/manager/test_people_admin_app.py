@@ -26,6 +26,7 @@ from elearn.store import (
     issue_reset_link,
     session_user,
     start_session,
+    visible_teams,
 )
 from tests.app.conftest import as_read
 from tests.conftest import REPO
@@ -91,6 +92,23 @@ def test_an_admin_moves_renames_and_sets_an_email(app: App) -> None:
     assert (ana_now.team_id, ana_now.display_name, ana_now.email) == (app.world.team_b.id, "Ana *Andersson*",
                                                                      "ana@example.org")
     assert [e.action for e in audit_log(app.store, app.world.admin)] == ["set email", "rename", "set team"]
+
+
+def test_making_someone_a_team_manager_and_stopping_it_are_audited(app: App) -> None:
+    at = open_page(signed_in(app, app.world.admin), "people")
+    at.segmented_control(key="people-section").set_value("Move people").run()
+    at.text_input(key="move-search").input("ana").run()
+    at.selectbox(key="move-person").set_value(app.world.ana.id).run()
+    at.selectbox(key="move-team").set_value(app.world.team_b.id).run()
+    next(b for b in at.button if b.label == "Make them its manager").click().run()
+    assert successes(at) == ["Ana (ana) · Team A now manages Team B."]
+    assert {t.name for t in visible_teams(app.store, app.world.ana)} == {"Team A", "Team B"}  # own and managed
+    next(b for b in at.button if b.label == "Stop them managing it").click().run()
+    assert successes(at) == ["Ana (ana) · Team A no longer manages Team B."]
+    assert [(e.actor, e.action, e.subject, dict(e.after)) for e in audit_log(app.store, app.world.admin)] == [
+        ("admin", "remove team manager", "ana", {"manages": []}),
+        ("admin", "add team manager", "ana", {"manages": ["Team B"], "roles": ["learner", "manager"]}),
+    ]
 
 
 def test_a_bad_email_is_refused_with_the_reason(app: App) -> None:

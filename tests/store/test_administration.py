@@ -118,9 +118,9 @@ def test_who_manages_a_team_changes_and_each_change_is_audited(store: Store, wor
 def test_a_team_manager_change_for_an_unknown_team_or_account_is_refused_and_not_audited(
         store: Store, world: World, change: object) -> None:
     assert callable(change)
-    with pytest.raises(NotFound, match="There is no team with id 999."):
+    with pytest.raises(NotFound, match=re.escape("There is no team with id 999.")):
         change(store, world.admin, world.manager.id, 999, NOW)
-    with pytest.raises(NotFound, match="There is no user with id 999."):
+    with pytest.raises(NotFound, match=re.escape("There is no user with id 999.")):
         change(store, world.admin, 999, world.team_a.id, NOW)
     assert audit_log(store, world.admin) == ()
     assert managed_teams(store, world.admin, world.manager.id) == ("Team A",)
