@@ -13,6 +13,7 @@ import pytest
 
 from elearn.cli.main import main
 from elearn.cli.user_commands import ROLE_NAMES
+from elearn.mail.config import SmtpSettings
 from elearn.settings import Settings
 from elearn.store import (
     AccountDeactivated,
@@ -26,6 +27,7 @@ from elearn.store import (
     reset_password,
     upgrade,
 )
+from elearn.store.outbox import jobs
 from tests.store.helpers import FAST_HASHER
 
 from .conftest import REPO
@@ -141,6 +143,30 @@ def test_reset_link_is_printed_once_and_works(data: Path) -> None:
     assert authenticate(store, "ana", "my fresh passphrase", datetime.now(UTC), client="test") is not None
     store.dispose()
     assert "Set ELEARN_PUBLIC_URL" in user(data, "reset-link", "ana")[1]
+
+
+def test_reset_link_by_email_is_queued_not_printed_and_refused_without_email_settings(data: Path) -> None:
+    status, out, err = user(data, "reset-link", "ana", "--email")
+    assert (status, out) == (1, "")
+    assert err.splitlines() == [
+        "E-mail is not set up, so nothing was queued:",
+        "  ELEARN_SMTP_HOST is not set: name the SMTP server (or [elearn] smtp_host in the secrets).",
+        "  ELEARN_MAIL_SENDER is not set: give the From address, like training@example.org.",
+        "  ELEARN_PUBLIC_URL is not set: e-mails link to the app, so give its address, like "
+        "https://training.example.org.",
+        "(Without --email the link is printed here instead.)"]
+    settings = Settings(data_dir=data, public_url="https://learn.example.com",
+                        smtp=SmtpSettings(host="127.0.0.1", tls="none", sender="training@example.org"))
+    printed = io.StringIO()
+    assert main(["user", "reset-link", "ana", "--email", "--data-dir", str(data)], out=printed, settings=settings) == 0
+    assert printed.getvalue() == (
+        "Queued a one-time link for 'ana' to set a new password, to ana@example.org. The next 'python -m elearn mail "
+        "send' sends it; it is valid 24 hours from then. Links made before stop working now.\n")
+    assert "token=" not in printed.getvalue()
+    store = opened(data)
+    assert [(job.kind, job.sent_at) for job in jobs(store)] == [("reset", None)]
+    store.dispose()
+    assert user(data, "audit")[1].split("  ")[1:4] == ["server shell", "e-mail reset link", "ana"]
 
 
 def test_audit_prints_and_exports_every_action(data: Path, tmp_path: Path) -> None:

@@ -43,7 +43,10 @@ def add_user_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
         "team", help="the team's name")
     action("deactivate", "end every session of an account and stop it signing in (its data stays)")
     action("reactivate", "let a deactivated account sign in again")
-    action("reset-link", "print a one-time link that sets a new password (valid 24 hours, shown only now)")
+    action("reset-link", "print a one-time link that sets a new password (valid 24 hours, shown only now), "
+           "or e-mail it once with --email").add_argument(
+        "--email", action="store_true", help="queue it for the account's e-mail address instead (sent by 'mail send'; "
+        "the link is made when it is sent and never printed)")
     audit = action("audit", "print the audit log of administrative actions, newest first", username=False)
     audit.add_argument("--limit", type=int, default=50, help="how many events to print (default: 50; 0: all)")
     audit.add_argument("--csv", type=Path, default=None, metavar="FILE",

@@ -122,7 +122,14 @@ from elearn.store.replies import (
     set_own_words,
     typed_replies_for,
 )
-from elearn.store.resets import RESET_PATH, RESET_TTL, issue_reset_link, reset_link_user, reset_password
+from elearn.store.resets import (
+    RESET_PATH,
+    RESET_TTL,
+    issue_reset_link,
+    queue_reset_email,
+    reset_link_user,
+    reset_password,
+)
 from elearn.store.sessions import (
     end_all_sessions,
     end_session,
@@ -223,6 +230,7 @@ __all__ = [
     "password_problems",
     "person",
     "progress_for",
+    "queue_reset_email",
     "reactivate",
     "record_answer",
     "record_choice",

@@ -222,6 +222,32 @@ def test_a_reset_link_is_shown_once_and_works_once(app: App) -> None:
     assert not again.text_input
 
 
+def test_with_email_set_up_the_reset_link_is_emailed_not_shown(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    from elearn.store import change_email
+    from elearn.store.outbox import jobs
+
+    for name, value in (("ELEARN_SMTP_HOST", "127.0.0.1"), ("ELEARN_SMTP_TLS", "none"),
+                        ("ELEARN_MAIL_SENDER", "training@example.org"), ("ELEARN_PUBLIC_URL", "https://learn.example.com")):
+        monkeypatch.setenv(name, value)
+    change_email(app.store, app.world.admin, app.world.ana.id, "ana@example.org", datetime.now(UTC))
+    at = accounts(app)
+    ana = app.world.ana.id
+    assert not [b for b in at.button if b.key == f"admin-reset-{ana}"]  # nothing to copy by hand
+    at.button(key=f"admin-reset-mail-{ana}").click().run()
+    assert successes(at) == ["A one-time link to set a new password goes to ana@example.org with the next mail run, "
+                             "valid 24 hours from then. Links made before stop working now."]
+    assert not at.code
+    assert [job.user_id for job in jobs(app.store) if job.kind == "reset"] == [ana]  # the world has assignments too
+    assert [e.action for e in audit_log(app.store, app.world.admin)][:1] == ["e-mail reset link"]
+
+
+def test_without_email_set_up_the_page_says_why_the_link_is_shown(app: App) -> None:
+    at = accounts(app)
+    assert not [b for b in at.button if b.key == f"admin-reset-mail-{app.world.ana.id}"]
+    assert "They have no e-mail address, so a reset link is shown here once for you to pass on." in [
+        c.value for c in at.caption]
+
+
 def test_an_expired_reset_link_is_refused(app: App) -> None:
     issued = datetime.now(UTC) - RESET_TTL - timedelta(seconds=1)
     token = issue_reset_link(app.store, app.world.admin, app.world.ana.id, issued)
