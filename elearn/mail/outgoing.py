@@ -23,7 +23,7 @@ from email.message import EmailMessage
 
 from elearn.course.catalogue import Course
 from elearn.course.passing import PassRule
-from elearn.mail.compose import Message, compose
+from elearn.mail.compose import Message, compose, reset_link_message
 from elearn.mail.config import SmtpSettings
 from elearn.mail.schedule import Situation, planned_jobs, situation, still_due
 from elearn.store.db import Store
@@ -31,6 +31,7 @@ from elearn.store.leases import lease_owner_name
 from elearn.store.outbox import (
     DIGEST,
     REMINDERS,
+    RESET,
     MailJob,
     NewJob,
     claim,
@@ -43,6 +44,7 @@ from elearn.store.outbox import (
     queue,
     recipient,
 )
+from elearn.store.resets import RESET_TTL, mint_mailed_reset
 
 FIRST_RETRY = timedelta(minutes=1)
 LAST_RETRY = timedelta(hours=1)
@@ -147,6 +149,15 @@ def _message_for(course: Course, found: Situation, store: Store, job: MailJob | 
     person = recipient(store, job.user_id)
     if person is None or not person.email:
         return "no e-mail address"
+    if job.kind == RESET and isinstance(job, MailJob):  # queued by an administrator, never planned
+        hours = int(RESET_TTL.total_seconds() // 3600)
+        if not make_token:
+            return reset_link_message(person, base_url, None, hours)
+        token = mint_mailed_reset(store, person.user_id, job.queued_at, found.now)
+        if token is None:
+            return (f"no reset link now: the account is deactivated or signs in elsewhere, or the request is "
+                    f"over {hours} hours old")
+        return reset_link_message(person, base_url, token, hours)
     if job.kind in REMINDERS and person.opted_out:
         return "opted out of reminders"
     assignment = found.in_force.get(job.assignment_id) if job.assignment_id is not None else None

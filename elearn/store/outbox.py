@@ -33,8 +33,9 @@ from elearn.store.leases import LeasedQueue
 from elearn.store.records import Role
 from elearn.store.tables import MailOptOutRow, OutboxRow, TeamManagerRow, UnsubscribeTokenRow, UserRoleRow, UserRow
 
-ASSIGNED, DUE_SOON, OVERDUE, DIGEST = "assigned", "due-soon", "overdue", "digest"
-KINDS = (ASSIGNED, DUE_SOON, OVERDUE, DIGEST)
+ASSIGNED, DUE_SOON, OVERDUE, DIGEST, RESET = "assigned", "due-soon", "overdue", "digest", "reset"
+KINDS = (ASSIGNED, DUE_SOON, OVERDUE, DIGEST, RESET)
+"""``RESET``: a one-time password-reset link an administrator asked to e-mail (``elearn.store.resets``)."""
 REMINDERS = frozenset({DUE_SOON, OVERDUE})
 """The kinds a learner may opt out of."""
 OUTCOME_LENGTH = 300
