@@ -9,8 +9,9 @@ instructors arrive from it).
 The HTTP routes that serve them live in ``ui/lti.py``; docs/lti.md says what is built and what not.
 """
 
-from elearn.lti.launch import Landing, LaunchRefused, LoginRedirect, begin_login, state_cookie, verify_launch
+from elearn.lti.launch import Landing, LoginRedirect, begin_login, state_cookie, verify_launch
 from elearn.lti.platforms import PlatformProblem, ToolUrls, register_platform, tool_urls
+from elearn.lti.refusals import LaunchRefused
 
 __all__ = ["Landing", "LaunchRefused", "LoginRedirect", "PlatformProblem", "ToolUrls", "begin_login",
            "register_platform", "state_cookie", "tool_urls", "verify_launch"]
