@@ -10,6 +10,7 @@ from ui import a11y
 from ui.auth import acting_user
 from ui.course import current_course
 from ui.errors import guarded_callback
+from ui.lti_grades import after_progress
 from ui.nav import link
 from ui.session import learner, link_lesson, link_scenario, my_progress
 from ui.store import current_store, now
@@ -43,7 +44,9 @@ if done:
         st.success("You have marked this lesson as done.", icon="✅")
 else:
     def mark_done(lesson_id: str) -> None:
-        complete_lesson(current_store(), acting_user(Role.LEARNER), lesson_id, now())
+        reader = acting_user(Role.LEARNER)
+        complete_lesson(current_store(), reader, lesson_id, now())
+        after_progress(reader)  # the course may be complete now: the LMS's gradebook hears of it
         a11y.focus_next_run(".st-key-lesson-done")  # the button is gone: focus the message that replaced it
 
     # A callback: the click is one script run, which already shows the lesson as done.

@@ -25,6 +25,7 @@ from elearn.store import (
     save_run,
     start_attempt,
 )
+from ui.lti_grades import after_progress
 from ui.store import current_store, now
 
 
@@ -86,6 +87,8 @@ def answer(user: User, attempt: Attempt, run: ScenarioRun, choice_id: str,
     finish = Finish(ending.id, ending.outcome, after.score) if ending is not None else None
     record_answer(current_store(), user, _choice(attempt, after, len(after.log) - 1), after.to_json(), now(), finish,
                   typed_reply=typed_reply)
+    if finish is not None:
+        after_progress(user)  # the LMS's gradebook, if the learner came from one (ui/lti_grades.py)
     return after
 
 
