@@ -15,7 +15,7 @@ import logging
 import threading
 
 from elearn.errors import ElearnError
-from elearn.lti.grades import queue_owed, send_due
+from elearn.lti.grades import SendReport, queue_owed, send_due, sweep
 from elearn.store import User
 from ui.course import current_course, pass_rule
 from ui.store import current_store, now
@@ -34,6 +34,13 @@ def after_progress(user: User) -> None:
             _wake.set()
     except ElearnError:
         _log.exception("LTI scores for user %s could not be queued now; the next sender run queues them", user.id)
+
+
+def send_scores_now() -> SendReport:
+    """Queue what anyone is owed and send what is due, now (the LMS page's button)."""
+    store = current_store()
+    sweep(store, current_course(), pass_rule(), now())
+    return send_due(store, now)
 
 
 def start_sender() -> None:

@@ -40,6 +40,7 @@ from elearn.store.lti_scores import (
     QueuedScore,
     claim_scores,
     grade_links_of,
+    linked_learners,
     mark_score_dropped,
     mark_score_retry,
     mark_score_sent,
@@ -108,6 +109,12 @@ def scores_owed(store: Store, course: Course, user: User, pass_rule: PassRule, n
 def queue_owed(store: Store, course: Course, user: User, pass_rule: PassRule, now: datetime) -> int:
     """Queue what ``user``'s line items are owed and not queued yet; how many scores are new."""
     return queue_scores(store, scores_owed(store, course, user, pass_rule, now), now)
+
+
+def sweep(store: Store, course: Course, pass_rule: PassRule, now: datetime) -> int:
+    """Queue what every linked learner is owed (what a crash between a finish and its queueing
+    left out); how many scores are new. The sender's command runs it first."""
+    return sum(queue_owed(store, course, user, pass_rule, now) for user in linked_learners(store))
 
 
 def send_due(store: Store, now: Callable[[], datetime], *, owner: str | None = None) -> SendReport:

@@ -20,7 +20,7 @@ from elearn.lti.launch import mapped_roles
 from elearn.lti.platforms import service_url_problem
 from elearn.lti.services import NRPS_MEMBERSHIPS, ServiceDown, ServiceRefused, access_token, call
 from elearn.store.db import Store
-from elearn.store.lti import LaunchedPerson, platforms, sign_in_launched
+from elearn.store.lti import LaunchedPerson, Platform, platforms, sign_in_launched
 from elearn.store.lti_rosters import Roster, linked_subjects, record_roster_sync, rosters_for
 from elearn.store.records import User
 
@@ -46,9 +46,10 @@ class RosterSync:
                 f"{self.left_alone} inactive or unusable left as they were")
 
 
-def sync_roster(store: Store, viewer: User, context_row_id: int, now: datetime) -> RosterSync:
+def sync_roster(store: Store, viewer: User | None, context_row_id: int, now: datetime) -> RosterSync:
     """Sync the roster of the LMS course ``context_row_id`` into its team, if ``viewer`` may
-    (an administrator, or a manager of that team); ``RosterFailed`` otherwise or on failure."""
+    (an administrator, a manager of that team, or ``None``: the server's shell); ``RosterFailed``
+    otherwise or on failure."""
     roster = next((r for r in rosters_for(store, viewer) if r.context_row_id == context_row_id), None)
     if roster is None:
         raise RosterFailed("You can sync only the roster of an LMS course whose team you manage.")
@@ -79,7 +80,7 @@ def sync_roster(store: Store, viewer: User, context_row_id: int, now: datetime) 
     return done
 
 
-def _members(store: Store, platform: Any, roster: Roster, now: datetime) -> list[dict[str, Any]]:
+def _members(store: Store, platform: Platform, roster: Roster, now: datetime) -> list[dict[str, Any]]:
     token = access_token(store, platform, (NRPS_MEMBERSHIPS,), now)
     url: str | None = roster.memberships_url
     found: list[dict[str, Any]] = []

@@ -47,9 +47,10 @@ def keep_roster_url(store: Store, platform_id: int, context_id: str, memberships
     store.write(work)
 
 
-def rosters_for(store: Store, viewer: User) -> tuple[Roster, ...]:
-    """The rosters ``viewer`` may sync: every one for an administrator, those of the teams they
-    manage for a manager (an LMS instructor manages their course's team), none for anyone else."""
+def rosters_for(store: Store, viewer: User | None) -> tuple[Roster, ...]:
+    """The rosters ``viewer`` may sync: every one for an administrator (or ``None``, the server's
+    shell), those of the teams they manage for a manager (an LMS instructor manages their course's
+    team), none for anyone else."""
 
     def work(conn: Connection) -> tuple[Roster, ...]:
         query = (select(LtiRosterRow.context_row_id, LtiContextRow.platform_id, LtiContextRow.context_id,
@@ -57,7 +58,7 @@ def rosters_for(store: Store, viewer: User) -> tuple[Roster, ...]:
                         LtiRosterRow.last_result)
                  .join(LtiContextRow, LtiContextRow.id == LtiRosterRow.context_row_id)
                  .join(TeamRow, TeamRow.id == LtiContextRow.team_id).order_by(TeamRow.name))
-        if Role.ADMIN not in viewer.roles:
+        if viewer is not None and Role.ADMIN not in viewer.roles:
             if Role.MANAGER not in viewer.roles:
                 return ()
             query = query.where(LtiContextRow.team_id.in_(

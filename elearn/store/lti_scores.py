@@ -23,7 +23,9 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.engine import Connection
 
 from elearn.store.db import Store, insert_ignoring_duplicates
-from elearn.store.tables import LtiGradeLinkRow, LtiScoreRow
+from elearn.store.records import User
+from elearn.store.tables import LtiGradeLinkRow, LtiScoreRow, UserRow
+from elearn.store.users import fetch_users
 
 ERROR_LENGTH = 300
 
@@ -99,6 +101,12 @@ def grade_links_of(store: Store, user_id: int) -> tuple[GradeLink, ...]:
     """Every line item ``user_id`` reports to, oldest first."""
     return store.read(lambda conn: tuple(_link(row) for row in conn.execute(
         select(*_LINK_COLUMNS).where(LtiGradeLinkRow.user_id == user_id).order_by(LtiGradeLinkRow.id))))
+
+
+def linked_learners(store: Store) -> tuple[User, ...]:
+    """Everyone with a line item, for a sender's sweep (it queues what a crash left unqueued)."""
+    return store.read(lambda conn: tuple(fetch_users(conn, UserRow.id.in_(
+        select(LtiGradeLinkRow.user_id).distinct()))))
 
 
 def queue_scores(store: Store, scores: Iterable[NewScore], now: datetime) -> int:
