@@ -14,6 +14,7 @@ column that scores are posted to (``elearn.lti.grades``).
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -91,9 +92,12 @@ def deep_linking_settings(claims: dict[str, Any], person: LaunchedPerson) -> Dee
     if isinstance(accepted, list) and RESOURCE_LINK not in accepted:
         raise LaunchRefused("The LMS asked for content this tool does not make (it adds LTI resource links "
                             "only). Add the tool where the LMS offers external tool activities.")
-    data = settings.get("data")
-    return DeepLinkSettings(return_url=str(return_url), deployment_id=str(claims[LTI + "deployment_id"]),
-                            data=data if isinstance(data, str) and len(data) <= _DATA_MAX else None)
+    # ``data`` is opaque to the tool and must come back as it was sent (kept as its JSON).
+    data = json.dumps(settings["data"]) if "data" in settings else None
+    if data is not None and len(data) > _DATA_MAX:
+        raise LaunchRefused(f"This deep-linking request carries more than {_DATA_MAX} characters of data for the "
+                            "tool to send back. Ask your administrator.")
+    return DeepLinkSettings(return_url=str(return_url), deployment_id=str(claims[LTI + "deployment_id"]), data=data)
 
 
 def start_picking(store: Store, platform: Platform, user: User, settings: DeepLinkSettings, now: datetime) -> str:
@@ -135,7 +139,7 @@ def answer_pick(store: Store, platforms_by_id: dict[int, Platform], token: str, 
         LTI + "deployment_id": request.deployment_id, DL + "content_items": [content_item(chosen, tool_base)],
     }
     if request.data is not None:
-        claims[DL + "data"] = request.data
+        claims[DL + "data"] = json.loads(request.data)
     signed = jwt.encode({"alg": "RS256", "kid": kid, "typ": "JWT"}, claims, RSAKey.import_key(pem))
     return DeepLinkAnswer(request.return_url, signed, chosen)
 

@@ -23,7 +23,7 @@ import secrets
 import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -135,7 +135,7 @@ def send_due(store: Store, now: Callable[[], datetime], *, owner: str | None = N
                 report.retrying.append(score.score_key)
                 continue
             try:
-                _post(store, platform, score, now())
+                _post(store, platform, score)
             except ServiceDown as failed:
                 down.add(platform.id)
                 mark_score_retry(store, score.id, owner, now() + backoff(score.tries), str(failed))
@@ -156,8 +156,9 @@ def scores_url(lineitem_url: str) -> str:
     return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/scores"))
 
 
-def _post(store: Store, platform: Platform, score: QueuedScore, now: datetime) -> None:
-    token = access_token(store, platform, (AGS_SCORE,), now)
+def _post(store: Store, platform: Platform, score: QueuedScore) -> None:
+    # The assertion's iat and exp are checked against the LMS's clock: the wall clock's, not the queue's.
+    token = access_token(store, platform, (AGS_SCORE,), datetime.now(UTC))
     try:
         call(scores_url(score.lineitem_url), token, method="POST", payload=score.payload, content_type=SCORE_TYPE,
              what="a score")
