@@ -14,6 +14,7 @@ LMS that goes down.
 
 from __future__ import annotations
 
+import html
 import json
 import threading
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ from lti1p3platform.service_connector import AssignmentsGradesService, NamesRole
 
 CLIENT_ID = "advantage-client"
 DEPLOYMENT_ID = "advantage-deployment"
+LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
 CONTEXT = Context(id="lms-course-42", label="CC42", title="Customer care, advanced")
 
 
@@ -79,13 +81,15 @@ class Launch(LTIAdvantageMessageLaunchAbstract):
 
 @dataclass
 class Recorded:
-    """What the tool sent: scores per line item, deep-linking content items, tokens granted."""
+    """What the tool sent: scores per line item, deep-linking content items, tokens granted; and
+    what the next browser launch (``/auth``) says: the ``custom`` parameters of its link."""
 
     scores: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     content_items: list[dict[str, Any]] = field(default_factory=list)
     deep_link_claims: list[dict[str, Any]] = field(default_factory=list)
     tokens: int = 0
     members: list[dict[str, Any]] = field(default_factory=list)
+    custom: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -139,6 +143,26 @@ def _roster(recorded: Recorded) -> type[NamesRoleProvisioningService]:
     return Roster
 
 
+def _launch_page(platform: Platform, base: str, recorded: Recorded, query_string: str) -> str:
+    """The platform's authorisation endpoint as a browser meets it: the learner named by the
+    login hint launched into the link's ``custom`` item, with AGS and NRPS, by an auto-posting form."""
+    query = {k: v[0] for k, v in parse_qs(query_string).items()}
+    launch = Launch(PreflightAnswer(query), platform)
+    launch.set_user_data(query["login_hint"], [LEARNER], full_name="Bea Browser")
+    launch.set_launch_context_claim(CONTEXT.id, context_title=CONTEXT.title, context_label=CONTEXT.label)
+    launch.set_ags(base + "/lineitems", base + "/lineitems/7")
+    launch.set_nrps(base + "/memberships")
+    if recorded.custom:
+        launch.set_custom_parameters_claim(dict(recorded.custom))
+    sent = launch.lti_launch()
+    return ("<!doctype html><html lang='en'><head><title>LMS</title></head><body><main><h1>LMS</h1>"
+            f"<form id='launch' method='post' action='{html.escape(sent['launch_url'])}'>"
+            f"<input type='hidden' name='id_token' value='{html.escape(sent['id_token'])}'>"
+            f"<input type='hidden' name='state' value='{html.escape(sent['state'])}'>"
+            "<button>Launch</button></form></main>"
+            "<script>document.getElementById('launch').submit()</script></body></html>")
+
+
 def _handler(platform: Platform, recorded: Recorded, base: str) -> type[BaseHTTPRequestHandler]:
     grades, roster = _grades(platform, recorded, base), _roster(recorded)
 
@@ -147,6 +171,8 @@ def _handler(platform: Platform, recorded: Recorded, base: str) -> type[BaseHTTP
             url = urlsplit(self.path)
             if url.path == "/jwks":
                 self._json(200, platform.get_jwks())
+            elif url.path == "/auth":
+                self._send(200, "text/html", _launch_page(platform, base, recorded, url.query).encode())
             elif url.path == "/memberships":
                 service = roster(self._request(b""), platform, base + "/memberships")
                 self._library(service.handle_resp(service.handle_get_members))
