@@ -6,6 +6,7 @@ learner's line items are owed, with the pass rule's honest verdict."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -160,3 +161,28 @@ def test_each_finished_attempt_after_the_link_is_owed_one_honest_score(store: St
         (0.6, "Resolved, with costly mistakes: not passed (the pass mark is 70%)"), (0.9, "Resolved: passed")]
     assert {s.payload["userId"] for s in owed} == {link.subject}
     assert scores_owed(store, course, world.abe, PassRule(), NOW) == []
+
+
+def test_revision_0012_downgrades_to_0011_and_upgrades_again(store: Store) -> None:
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from elearn.store.migrate import _alembic_config, current_revision, upgrade
+
+    ours = {"lti_grade_links", "lti_scores", "lti_deep_links", "lti_rosters"}
+
+    def tables() -> set[str]:
+        return store.read(lambda conn: set(inspect(conn).get_table_names()))
+
+    def downgrade(conn: Any) -> None:
+        config = _alembic_config()
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0011")
+
+    assert ours <= tables()
+    store.write(downgrade)
+    assert current_revision(store) == "0011"
+    assert not ours & tables()
+    assert "lti_contexts" in tables()
+    upgrade(store)
+    assert ours <= tables()
