@@ -130,8 +130,13 @@ def send_due(store: Store, now: Callable[[], datetime], *, owner: str | None = N
             return report
         for score in batch:
             platform = by_id.get(score.platform_id)
-            if platform is None or score.platform_id in down:
-                mark_score_retry(store, score.id, owner, now() + backoff(score.tries), "the LMS is down: see above")
+            if platform is None:
+                mark_score_dropped(store, score.id, owner, now(), "the LMS of this score is no longer registered")
+                report.dropped.append(f"{score.score_key}: the LMS is no longer registered")
+                continue
+            if platform.id in down:  # one failure per LMS and run: the rest of its scores wait with it
+                mark_score_retry(store, score.id, owner, now() + backoff(score.tries),
+                                 f"not tried: {platform.issuer} was down a moment ago")
                 report.retrying.append(score.score_key)
                 continue
             try:

@@ -1,5 +1,7 @@
-"""An LTI 1.3 resource-link launch: the OIDC login initiation, then the id_token checked and
-turned into an account and a page to land on.
+"""An LTI 1.3 launch (a resource link, or an instructor's deep-linking request): the OIDC login
+initiation, then the id_token checked and turned into an account and a page to land on (for a
+deep-linking request, the picker: ``elearn.lti.deep_linking``); a resource link's AGS and NRPS
+claims are kept on the way (``elearn.lti.advantage``).
 
 The platform starts at ``begin_login`` (its third-party login initiation); we answer with a
 redirect to its authorisation URL carrying a fresh state and nonce, kept in the store for
