@@ -39,6 +39,7 @@ from lti1p3platform.service_connector import AssignmentsGradesService, NamesRole
 CLIENT_ID = "advantage-client"
 DEPLOYMENT_ID = "advantage-deployment"
 LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
+INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
 CONTEXT = Context(id="lms-course-42", label="CC42", title="Customer care, advanced")
 
 
@@ -82,7 +83,8 @@ class Launch(LTIAdvantageMessageLaunchAbstract):
 @dataclass
 class Recorded:
     """What the tool sent: scores per line item, deep-linking content items, tokens granted; and
-    what the next browser launch (``/auth``) says: the ``custom`` parameters of its link."""
+    what the next browser launch (``/auth``) says: the ``custom`` parameters of its link, or (with
+    ``deep_link``) an instructor's deep-linking request."""
 
     scores: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     content_items: list[dict[str, Any]] = field(default_factory=list)
@@ -90,6 +92,7 @@ class Recorded:
     tokens: int = 0
     members: list[dict[str, Any]] = field(default_factory=list)
     custom: dict[str, str] = field(default_factory=dict)
+    deep_link: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -148,9 +151,13 @@ def _launch_page(platform: Platform, base: str, recorded: Recorded, query_string
     login hint launched into the link's ``custom`` item, with AGS and NRPS, by an auto-posting form."""
     query = {k: v[0] for k, v in parse_qs(query_string).items()}
     launch = Launch(PreflightAnswer(query), platform)
-    launch.set_user_data(query["login_hint"], [LEARNER], full_name="Bea Browser")
+    launch.set_user_data(query["login_hint"], [INSTRUCTOR if recorded.deep_link else LEARNER],
+                         full_name="Bea Browser")
     launch.set_launch_context_claim(CONTEXT.id, context_title=CONTEXT.title, context_label=CONTEXT.label)
-    launch.set_ags(base + "/lineitems", base + "/lineitems/7")
+    if recorded.deep_link:
+        launch.set_dl(base + "/deep-link-return", title="Add an activity")
+    else:
+        launch.set_ags(base + "/lineitems", base + "/lineitems/7")
     launch.set_nrps(base + "/memberships")
     if recorded.custom:
         launch.set_custom_parameters_claim(dict(recorded.custom))
