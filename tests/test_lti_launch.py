@@ -212,6 +212,17 @@ def _wrong(world: World, case: str, subject: str) -> tuple[str, str]:
         return platform.id_token(nonce, sub=subject, **{LTI + "deployment_id": "deployment-9"}), sent["state"]
     if case == "replayed nonce":
         return platform.id_token(nonce, sub=subject), world.login()["state"]
+    deep_link_request = {LTI + "message_type": "LtiDeepLinkingRequest"}
+    if case == "a learner's deep-linking request":
+        settings = {"deep_link_return_url": platform.issuer + "/return", "accept_types": ["ltiResourceLink"]}
+        return platform.id_token(nonce, sub=subject, **deep_link_request, **{
+            "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings": settings}), sent["state"]
+    if case == "deep linking without settings":
+        return platform.id_token(nonce, sub=subject, **deep_link_request, **{LTI + "roles": [INSTRUCTOR]}), \
+            sent["state"]
+    if case == "another message type":
+        return platform.id_token(nonce, sub=subject, **{LTI + "message_type": "LtiSubmissionReviewRequest"}), \
+            sent["state"]
     if case == "not signed":
         return jwt.encode({"alg": "HS256"}, platform.claims(nonce, sub=subject),
                           OctKey.import_key("x" * 32), algorithms=["HS256"]), sent["state"]
@@ -225,6 +236,9 @@ def _wrong(world: World, case: str, subject: str) -> tuple[str, str]:
     ("unknown deployment", "from a deployment of the tool in"),
     ("replayed nonce", "has a missing or wrong 'nonce' claim"),
     ("not signed", "This launch's id_token could not be read"),
+    ("a learner's deep-linking request", "Only an instructor or an administrator of the LMS course can choose"),
+    ("deep linking without settings", "This deep-linking request has no deep_linking_settings claim"),
+    ("another message type", "This launch is neither a resource-link launch nor a deep-linking request"),
 ])
 def test_a_wrong_launch_is_refused_with_a_clear_page_and_no_account(world: World, case: str, message: str) -> None:
     subject = fresh_subject()
