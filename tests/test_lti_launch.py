@@ -48,13 +48,15 @@ class Answer:
     headers: dict[str, str]
     body: str
     cookies: SimpleCookie
+    raw_cookies: tuple[str, ...] = ()
 
     @staticmethod
     def of(status: int, headers: Any, body: bytes) -> Answer:
         cookies: SimpleCookie = SimpleCookie()
-        for header in headers.get_all("set-cookie") or []:
+        raw = tuple(headers.get_all("set-cookie") or [])
+        for header in raw:
             cookies.load(header)
-        return Answer(status, dict(headers), body.decode(), cookies)
+        return Answer(status, dict(headers), body.decode(), cookies, raw)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -336,3 +338,22 @@ def test_over_https_the_launch_must_come_back_to_the_browser_that_started_it(beh
     assert landed.status == 303
     session = landed.cookies
     assert session["elearn_session"]["secure"]
+
+
+def test_over_https_a_framed_launch_gets_a_partitioned_cookie_and_a_new_window_link(behind_https: World) -> None:
+    world, proxied = behind_https, {"X-Forwarded-Proto": "https"}
+    https_app = world.server.url.replace("http://", "https://")
+    query = {"iss": world.platform.issuer, "login_hint": "h", "target_link_uri": https_app + "/lti/launch"}
+    started = request(world.server.url + "/lti/login?" + urlencode(query), headers=proxied)
+    (name, _), = started.cookies.items()
+    nonce, state = (parse_qs(urlsplit(started.headers["location"]).query)[k][0] for k in ("nonce", "state"))
+    framed = {LTI + "launch_presentation": {"document_target": "iframe"}}
+    landed = request(world.server.url + "/lti/launch",
+                     {"id_token": world.platform.id_token(nonce, sub=fresh_subject(), **framed), "state": state},
+                     {**proxied, "Cookie": f"{name}=1"})
+    assert landed.status == 200
+    assert "Open the course in a new window" in landed.body
+    # Python 3.11's http.cookies can't parse the Partitioned attribute, so read the header itself.
+    [header] = [value for value in landed.raw_cookies if value.startswith("elearn_session=")]
+    attributes = {part.strip().lower() for part in header.split(";")[1:]}
+    assert {"httponly", "secure", "samesite=none", "partitioned", "path=/"} <= attributes

@@ -129,9 +129,19 @@ async def lti_launch(request: Request) -> Response:
     # Partitioned (CHIPS) let the browsers that allow it keep it for this LMS's frame only.
     framed_cookie = landing.framed and https
     response.set_cookie(COOKIE, token, max_age=int(SESSION_TTL / timedelta(seconds=1)), httponly=True,
-                        samesite="none" if framed_cookie else "lax", secure=https, path="/",
-                        partitioned=framed_cookie)
+                        samesite="none" if framed_cookie else "lax", secure=https, path="/")
+    if framed_cookie:
+        _partitioned(response, COOKIE)
     return response
+
+
+def _partitioned(response: Response, name: str) -> None:
+    """Mark the cookie ``name`` Partitioned (CHIPS). Starlette's ``set_cookie`` does that only on
+    Python 3.14 and later (``http.cookies`` learnt the attribute there), so add it to the header."""
+    prefix = f"{name}=".encode()
+    response.raw_headers = [
+        (key, value + b"; Partitioned" if key == b"set-cookie" and value.startswith(prefix) else value)
+        for key, value in response.raw_headers]
 
 
 def framed_landing(path: str, handoff: str | None) -> HTMLResponse:
