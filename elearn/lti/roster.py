@@ -51,6 +51,9 @@ def sync_roster(store: Store, viewer: User | None, context_row_id: int, now: dat
     (an administrator, a manager of that team, or ``None``: the server's shell); ``RosterFailed``
     otherwise or on failure."""
     roster = next((r for r in rosters_for(store, viewer) if r.context_row_id == context_row_id), None)
+    if roster is None and viewer is None:
+        raise RosterFailed(f"No LMS course's roster has the number {context_row_id}: "
+                           "`python -m elearn lti rosters` lists them.")
     if roster is None:
         raise RosterFailed("You can sync only the roster of an LMS course whose team you manage.")
     platform = next((p for p in platforms(store) if p.id == roster.platform_id), None)
