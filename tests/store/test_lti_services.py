@@ -186,3 +186,26 @@ def test_revision_0012_downgrades_to_0011_and_upgrades_again(store: Store) -> No
     assert "lti_contexts" in tables()
     upgrade(store)
     assert ours <= tables()
+
+
+def test_the_course_is_owed_one_score_when_complete_the_share_of_scenarios_passed(store: Store, world: World) -> None:
+    from elearn.store import complete_lesson
+
+    course = load_course(REPO)
+    link = _link(store, world.ana, "course")
+    assert scores_owed(store, course, world.ana, PassRule(), NOW) == []  # nothing done yet
+    for index, lesson in enumerate(course.lessons):
+        complete_lesson(store, world.ana, lesson.id, NOW + timedelta(minutes=index))
+    for index, scenario in enumerate(course.scenarios):
+        at = NOW + timedelta(hours=1, minutes=index)
+        attempt = start_attempt(store, world.ana, scenario.id, scenario.version, run_json="{}", now=at)
+        finish_attempt(store, world.ana, attempt.id, ending_id="e", outcome="resolved",
+                       score=60.0 if index == 0 else 100.0, run_json="{}", now=at)
+    [owed] = scores_owed(store, course, world.ana, PassRule(70.0), NOW + timedelta(days=1))
+    total = len(course.scenarios)
+    assert owed.score_key.startswith(f"course:{world.ana.id}:")
+    assert owed.score_key.endswith(f":link:{link.id}")
+    assert owed.payload["scoreGiven"] == round((total - 1) / total, 4)
+    assert owed.payload["comment"] == f"Course complete; {total - 1} of {total} scenarios passed"
+    [passed] = scores_owed(store, course, world.ana, PassRule(50.0), NOW + timedelta(days=1))
+    assert (passed.payload["scoreGiven"], passed.payload["comment"]) == (1.0, "Course passed")
