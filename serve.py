@@ -27,7 +27,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from elearn.errors import ElearnError
 from elearn.settings import SettingsError
-from ui.lti_grades import start_sender
+from ui.lti_grades import start_score_sender
 from ui.proxy import ProxyHeaders, TrustedProxies
 from ui.routes import ROUTES
 from ui.store import current_settings, current_store
@@ -60,6 +60,6 @@ try:
     current_store()
 except ElearnError as error:  # e.g. PostgreSQL not reachable yet: pages will say so and retry
     print(f"The database could not be opened at start: {error}", file=sys.stderr, flush=True)
-start_sender()  # posts LTI scores to LMS gradebooks, retrying while one is down (ui/lti_grades.py)
+start_score_sender()  # posts LTI scores to LMS gradebooks, retrying while one is down (ui/lti_grades.py)
 PROXIES = TrustedProxies(SETTINGS.trusted_proxies)
 app = st.App("app.py", routes=ROUTES, middleware=[Middleware(ProxyHeaders, proxies=PROXIES)])

@@ -43,7 +43,7 @@ def send_scores_now() -> SendReport:
     return send_due(store, now)
 
 
-def start_sender() -> None:
+def start_score_sender() -> None:
     """Start this process's sender thread, once (a daemon: it dies with the server)."""
     with _started:
         if not _thread:
