@@ -12,6 +12,7 @@ from ui.auth import acting_user
 from ui.course import current_course
 from ui.errors import guarded_callback
 from ui.lrs import xapi_source
+from ui.lti_grades import after_progress
 from ui.nav import link
 from ui.session import learner, link_lesson, link_scenario, my_progress
 from ui.store import current_store, now
@@ -48,6 +49,7 @@ else:
         acting, moment, source = acting_user(Role.LEARNER), now(), xapi_source()
         statements = lesson_statements(source, acting.username, lesson_id, title, moment) if source else []
         complete_lesson(current_store(), acting, lesson_id, moment, statements)
+        after_progress(acting)  # the course may be complete now: the LMS's gradebook hears of it
         a11y.focus_next_run(".st-key-lesson-done")  # the button is gone: focus the message that replaced it
 
     # A callback: the click is one script run, which already shows the lesson as done.

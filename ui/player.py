@@ -29,6 +29,7 @@ from elearn.store import (
     start_attempt,
 )
 from ui.lrs import xapi_source
+from ui.lti_grades import after_progress
 from ui.store import current_store, now
 
 
@@ -94,6 +95,8 @@ def answer(user: User, attempt: Attempt, run: ScenarioRun, choice_id: str,
     statements = answer_statements(source, user.username, attempt, choice, finish, moment) if source else []
     record_answer(current_store(), user, choice, after.to_json(), moment, finish, typed_reply=typed_reply,
                   statements=statements)
+    if finish is not None:
+        after_progress(user)  # the LMS's gradebook, if the learner came from one (ui/lti_grades.py)
     return after
 
 
