@@ -38,7 +38,7 @@ def lms_world(own_database: Path) -> Path:
                        roles=(Role.MANAGER,))
     keep_roster_url(store, platform.id, "course-9", LMS + "/memberships")
     [roster] = rosters_for(store, launched)
-    add_team_manager(store, root, tess.id, roster.team_id)
+    add_team_manager(store, root, tess.id, roster.team_id, now)
     link = link_line_item(store, user_id=tess.id, platform_id=platform.id, subject="t-1", lineitem_url=LMS + "/li/1",
                           target="course", now=now)
     queue_scores(store, [NewScore("course:x:link:1", link, {})], now)
