@@ -1,7 +1,7 @@
 # The two commands a fresh machine needs (see README.md):
 #   make run    install the app's dependencies and run it on its embedded SQLite database
-#   make test   install the test tools (and Debian's Chromium and nginx for the browser and load tests), then
-#               lint, type-check and run the whole test suite
+#   make test   install the test tools (and Debian's Chromium and nginx for the browser and load tests, and
+#               Ralph, the test LRS, in a venv of its own), then lint, type-check and run the whole test suite
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -28,6 +28,7 @@ run: $(VENV)/.run-deps
 
 test-packages:
 	@bash scripts/ensure-test-packages
+	@PYTHON=$(PYTHON) bash scripts/ensure-ralph
 
 lint: $(VENV)/.dev-deps
 	$(PY) -m ruff check .

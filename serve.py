@@ -27,6 +27,8 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from elearn.errors import ElearnError
 from elearn.settings import SettingsError
+from ui.lrs import start_sender
+from ui.lti_grades import start_score_sender
 from ui.proxy import ProxyHeaders, TrustedProxies
 from ui.routes import ROUTES
 from ui.store import current_settings, current_store
@@ -59,5 +61,8 @@ try:
     current_store()
 except ElearnError as error:  # e.g. PostgreSQL not reachable yet: pages will say so and retry
     print(f"The database could not be opened at start: {error}", file=sys.stderr, flush=True)
+# The xAPI sender: one thread per server process, idle while no LRS is configured (docs/lrs.md).
+start_sender()
+start_score_sender()  # posts LTI scores to LMS gradebooks, retrying while one is down (ui/lti_grades.py)
 PROXIES = TrustedProxies(SETTINGS.trusted_proxies)
 app = st.App("app.py", routes=ROUTES, middleware=[Middleware(ProxyHeaders, proxies=PROXIES)])

@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import report
+from bench.harness import report, workshop
 from bench.harness.load import Options, percentile
 from bench.harness.runs import Setup, WorkshopResult, run_workshop
 
@@ -73,6 +73,12 @@ def print_workshop(result: WorkshopResult, participants: int, setup: Setup) -> N
     if glitches:
         print(f"\nnotice: {glitches} presenter refresh(es) came back without the button the facilitator needed "
               "next; the facilitator waited for the following refresh.")
+    unanswered = {key.removeprefix("unanswered "): int(value) for key, value in app.extra.items()
+                  if key.startswith("unanswered ")}
+    if unanswered:
+        counts = ", ".join(f"{step}: {count}" for step, count in unanswered.items())
+        print(f"\nnotice: timer reruns with no answer within {workshop.TICK_PATIENCE:g} intervals ({counts}); the "
+              "next tick went anyway, as a browser's setInterval does.")
     print(report.closing(app, blank))
 
 

@@ -33,6 +33,7 @@ from elearn.course.passing import PassRule, pass_rule_from
 from elearn.errors import ElearnError
 from elearn.limits import SETTINGS as LIMIT_SETTINGS
 from elearn.limits import ReadLimits, limits_from
+from elearn.lrs.config import LrsSettings, endpoint_problem
 from elearn.mail.config import TLS_MODES, SmtpSettings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -82,6 +83,13 @@ class Settings:
     """Reverse proxies whose ``X-Forwarded-*`` headers are believed (``ui.proxy``)."""
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     """Where e-mail goes out (``elearn.mail``); its links use ``public_url``."""
+    lrs: LrsSettings = field(default_factory=LrsSettings)
+    """The Learning Record Store xAPI statements are sent to (``elearn.lrs``); empty endpoint: none."""
+
+    @property
+    def xapi_home_page(self) -> str:
+        """The IRI statements sent to an LRS name the app by: ``home_page``, else ``public_url``."""
+        return self.home_page or self.public_url
 
 def load_settings(environ: Mapping[str, str], secrets: Mapping[str, Any] | None = None) -> Settings:
     """Resolve every setting from ``environ`` and ``secrets`` (a parsed secrets file, or None).
@@ -117,6 +125,7 @@ def load_settings(environ: Mapping[str, str], secrets: Mapping[str, Any] | None 
         room_max_participants=read("room_max_participants", _whole_number, DEFAULT_ROOM_MAX_PARTICIPANTS),
         trusted_proxies=read("trusted_proxies", _networks, ()),
         smtp=_smtp(read, problems),
+        lrs=_lrs(read, problems),
     )
     if problems:
         raise SettingsError(problems)
@@ -249,6 +258,27 @@ def _smtp(read: Callable[[str, Callable[[str, str], Any], Any], Any], problems: 
     if smtp.username and not smtp.password:
         problems.append("ELEARN_SMTP_USERNAME is set but ELEARN_SMTP_PASSWORD is not: give both, or neither.")
     return smtp
+
+
+def _lrs(read: Callable[[str, Callable[[str, str], Any], Any], Any], problems: list[str]) -> LrsSettings:
+    lrs = LrsSettings(
+        endpoint=read("lrs_endpoint", _endpoint, ""),
+        key=read("lrs_key", lambda raw, _: raw, ""),
+        secret=read("lrs_secret", lambda raw, _: raw, ""),
+        timeout_seconds=read("lrs_timeout_seconds", _seconds, 10.0),
+    )
+    if lrs.endpoint and not (lrs.key and lrs.secret):
+        problems.append("ELEARN_LRS_ENDPOINT is set but not both ELEARN_LRS_KEY and ELEARN_LRS_SECRET: give the "
+                        "credentials the LRS issued for this app (lrs_key and lrs_secret under [elearn] in the "
+                        "secrets).")
+    return lrs
+
+
+def _endpoint(raw: str, where: str) -> str:
+    problem = endpoint_problem(raw, where)
+    if problem:
+        raise ValueError(problem)
+    return raw
 
 
 def _port(raw: str, where: str) -> int:

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import streamlit as st
 
+from elearn.lrs.statements import lesson_statements
 from elearn.store import Role, complete_lesson
 from ui import a11y
 from ui.auth import acting_user
 from ui.course import current_course
 from ui.errors import guarded_callback
+from ui.lrs import xapi_source
+from ui.lti_grades import after_progress
 from ui.nav import link
 from ui.session import learner, link_lesson, link_scenario, my_progress
 from ui.store import current_store, now
@@ -42,12 +45,16 @@ if done:
     with st.container(key="lesson-done"):
         st.success("You have marked this lesson as done.", icon="✅")
 else:
-    def mark_done(lesson_id: str) -> None:
-        complete_lesson(current_store(), acting_user(Role.LEARNER), lesson_id, now())
+    def mark_done(lesson_id: str, title: str) -> None:
+        acting, moment, source = acting_user(Role.LEARNER), now(), xapi_source()
+        statements = lesson_statements(source, acting.username, lesson_id, title, moment) if source else []
+        complete_lesson(current_store(), acting, lesson_id, moment, statements)
+        after_progress(acting)  # the course may be complete now: the LMS's gradebook hears of it
         a11y.focus_next_run(".st-key-lesson-done")  # the button is gone: focus the message that replaced it
 
     # A callback: the click is one script run, which already shows the lesson as done.
-    st.button("Mark as done", type="primary", icon="✅", on_click=guarded_callback(mark_done), args=(lesson.id,))
+    st.button("Mark as done", type="primary", icon="✅", on_click=guarded_callback(mark_done),
+              args=(lesson.id, lesson.title))
 for scenario in course.practice_for(lesson):
     link_scenario(scenario.id, f"Practise it: {scenario.title}", icon="▶️")
 following = course.next_lesson(lesson)

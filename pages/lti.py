@@ -11,7 +11,11 @@ from elearn.lti import PlatformProblem, register_platform, tool_urls
 from elearn.lti.keys import tool_jwks
 from elearn.store import Role
 from elearn.store.lti import PlatformExists, platforms
-from ui.auth import require
+from elearn.store.lti_scores import queue_state
+from ui.auth import acting_user, require
+from ui.errors import guarded_callback
+from ui.lti_grades import send_scores_now
+from ui.nav import link
 from ui.store import current_settings, current_store, now
 from ui.text import md_escape
 
@@ -19,8 +23,8 @@ require(Role.ADMIN)
 store = current_store()
 
 st.title("LMS (LTI 1.3)")
-st.caption("Launch this course from an LMS such as Moodle or Canvas. Only resource-link launches work so far: "
-           "no Deep Linking, no grade passback, no roster sync (see docs/lti.md).")
+st.caption("Launch this course from an LMS such as Moodle or Canvas: launches, Deep Linking, grade passback "
+           "and roster sync (see docs/lms.md).")
 
 st.subheader("This tool, for the LMS")
 try:
@@ -65,3 +69,27 @@ with st.form("lti-platform"):
         else:
             st.session_state["lti-registered"] = (added.issuer, added.client_id)
             st.rerun()
+
+st.subheader("Grades sent to LMS gradebooks")
+if sent := st.session_state.pop("lti-scores-sent", None):
+    st.info(md_escape(sent), icon="📤")
+state = queue_state(store)
+waiting, went, dropped = st.columns(3)
+waiting.metric("Waiting to be sent", state.waiting)
+went.metric("Sent", state.sent)
+dropped.metric("Refused by the LMS", state.dropped)
+if state.last_error:
+    st.warning(f"Last error ({md_escape(state.last_error_key or '')}): {md_escape(state.last_error)}", icon="⚠️")
+st.caption("Scores are sent in the background and retried while an LMS is down (every 1, 2, 4... minutes, at "
+           "most hourly). `python -m elearn lti send-scores` does the same from cron.")
+
+
+def send_now() -> None:
+    acting_user(Role.ADMIN)
+    report = send_scores_now()
+    st.session_state["lti-scores-sent"] = (f"Sent {len(report.sent)}, retrying {len(report.retrying)}, "
+                                           f"refused {len(report.dropped)}.")
+
+
+st.button("Send waiting scores now", icon="📤", on_click=guarded_callback(send_now))
+link("lms_roster", "Sync a course's roster from the LMS", icon="🔄")

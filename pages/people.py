@@ -78,11 +78,11 @@ elif section == "Move people":
             done(f"{md_escape(labels[person_id])} is now in {md_escape(teams.get(team_id or -1, 'no team'))}.")
         if manager.button("Make them its manager", disabled=person_id is None or team_id is None) \
                 and person_id is not None and team_id is not None:
-            add_team_manager(store, admin, person_id, team_id)
+            add_team_manager(store, admin, person_id, team_id, now())  # audited too
             done(f"{md_escape(labels[person_id])} now manages {md_escape(teams[team_id])}.")
         if stop.button("Stop them managing it", disabled=person_id is None or team_id is None) \
                 and person_id is not None and team_id is not None:
-            remove_team_manager(store, admin, person_id, team_id)
+            remove_team_manager(store, admin, person_id, team_id, now())
             done(f"{md_escape(labels[person_id])} no longer manages {md_escape(teams[team_id])}.")
     except ElearnError as error:
         st.error(md_escape(str(error)), icon="⚠️")

@@ -27,6 +27,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("elearn.certificates",),
     ("elearn.mail",),
     ("elearn.lti",),
+    ("elearn.lrs",),
     ("elearn.settings",),
     ("elearn.cli", "elearn.__main__"),
 )

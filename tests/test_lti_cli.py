@@ -62,3 +62,16 @@ def test_show_tool_without_public_url_says_what_to_set(tmp_path: Path) -> None:
     shown = run("show-tool", data_dir=tmp_path)
     assert shown.returncode == 1
     assert "public_url is not set: set ELEARN_PUBLIC_URL" in shown.stderr
+
+
+def test_the_service_commands_on_a_fresh_database(tmp_path: Path) -> None:
+    assert run("add-platform", *PLATFORM, data_dir=tmp_path).returncode == 0
+    scores = run("scores", data_dir=tmp_path)
+    assert (scores.returncode, scores.stdout) == (0, "Waiting: 0; sent: 0; dropped: 0.\n")
+    sent = run("send-scores", data_dir=tmp_path)
+    assert (sent.returncode, sent.stdout) == (0, "Queued 0 new score(s); sent 0, retrying 0, dropped 0.\n")
+    assert "No LMS course has given a roster address yet" in run("rosters", data_dir=tmp_path).stdout
+    unknown = run("sync-roster", "3", data_dir=tmp_path)
+    assert unknown.returncode == 1
+    assert unknown.stderr == ("Not synced: No LMS course's roster has the number 3: `python -m elearn lti rosters` "
+                              "lists them.\n")

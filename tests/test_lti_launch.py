@@ -48,13 +48,15 @@ class Answer:
     headers: dict[str, str]
     body: str
     cookies: SimpleCookie
+    raw_cookies: tuple[str, ...] = ()
 
     @staticmethod
     def of(status: int, headers: Any, body: bytes) -> Answer:
         cookies: SimpleCookie = SimpleCookie()
-        for header in headers.get_all("set-cookie") or []:
+        raw = tuple(headers.get_all("set-cookie") or [])
+        for header in raw:
             cookies.load(header)
-        return Answer(status, dict(headers), body.decode(), cookies)
+        return Answer(status, dict(headers), body.decode(), cookies, raw)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -212,6 +214,17 @@ def _wrong(world: World, case: str, subject: str) -> tuple[str, str]:
         return platform.id_token(nonce, sub=subject, **{LTI + "deployment_id": "deployment-9"}), sent["state"]
     if case == "replayed nonce":
         return platform.id_token(nonce, sub=subject), world.login()["state"]
+    deep_link_request = {LTI + "message_type": "LtiDeepLinkingRequest"}
+    if case == "a learner's deep-linking request":
+        settings = {"deep_link_return_url": platform.issuer + "/return", "accept_types": ["ltiResourceLink"]}
+        return platform.id_token(nonce, sub=subject, **deep_link_request, **{
+            "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings": settings}), sent["state"]
+    if case == "deep linking without settings":
+        return platform.id_token(nonce, sub=subject, **deep_link_request, **{LTI + "roles": [INSTRUCTOR]}), \
+            sent["state"]
+    if case == "another message type":
+        return platform.id_token(nonce, sub=subject, **{LTI + "message_type": "LtiSubmissionReviewRequest"}), \
+            sent["state"]
     if case == "not signed":
         return jwt.encode({"alg": "HS256"}, platform.claims(nonce, sub=subject),
                           OctKey.import_key("x" * 32), algorithms=["HS256"]), sent["state"]
@@ -225,6 +238,9 @@ def _wrong(world: World, case: str, subject: str) -> tuple[str, str]:
     ("unknown deployment", "from a deployment of the tool in"),
     ("replayed nonce", "has a missing or wrong 'nonce' claim"),
     ("not signed", "This launch's id_token could not be read"),
+    ("a learner's deep-linking request", "Only an instructor or an administrator of the LMS course can choose"),
+    ("deep linking without settings", "This deep-linking request has no deep_linking_settings claim"),
+    ("another message type", "This launch is neither a resource-link launch nor a deep-linking request"),
 ])
 def test_a_wrong_launch_is_refused_with_a_clear_page_and_no_account(world: World, case: str, message: str) -> None:
     subject = fresh_subject()
@@ -322,3 +338,22 @@ def test_over_https_the_launch_must_come_back_to_the_browser_that_started_it(beh
     assert landed.status == 303
     session = landed.cookies
     assert session["elearn_session"]["secure"]
+
+
+def test_over_https_a_framed_launch_gets_a_partitioned_cookie_and_a_new_window_link(behind_https: World) -> None:
+    world, proxied = behind_https, {"X-Forwarded-Proto": "https"}
+    https_app = world.server.url.replace("http://", "https://")
+    query = {"iss": world.platform.issuer, "login_hint": "h", "target_link_uri": https_app + "/lti/launch"}
+    started = request(world.server.url + "/lti/login?" + urlencode(query), headers=proxied)
+    (name, _), = started.cookies.items()
+    nonce, state = (parse_qs(urlsplit(started.headers["location"]).query)[k][0] for k in ("nonce", "state"))
+    framed = {LTI + "launch_presentation": {"document_target": "iframe"}}
+    landed = request(world.server.url + "/lti/launch",
+                     {"id_token": world.platform.id_token(nonce, sub=fresh_subject(), **framed), "state": state},
+                     {**proxied, "Cookie": f"{name}=1"})
+    assert landed.status == 200
+    assert "Open the course in a new window" in landed.body
+    # Python 3.11's http.cookies can't parse the Partitioned attribute, so read the header itself.
+    [header] = [value for value in landed.raw_cookies if value.startswith("elearn_session=")]
+    attributes = {part.strip().lower() for part in header.split(";")[1:]}
+    assert {"httponly", "secure", "samesite=none", "partitioned", "path=/"} <= attributes

@@ -13,6 +13,7 @@ import pytest
 
 from elearn.cli.main import main
 from elearn.cli.user_commands import ROLE_NAMES
+from elearn.mail.config import SmtpSettings
 from elearn.settings import Settings
 from elearn.store import (
     AccountDeactivated,
@@ -26,6 +27,7 @@ from elearn.store import (
     reset_password,
     upgrade,
 )
+from elearn.store.outbox import jobs
 from tests.store.helpers import FAST_HASHER
 
 from .conftest import REPO
@@ -84,6 +86,18 @@ def test_set_roles_team_rename_and_email(data: Path) -> None:
     assert user(data, "set-email", "ana", "")[1].startswith("ana  'Ana Andersson'  -  ")
 
 
+def test_manage_and_stop_managing_a_team_are_audited(data: Path) -> None:
+    assert user(data, "manage", "ana", "help desk") == (
+        0, "ana  'Ana Berg'  ana@example.org  learner,manager  no team  active\nana manages: 'Help Desk'\n", "")
+    assert user(data, "manage", "ana", "Help Desk")[1].endswith("ana manages: 'Help Desk'\n")  # already: no change
+    assert user(data, "stop-managing", "ana", "Help Desk")[1].endswith("ana manages: no team\n")
+    lines = user(data, "audit")[1].splitlines()
+    assert [line.split("  ")[1:] for line in lines] == [
+        ["server shell", "remove team manager", "ana", "{'manages': ['Help Desk']} -> {'manages': []}"],
+        ["server shell", "add team manager", "ana",
+         "{'manages': [], 'roles': ['learner']} -> {'manages': ['Help Desk'], 'roles': ['learner', 'manager']}"]]
+
+
 @pytest.mark.parametrize(("args", "status", "message"), [
     (("set-roles", "ana", "facilitatr"), 2, "'facilitatr' is not a role. Did you mean 'facilitator'?\n"),
     (("set-roles", "ana", "boss"), 2, "'boss' is not a role. Roles: learner, manager, facilitator, admin.\n"),
@@ -98,8 +112,11 @@ def test_set_roles_team_rename_and_email(data: Path) -> None:
                                                 "character. Type the address again.\n"),
     (("rename", "ana", "x" * 201), 1, "Refused: The name is 201 characters long; use at most 200.\n"),
     (("audit", "--limit", "-1"), 2, "--limit needs 0 (all) or more.\n"),
+    (("manage", "ana", "Night shift"), 1, "Refused: There is no team called 'Night shift'. Teams: 'Help Desk'.\n"),
+    (("stop-managing", "ghost", "Help Desk"), 1, "Refused: There is no account with the username 'ghost'.\n"),
 ], ids=["typo-role", "unknown-role", "last-admin-role", "last-admin-deactivate", "unknown-team", "no-team-named",
-        "team-and-no-team", "bad-email", "long-name", "negative-limit"])
+        "team-and-no-team", "bad-email", "long-name", "negative-limit", "manage-unknown-team",
+        "stop-managing-unknown-account"])
 def test_refusals_say_why_with_the_exit_code(data: Path, args: tuple[str, ...], status: int, message: str) -> None:
     assert user(data, *args) == (status, "", message)
 
@@ -126,6 +143,30 @@ def test_reset_link_is_printed_once_and_works(data: Path) -> None:
     assert authenticate(store, "ana", "my fresh passphrase", datetime.now(UTC), client="test") is not None
     store.dispose()
     assert "Set ELEARN_PUBLIC_URL" in user(data, "reset-link", "ana")[1]
+
+
+def test_reset_link_by_email_is_queued_not_printed_and_refused_without_email_settings(data: Path) -> None:
+    status, out, err = user(data, "reset-link", "ana", "--email")
+    assert (status, out) == (1, "")
+    assert err.splitlines() == [
+        "E-mail is not set up, so nothing was queued:",
+        "  ELEARN_SMTP_HOST is not set: name the SMTP server (or [elearn] smtp_host in the secrets).",
+        "  ELEARN_MAIL_SENDER is not set: give the From address, like training@example.org.",
+        "  ELEARN_PUBLIC_URL is not set: e-mails link to the app, so give its address, like "
+        "https://training.example.org.",
+        "(Without --email the link is printed here instead.)"]
+    settings = Settings(data_dir=data, public_url="https://learn.example.com",
+                        smtp=SmtpSettings(host="127.0.0.1", tls="none", sender="training@example.org"))
+    printed = io.StringIO()
+    assert main(["user", "reset-link", "ana", "--email", "--data-dir", str(data)], out=printed, settings=settings) == 0
+    assert printed.getvalue() == (
+        "Queued a one-time link for 'ana' to set a new password, to ana@example.org. The next 'python -m elearn mail "
+        "send' sends it; it is valid 24 hours from then. Links made before stop working now.\n")
+    assert "token=" not in printed.getvalue()
+    store = opened(data)
+    assert [(job.kind, job.sent_at) for job in jobs(store)] == [("reset", None)]
+    store.dispose()
+    assert user(data, "audit")[1].split("  ")[1:4] == ["server shell", "e-mail reset link", "ana"]
 
 
 def test_audit_prints_and_exports_every_action(data: Path, tmp_path: Path) -> None:

@@ -41,6 +41,8 @@ SPECS: dict[str, PageSpec] = {
     "learner": PageSpec("Learner", "👤", hidden=True),
     "people": PageSpec("Teams and people", "🗂️"),
     "lti": PageSpec("LMS (LTI)", "🔌"),
+    "lrs": PageSpec("Learning Record Store", "📡"),
+    "lms_roster": PageSpec("Rosters from the LMS", "🔄"),
     "rooms": PageSpec("Workshop rooms", "🎤"),
     "present": PageSpec("Presenter view", "📽️", hidden=True),
     "join": PageSpec("Join a workshop", "📱", hidden=True),
@@ -55,8 +57,8 @@ SPECS: dict[str, PageSpec] = {
 # (section title, role that unlocks it, page names). The first page a user can see is their default.
 SECTIONS: list[tuple[str, Role, list[str]]] = [
     ("Learn", Role.LEARNER, ["home", "lesson", "scenario", "review", "skills", "job_aid"]),
-    ("Manage", Role.MANAGER, ["dashboard", "learner", "certificates"]),
-    ("Manage", Role.ADMIN, ["dashboard", "learner", "people", "certificates", "lti"]),
+    ("Manage", Role.MANAGER, ["dashboard", "learner", "certificates", "lms_roster"]),
+    ("Manage", Role.ADMIN, ["dashboard", "learner", "people", "certificates", "lti", "lms_roster", "lrs"]),
     ("Workshops", Role.FACILITATOR, ["rooms", "present"]),
 ]
 VISITOR_PAGES = ["signin", "join", "verify", "unsubscribe", "reset"]

@@ -1,10 +1,11 @@
 """The administrator's "Accounts" and "Audit log" sections of Teams and people (``pages/people.py``).
 
 Find someone, then change their roles, team, name or e-mail, deactivate (after a confirmation)
-or reactivate them, or make a one-time password-reset link, shown once. Every action goes
-through ``elearn.store.administration``, which checks in its own transaction that the signed-in
-user is still an active administrator and keeps the last one from locking everyone out; the
-page re-checks the role on every run (``ui.auth.require``) before drawing any of it.
+or reactivate them, or give them a one-time password-reset link: e-mailed once when e-mail is set
+up and they have an address, else shown here once. Every action goes through
+``elearn.store.administration`` (and ``elearn.store.resets``), which checks in its own transaction
+that the signed-in user is still an active administrator and keeps the last one from locking
+everyone out; the page re-checks the role on every run (``ui.auth.require``) before drawing any of it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from elearn.errors import ElearnError
 from elearn.manage.exports import audit_csv
 from elearn.store import (
     RESET_PATH,
+    RESET_TTL,
     Role,
     User,
     audit_log,
@@ -27,6 +29,7 @@ from elearn.store import (
     deactivate,
     find_people,
     issue_reset_link,
+    queue_reset_email,
     reactivate,
     rename,
 )
@@ -116,10 +119,8 @@ def _actions(admin: User, user: User, teams: Mapping[int, str], done: Callable[[
         changed = change_email(store, admin, user.id, email, now())
         done(f"{who}'s e-mail is now {md_escape(changed.email or 'none')}.")
     st.divider()
-    if user.has_password and user.active and st.button("Create a password-reset link", key=f"admin-reset{key}"):
-        token = issue_reset_link(store, admin, user.id, now())
-        st.session_state[_LINK] = (user.id, _reset_url(token))
-        st.rerun()
+    if user.has_password and user.active:
+        _reset_link(admin, user, done)
     if not user.active:
         if st.button("Reactivate", key=f"admin-reactivate{key}"):
             reactivate(store, admin, user.id, now())
@@ -140,6 +141,23 @@ def _actions(admin: User, user: User, teams: Mapping[int, str], done: Callable[[
         done(f"{who} is deactivated and signed out everywhere.")
     if no.button("Cancel", key=f"admin-deactivate-no{key}"):
         st.session_state.pop(_CONFIRM, None)
+        st.rerun()
+
+
+def _reset_link(admin: User, user: User, done: Callable[[str], None]) -> None:
+    """E-mail a one-time reset link once, or, when e-mail cannot reach them, show one here once."""
+    settings, key, hours = current_settings(), f"-{user.id}", int(RESET_TTL.total_seconds() // 3600)
+    if settings.smtp.configured and settings.public_url and user.email:
+        if st.button("E-mail a password-reset link", key=f"admin-reset-mail{key}"):
+            address = queue_reset_email(current_store(), admin, user.id, now())
+            done(f"A one-time link to set a new password goes to {md_escape(address)} with the next mail run, valid "
+                 f"{hours} hours from then. Links made before stop working now.")
+        return
+    st.caption("E-mail is not set up on this server, so a reset link is shown here once for you to pass on."
+               if user.email else "They have no e-mail address, so a reset link is shown here once for you to pass on.")
+    if st.button("Create a password-reset link", key=f"admin-reset{key}"):
+        token = issue_reset_link(current_store(), admin, user.id, now())
+        st.session_state[_LINK] = (user.id, _reset_url(token))
         st.rerun()
 
 

@@ -3,16 +3,19 @@
 The run lives in the store, not in ``st.session_state``: a reload, a new tab, a sign-out or a
 server restart resumes exactly where the learner was. Each answer is one transaction
 (``elearn.store.record_answer``): its choice event, keyed by (attempt, position in the run's
-log) so that a retried or repeated click never records twice, and the run after it. The run's
+log) so that a retried or repeated click never records twice, the run after it and, when a
+Learning Record Store is configured, the answer's xAPI statements (``ui.lrs``). The run's
 seed (the order its choices are shown in) is saved with it, so a resume shows the same order.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from elearn.course.schema import Scenario
 from elearn.errors import StaleRunError
+from elearn.lrs.statements import answer_statements
 from elearn.play.engine import ScenarioRun, choose, display_order, from_json, rewind, start
 from elearn.store import (
     Attempt,
@@ -25,6 +28,8 @@ from elearn.store import (
     save_run,
     start_attempt,
 )
+from ui.lrs import xapi_source
+from ui.lti_grades import after_progress
 from ui.store import current_store, now
 
 
@@ -84,8 +89,14 @@ def answer(user: User, attempt: Attempt, run: ScenarioRun, choice_id: str,
     after = choose(run, choice_id)
     ending = after.ending
     finish = Finish(ending.id, ending.outcome, after.score) if ending is not None else None
-    record_answer(current_store(), user, _choice(attempt, after, len(after.log) - 1), after.to_json(), now(), finish,
-                  typed_reply=typed_reply)
+    moment = now()
+    choice = _choice(attempt, after, len(after.log) - 1, moment)
+    source = xapi_source()  # None: no LRS configured, nothing to queue
+    statements = answer_statements(source, user.username, attempt, choice, finish, moment) if source else []
+    record_answer(current_store(), user, choice, after.to_json(), moment, finish, typed_reply=typed_reply,
+                  statements=statements)
+    if finish is not None:
+        after_progress(user)  # the LMS's gradebook, if the learner came from one (ui/lti_grades.py)
     return after
 
 
@@ -96,10 +107,10 @@ def step_back(user: User, attempt: Attempt, run: ScenarioRun) -> ScenarioRun:
     return after
 
 
-def _choice(attempt: Attempt, run: ScenarioRun, index: int) -> NewChoice:
+def _choice(attempt: Attempt, run: ScenarioRun, index: int, moment: datetime) -> NewChoice:
     step = run.log[index]
     return NewChoice(
         event_key=f"attempt-{attempt.id}-answer-{index}", attempt_id=attempt.id, node_id=step.node_id,
         choice_id=step.choice_id, evidence=dict(step.evidence), anger_before=step.anger_before,
-        anger_after=step.anger_after, first_attempt=step.first_attempt, occurred_at=now(),
+        anger_after=step.anger_after, first_attempt=step.first_attempt, occurred_at=moment,
     )

@@ -61,7 +61,6 @@ def demo_database(learners: int, seed: int, managers: int, workdir_data: os.Path
 def _ensure_accounts(database: Database, managers: int) -> None:
     from elearn.store import (
         UsernameTaken,
-        add_team_manager,
         create_admin,
         create_user,
         open_store,
@@ -78,10 +77,8 @@ def _ensure_accounts(database: Database, managers: int) -> None:
             return  # made by an earlier run, with its managers
         teams = sorted(visible_teams(store, admin), key=lambda team: team.id)
         for index in range(1, managers + 1):
-            manager = create_user(store, username=manager_name(index), display_name=f"Bench Manager {index}",
-                                  password=PASSWORD, now=now, roles=(Role.MANAGER,))
-            for team in teams[index - 1::managers]:
-                add_team_manager(store, admin, manager.id, team.id)
+            create_user(store, username=manager_name(index), display_name=f"Bench Manager {index}", password=PASSWORD,
+                        now=now, roles=(Role.MANAGER,), manages=[team.id for team in teams[index - 1::managers]])
     finally:
         store.dispose()
 

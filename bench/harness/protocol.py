@@ -58,6 +58,10 @@ class ProtocolError(Exception):
     """The server broke the conversation: closed the socket, timed out, or sent an exception."""
 
 
+class NoAnswer(ProtocolError):
+    """A timer's rerun got no ``script_finished`` within the time its caller allowed."""
+
+
 @dataclass
 class _Placed:
     run_id: str
@@ -255,9 +259,11 @@ class Tab:
             raise ProtocolError(f"the app offers no page {url_path!r} here (pages: {sorted(self.pages)})")
         return await self.follow(Link(page.name, page.page_script_hash, query))
 
-    async def rerun_fragment(self, fragment_id: str) -> float:
-        """What the browser's timer does for ``st.fragment(run_every=...)``."""
-        return await self._rerun(self._client_state(fragment_id=fragment_id, is_auto_rerun=True))
+    async def rerun_fragment(self, fragment_id: str, timeout: float | None = None) -> float:
+        """What the browser's timer does for ``st.fragment(run_every=...)``. ``timeout``: give up
+        waiting for the run's end after this long (``NoAnswer``), as the browser's timer never
+        waits at all (it is a ``setInterval``: the next tick goes whether this one was answered)."""
+        return await self._rerun(self._client_state(fragment_id=fragment_id, is_auto_rerun=True), timeout)
 
     async def post_cookies(self) -> None:
         """Make the fetch() calls the page's scripts would make (the app's session-cookie route)."""
@@ -278,17 +284,19 @@ class Tab:
         state.widget_states.widgets.extend(list(self._values.values()) + (extra or []))
         return state
 
-    async def _rerun(self, state: ClientState) -> float:
+    async def _rerun(self, state: ClientState, timeout: float | None = None) -> float:
         if self._socket is None:
             raise ProtocolError("the tab is not open")
         while not self._finished.empty():
             self._finished.get_nowait()
         started = time.perf_counter()
+        limit = self.timeout if timeout is None else timeout
         try:
             await self._socket.send(BackMsg(rerun_script=state).SerializeToString())
-            status = await asyncio.wait_for(self._finished.get(), self.timeout)
-        except TimeoutError as timeout:
-            raise ProtocolError(f"no script_finished within {self.timeout:g} s") from timeout
+            status = await asyncio.wait_for(self._finished.get(), limit)
+        except TimeoutError as timeout_error:
+            failure = ProtocolError if timeout is None else NoAnswer
+            raise failure(f"no script_finished within {limit:g} s") from timeout_error
         except ConnectionClosed as closed:
             raise ProtocolError(f"the websocket closed: {closed}") from closed
         elapsed = time.perf_counter() - started

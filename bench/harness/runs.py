@@ -154,7 +154,8 @@ def run_workshop(options: Options, setup: Setup, workdir: Path, decisions: int) 
         problems = workshop.audit_room(database, room) if room.code else ["the presenter never opened a room"]
     app.errors.extend(f"database check: {problem}" for problem in problems)
     app.extra.update({"votes_stored_checked": float(len(room.final_votes)), "joined": float(len(room.joined)),
-                      "missing_controls": float(room.missing_controls)})
+                      "missing_controls": float(room.missing_controls),
+                      **{f"unanswered {step}": float(count) for step, count in room.unanswered_ticks.items()}})
     last = max((offset for steps in app.timeline.values() for offset, _ in steps), default=0.0)
     again = Options(users=options.users, think=options.think, duration=last + 5.0, visits=1, ramp=0.0,
                     grace=options.grace, seed=options.seed, quickack=options.quickack)

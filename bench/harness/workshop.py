@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 
 from bench.harness.load import JourneyError, TimeUp, User
 from bench.harness.procstats import cpu_seconds, descendants
-from bench.harness.protocol import Tab, Widget
+from bench.harness.protocol import NoAnswer, Tab, Widget
 from bench.harness.servers import Database
 from elearn.workshop.rules import LETTERS
 
@@ -40,7 +40,12 @@ _JOINED = re.compile(r"(\d+) joined")
 _VOTES_IN = re.compile(r"^(\d+) of (\d+)$")
 VOTE_WAIT = 30.0  # the presenter reveals after this long even if some phones have not voted
 REFRESH_SECONDS = 1.0  # ui/workshop.py's REFRESH_SECONDS; the client reruns at whatever the server asks
+PHONE_CHECK_SECONDS = 1.5  # ui/workshop.py's PHONE_CHECK_SECONDS, likewise
 QUIET_SECONDS = 15.0  # each CPU window: the presenter alone, then with every phone waiting
+TICK_PATIENCE = 4.0
+"""Intervals a timer's rerun may take before the next tick goes anyway. The browser's timer is a
+``setInterval`` that never waits for an answer; waiting here keeps one tick's latency per
+interaction, and four intervals is well past the slowest answered check seen (under 4 s at 1.5 s)."""
 
 
 @dataclass
@@ -75,6 +80,7 @@ class Room:
     final_votes: dict[tuple[str, int], str] = field(default_factory=dict)  # (nickname, decision) -> choice
     joined: set[str] = field(default_factory=set)
     missing_controls: int = 0  # presenter screens drawn without the button the facilitator needed next
+    unanswered_ticks: dict[str, int] = field(default_factory=dict)  # timer step -> reruns that got no answer
     server_pids: list[int] = field(default_factory=list)  # the app's processes, for the quiet windows' CPU
     opened_at: dict[int, float] = field(default_factory=dict)  # decision -> the presenter's tap on Open voting
     revealed_at: dict[int, float] = field(default_factory=dict)  # decision -> the tap on Reveal
@@ -161,15 +167,14 @@ class Workshop:
 
     async def _refresh_forever(self, user: User, tab: Tab) -> None:
         """The browser's timer for the presenter's fragment: rerun it every interval the server asked for."""
-        fragment, interval = next(iter(tab.auto_reruns.items()))
-
         async def refresh() -> float:
             async with tab.lock:
-                seconds = await tab.rerun_fragment(fragment)
+                seconds = await self._tick(tab, "presenter refresh")
                 self._sight(tab)  # read while no other run can redraw the screen
                 return seconds
 
-        while not user.expired and fragment in tab.auto_reruns:  # the timer stops with the live part
+        while not user.expired and tab.auto_reruns:  # the timer stops with the live part
+            interval = next(iter(tab.auto_reruns.values()), REFRESH_SECONDS)
             started = time.monotonic()
             await user.act("presenter refresh", refresh, tab, think=False)
             await asyncio.sleep(max(0.0, interval - (time.monotonic() - started)))
@@ -287,17 +292,31 @@ class Workshop:
     async def _check_forever(self, user: User, tab: Tab, seen: PhoneSightings) -> None:
         """The browser's timer for the phone's room check: rerun it every interval the server asked
         for; after each, note whether the phone now shows an opened question or a result."""
-        async def check(fragment: str) -> float:
+        async def check() -> float:
             async with tab.lock:
-                seconds = await tab.rerun_fragment(fragment)
+                seconds = await self._tick(tab, "phone check")
                 self._sight_phone(tab, seen)
                 return seconds
 
         while not user.expired and tab.auto_reruns:
-            fragment, interval = next(iter(tab.auto_reruns.items()))
+            interval = next(iter(tab.auto_reruns.values()), PHONE_CHECK_SECONDS)
             started = time.monotonic()
-            await user.act("phone check", lambda f=fragment: check(f), tab, think=False)  # type: ignore[misc]
+            await user.act("phone check", check, tab, think=False)
             await asyncio.sleep(max(0.0, interval - (time.monotonic() - started)))
+
+    async def _tick(self, tab: Tab, step: str) -> float:
+        """One tick of the page's timer (the caller holds ``tab.lock``): rerun the fragment the page
+        has now, and wait for its answer at most ``TICK_PATIENCE`` intervals. An unanswered tick is
+        counted, and the timer goes on, as the browser's does."""
+        fragment = _live_fragment(tab)
+        if fragment is None:
+            return 0.0
+        patience = TICK_PATIENCE * tab.auto_reruns[fragment]
+        try:
+            return await tab.rerun_fragment(fragment, timeout=patience)
+        except NoAnswer:
+            self.room.unanswered_ticks[step] = self.room.unanswered_ticks.get(step, 0) + 1
+            return patience
 
     def _sight_phone(self, tab: Tab, seen: PhoneSightings) -> None:
         room, at = self.room, time.monotonic()
@@ -336,6 +355,16 @@ class Workshop:
                 stored = _my_vote(tab, decision, ballot) or stored
         if stored is not None:
             self.room.final_votes[(nickname, decision)] = stored
+
+
+def _live_fragment(tab: Tab) -> str | None:
+    """The fragment the page's timer reruns now, read under ``tab.lock``, as the browser's timer
+    follows the page. A fragment's id depends on its place on the page, so a phone's room check
+    gets a new id whenever a full run (a vote, the room moving on) draws a different number of
+    elements above it, and Streamlit silently ignores a rerun of an id it no longer has: no
+    ``script_finished`` ever comes. Reading the id before waiting for the lock (while a vote
+    redrew the page) was how 2 of 60 phones stopped updating in the benchmark."""
+    return next(iter(tab.auto_reruns), None)
 
 
 @dataclass

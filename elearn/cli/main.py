@@ -1,6 +1,6 @@
 """The command line: ``python -m elearn check [COURSE_DIR] [--json] [--strict] [--simulate N --seed S]``,
-and ``db``, ``admin``, ``demo``, ``mail send`` (``elearn.cli.mail``) and ``user`` (people administration:
-``elearn.cli.users``).
+and ``db``, ``admin``, ``demo``, ``mail send`` (``elearn.cli.mail``), ``lrs`` (``elearn.cli.lrs``) and ``user``
+(people administration: ``elearn.cli.users``).
 
 Exit codes: 0 when the course has no problems, 1 when it has some, 2 for a wrong command
 line. Bad content never produces a traceback; it produces problems. Warnings (the give-away
@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from elearn.cli.lrs import add_lrs_parser
 from elearn.cli.lti import add_lti_parser
 from elearn.cli.user_commands import add_user_commands
 from elearn.course.catalogue import Course, load_course
@@ -74,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     _database_options(send)
     add_user_commands(commands, _database_options)
     add_lti_parser(commands, _database_options)
+    add_lrs_parser(commands, _database_options)
     return parser
 
 
@@ -123,6 +125,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, settings:
         from elearn.cli.lti import run_lti
 
         return run_lti(args, out, settings)
+    if args.command == "lrs":
+        from elearn.cli.lrs import run_lrs
+
+        return run_lrs(args, out, settings)
     return 2  # pragma: no cover - argparse rejects unknown commands
 
 

@@ -15,8 +15,8 @@ def add_user_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
                       add_options: Callable[[argparse.ArgumentParser], None]) -> None:
     """The ``user`` command and its sub-commands, on the main parser's ``commands``
     (``add_options`` adds ``--database-url`` and ``--data-dir``)."""
-    user = commands.add_parser("user", help="find and administer accounts (roles, team, name, e-mail, "
-                               "deactivation, password-reset links, the audit log)")
+    user = commands.add_parser("user", help="find and administer accounts (roles, team, managed teams, name, "
+                               "e-mail, deactivation, password-reset links, the audit log)")
     actions = user.add_subparsers(dest="user_command", required=True)
 
     def action(name: str, help_text: str, *, username: bool = True) -> argparse.ArgumentParser:
@@ -37,9 +37,16 @@ def add_user_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
     action("rename", "change the name shown for an account").add_argument("display_name", help="the new name")
     action("set-email", "change an account's e-mail (an empty string removes it)").add_argument(
         "email", help="the new address")
+    action("manage", "let an account see a team's people and progress (granting the manager role)").add_argument(
+        "team", help="the team's name")
+    action("stop-managing", "stop an account seeing a team (its manager role stays)").add_argument(
+        "team", help="the team's name")
     action("deactivate", "end every session of an account and stop it signing in (its data stays)")
     action("reactivate", "let a deactivated account sign in again")
-    action("reset-link", "print a one-time link that sets a new password (valid 24 hours, shown only now)")
+    action("reset-link", "print a one-time link that sets a new password (valid 24 hours, shown only now), "
+           "or e-mail it once with --email").add_argument(
+        "--email", action="store_true", help="queue it for the account's e-mail address instead (sent by 'mail send'; "
+        "the link is made when it is sent and never printed)")
     audit = action("audit", "print the audit log of administrative actions, newest first", username=False)
     audit.add_argument("--limit", type=int, default=50, help="how many events to print (default: 50; 0: all)")
     audit.add_argument("--csv", type=Path, default=None, metavar="FILE",

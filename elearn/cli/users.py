@@ -27,6 +27,7 @@ from elearn.store import (
     Store,
     StoreError,
     User,
+    add_team_manager,
     all_teams,
     audit_log,
     change_email,
@@ -35,8 +36,11 @@ from elearn.store import (
     deactivate,
     find_people,
     issue_reset_link,
+    managed_teams,
     person,
+    queue_reset_email,
     reactivate,
+    remove_team_manager,
     rename,
     team_named,
 )
@@ -92,10 +96,29 @@ def _run(store: Store, args: argparse.Namespace, roles: list[Role], out: TextIO,
         changed = rename(store, SERVER_SHELL, user.id, args.display_name, now)
     elif command == "set-email":
         changed = change_email(store, SERVER_SHELL, user.id, args.email, now)
+    elif command in ("manage", "stop-managing"):
+        team = team_named(store, SERVER_SHELL, args.team)
+        change = add_team_manager if command == "manage" else remove_team_manager
+        changed = change(store, SERVER_SHELL, user.id, team.id, now)
+        print(_line(changed, teams), file=out)
+        managed = managed_teams(store, SERVER_SHELL, user.id)
+        print(f"{user.username} manages: {', '.join(repr(name) for name in managed) or 'no team'}", file=out)
+        return 0
     elif command == "deactivate":
         changed = deactivate(store, SERVER_SHELL, user.id, now)
     elif command == "reactivate":
         changed = reactivate(store, SERVER_SHELL, user.id, now)
+    elif command == "reset-link" and args.email:
+        problems = settings.smtp.problems(settings.public_url)
+        if problems:
+            print("E-mail is not set up, so nothing was queued:\n" + "\n".join(f"  {p}" for p in problems) +
+                  "\n(Without --email the link is printed here instead.)", file=sys.stderr)
+            return 1
+        address = queue_reset_email(store, SERVER_SHELL, user.id, now)
+        print(f"Queued a one-time link for '{user.username}' to set a new password, to {address}. The next "
+              f"'python -m elearn mail send' sends it; it is valid {RESET_TTL.total_seconds() // 3600:.0f} hours from "
+              "then. Links made before stop working now.", file=out)
+        return 0
     elif command == "reset-link":
         token = issue_reset_link(store, SERVER_SHELL, user.id, now)
         base = settings.public_url or "http://localhost:8501"

@@ -1,5 +1,7 @@
-"""An LTI 1.3 resource-link launch: the OIDC login initiation, then the id_token checked and
-turned into an account and a page to land on.
+"""An LTI 1.3 launch (a resource link, or an instructor's deep-linking request): the OIDC login
+initiation, then the id_token checked and turned into an account and a page to land on (for a
+deep-linking request, the picker: ``elearn.lti.deep_linking``); a resource link's AGS and NRPS
+claims are kept on the way (``elearn.lti.advantage``).
 
 The platform starts at ``begin_login`` (its third-party login initiation); we answer with a
 redirect to its authorisation URL carrying a fresh state and nonce, kept in the store for
@@ -25,8 +27,9 @@ from joserfc import jwt
 from joserfc.errors import BadSignatureError, ExpiredTokenError, InvalidClaimError, JoseError, MissingClaimError
 from joserfc.jwk import KeySet
 
-from elearn.errors import ElearnError
+from elearn.lti.advantage import deep_linking_settings, keep_services, start_picking
 from elearn.lti.platforms import LAUNCH_PATH
+from elearn.lti.refusals import LaunchRefused
 from elearn.store.db import Store
 from elearn.store.lti import (
     LaunchedPerson,
@@ -43,6 +46,8 @@ CLOCK_LEEWAY_SECONDS = 60
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
 LTI_VERSION = "1.3.0"
 RESOURCE_LINK_REQUEST = "LtiResourceLinkRequest"
+DEEP_LINKING_REQUEST = "LtiDeepLinkingRequest"
+_FRAMED = frozenset({"iframe", "frame", "embed"})
 _MEMBERSHIP = "http://purl.imsglobal.org/vocab/lis/v2/membership#"
 _ADMIN_ROLES = frozenset({
     _MEMBERSHIP + "Administrator",
@@ -52,10 +57,6 @@ _ADMIN_ROLES = frozenset({
 _TARGET_KEYS = ("scenario", "lesson")  # a named page wins over the course; a scenario over a lesson
 _TARGET_VALUE = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 _AGAIN = "Launch the activity again from your LMS."
-
-
-class LaunchRefused(ElearnError):
-    """A login initiation or launch that is refused; the message is safe to show the person."""
 
 
 @dataclass(frozen=True)
@@ -68,10 +69,12 @@ class LoginRedirect:
 
 @dataclass(frozen=True)
 class Landing:
-    """A verified launch: who signed in and the page of ours to open (a path with its query)."""
+    """A verified launch: who signed in and the page of ours to open (a path with its query);
+    ``framed`` when the LMS shows it inside its own page (``launch_presentation``)."""
 
     user: User
     path: str
+    framed: bool = False
 
 
 def state_cookie(state: str) -> str:
@@ -126,8 +129,15 @@ def verify_launch(store: Store, form: Mapping[str, str], key_set_of: Callable[[s
     platform = taken.platform
     claims = _verified_claims(token, platform, taken.nonce, key_set_of(platform.jwks_url), now)
     person = _person(claims)
+    picking = deep_linking_settings(claims, person) if claims[LTI + "message_type"] == DEEP_LINKING_REQUEST else None
     user = sign_in_launched(store, platform, person, now)
-    return Landing(user, _landing_path(claims, taken.target_link_uri))
+    presentation = claims.get(LTI + "launch_presentation")
+    framed = isinstance(presentation, dict) and presentation.get("document_target") in _FRAMED
+    if picking is not None:
+        return Landing(user, start_picking(store, platform, user, picking, now), framed)
+    target = _landing_target(claims, taken.target_link_uri)
+    keep_services(store, platform, claims, user, person, target, now)
+    return Landing(user, "/" if target is None else f"/{target[0]}?{urlencode({target[0]: target[1]})}", framed)
 
 
 def _platform(store: Store, issuer: str, client_id: str) -> Platform:
@@ -177,9 +187,9 @@ def _verified_claims(token: str, platform: Platform, nonce: str, keys: KeySet, n
         raise LaunchRefused(f"This launch is meant for another tool (its audience is not this app's client id "
                             f"at {platform.issuer}), so it was refused. Ask your administrator to check the "
                             "client id registered here.")
-    if claims.get(LTI + "message_type") != RESOURCE_LINK_REQUEST:
-        raise LaunchRefused("This launch is not a resource-link launch (Deep Linking and other LTI messages "
-                            "are not supported yet). Add the activity to your course as a plain link to the tool.")
+    if claims.get(LTI + "message_type") not in (RESOURCE_LINK_REQUEST, DEEP_LINKING_REQUEST):
+        raise LaunchRefused("This launch is neither a resource-link launch nor a deep-linking request (other LTI "
+                            "messages are not supported). Add the activity to your course as a link to the tool.")
     if claims.get(LTI + "version") != LTI_VERSION:
         raise LaunchRefused(f"This launch is not LTI {LTI_VERSION}. Ask your administrator to register the tool "
                             "as an LTI 1.3 tool.")
@@ -188,12 +198,9 @@ def _verified_claims(token: str, platform: Platform, nonce: str, keys: KeySet, n
     return claims
 
 
-def _person(claims: Mapping[str, Any]) -> LaunchedPerson:
-    subject = claims.get("sub")
-    if not isinstance(subject, str) or not subject.strip() or len(subject) > 255:
-        raise LaunchRefused("This launch does not say who you are (no user id: an anonymous launch), and this "
-                            "app keeps each person's progress. Ask your administrator to send the user's id.")
-    raw_roles = claims.get(LTI + "roles")
+def mapped_roles(raw_roles: object) -> tuple[frozenset[Role], bool]:
+    """The app's roles for a list of LTI role URIs (a launch's or a roster member's), and whether
+    they make the person an instructor of the course (a manager of its team). None of ours: learner."""
     roles = {r for r in raw_roles if isinstance(r, str)} if isinstance(raw_roles, list) else set()
     granted: set[Role] = set()
     instructor = bool(roles & {_MEMBERSHIP + "Instructor", "Instructor"})
@@ -203,27 +210,35 @@ def _person(claims: Mapping[str, Any]) -> LaunchedPerson:
         granted.add(Role.MANAGER)
     if roles & _ADMIN_ROLES:
         granted.add(Role.ADMIN)
+    return frozenset(granted or {Role.LEARNER}), instructor
+
+
+def _person(claims: Mapping[str, Any]) -> LaunchedPerson:
+    subject = claims.get("sub")
+    if not isinstance(subject, str) or not subject.strip() or len(subject) > 255:
+        raise LaunchRefused("This launch does not say who you are (no user id: an anonymous launch), and this "
+                            "app keeps each person's progress. Ask your administrator to send the user's id.")
+    roles, instructor = mapped_roles(claims.get(LTI + "roles"))
     context = claims.get(LTI + "context")
     context_id = context.get("id") if isinstance(context, dict) else None
     title = context.get("title") or context.get("label") if isinstance(context, dict) else None
     parts = [claims.get(k) for k in ("name", "given_name", "family_name")]
     full, given, family = (part if isinstance(part, str) else "" for part in parts)
     return LaunchedPerson(
-        subject=subject.strip(), name=full or f"{given} {family}", roles=frozenset(granted or {Role.LEARNER}),
-        manages_context=instructor,
-        context_id=_context_key(context_id) if isinstance(context_id, str) and context_id else None,
+        subject=subject.strip(), name=full or f"{given} {family}".strip(), roles=roles, manages_context=instructor,
+        context_id=context_key(context_id) if isinstance(context_id, str) and context_id else None,
         context_title=title if isinstance(title, str) else "")
 
 
-def _context_key(context_id: str) -> str:
+def context_key(context_id: str) -> str:
     """The context id as stored (255 characters at most): a longer one by its hash, so two long
     ids that share a beginning never become one team."""
     return context_id if len(context_id) <= 255 else "sha256:" + hashlib.sha256(context_id.encode()).hexdigest()
 
 
-def _landing_path(claims: Mapping[str, Any], target_link_uri: str) -> str:
-    """The page to open: a ``scenario`` or ``lesson`` named by a custom claim, else by the
-    target_link_uri's query; else the course. Only plain ids pass, so nothing else gets through."""
+def _landing_target(claims: Mapping[str, Any], target_link_uri: str) -> tuple[str, str] | None:
+    """What to open, as (``scenario`` or ``lesson``, its id), named by a custom claim, else by the
+    target_link_uri's query; None for the course. Only plain ids pass, so nothing else gets through."""
     custom = claims.get(LTI + "custom")
     asked: dict[str, str] = dict(parse_qsl(urlsplit(target_link_uri).query))
     if isinstance(custom, dict):
@@ -231,5 +246,5 @@ def _landing_path(claims: Mapping[str, Any], target_link_uri: str) -> str:
     for key in _TARGET_KEYS:
         value = asked.get(key, "")
         if _TARGET_VALUE.fullmatch(value):
-            return f"/{key}?{urlencode({key: value})}"
-    return "/"
+            return key, value
+    return None

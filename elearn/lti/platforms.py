@@ -74,6 +74,11 @@ def _text_problems(label: str, value: str) -> list[str]:
     return []
 
 
+def service_url_problem(url: str) -> str:
+    """Why ``url`` (a service address a launch names) can't be called, or "": the rule of ``_url_problem``."""
+    return _url_problem(url)
+
+
 def _url_problem(url: str) -> str:
     """Why ``url`` can't be a platform URL, or "": https, or http on this machine only (for tests)."""
     if not url:

@@ -3,8 +3,8 @@
 Every value that comes from people or authors (names, team names, titles) is escaped in the
 HTML (``html.escape``); the text part is plain. Reminders carry a one-click opt-out: a link in
 the body to the ``/unsubscribe`` page, and the ``List-Unsubscribe`` and ``List-Unsubscribe-Post``
-headers (RFC 8058) pointing at the app's POST route. Assignment notices and digests have none:
-they are not reminders.
+headers (RFC 8058) pointing at the app's POST route. Assignment notices, digests and reset links
+have none: they are not reminders.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from elearn.mail.schedule import Situation, team_rows
 from elearn.manage.dashboard import COMPLETED, OVERDUE, team_skills
 from elearn.store.assignments import Assignment
 from elearn.store.outbox import ASSIGNED, DIGEST, DUE_SOON, Recipient
+from elearn.store.resets import RESET_PATH
 
 COURSE_TITLE = "Calm under fire"
 UNSUBSCRIBE_PAGE = "unsubscribe"
@@ -121,6 +122,19 @@ def reminder(course: Course, person: Recipient, assignment: Assignment, kind: st
         headers = {"List-Unsubscribe": f"<{base_url}{ONE_CLICK_PATH}?{urlencode({'token': token})}>",
                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
     return Message(person.email or "", subject, text, html, headers)
+
+
+def reset_link_message(person: Recipient, base_url: str, token: str | None, hours: int) -> Message:
+    """A one-time link to set a new password, asked for by an administrator; ``token`` None (a
+    preview) puts a placeholder where the link goes. No opt-out: it is not a reminder."""
+    url = link(base_url, RESET_PATH, token=token) if token else "(a one-time link, made when it is sent)"
+    lines = [f"An administrator of {COURSE_TITLE} made you a link to set a new password. It works once, "
+             f"within {hours} hours; setting the password signs you out everywhere else.",
+             "If you did not ask for it, ignore this e-mail: your password stays as it is."]
+    text = f"Hello {person.name},\n\n{lines[0]}\n\nSet a new password: {url}\n\n{lines[1]}\n"
+    html = _page([f"Hello {escape(person.name)},", escape(lines[0]), escape(lines[1])],
+                 ("Set a new password", url) if token else None, "" if token else escape(url))
+    return Message(person.email or "", f"Set a new password for {COURSE_TITLE}", text, html)
 
 
 def digest(course: Course, person: Recipient, found: Situation, base_url: str) -> Message:

@@ -13,10 +13,7 @@ refusal (5xx for that recipient) drops the job, with the server's answer kept.
 
 from __future__ import annotations
 
-import os
-import secrets
 import smtplib
-import socket
 import ssl
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -26,13 +23,15 @@ from email.message import EmailMessage
 
 from elearn.course.catalogue import Course
 from elearn.course.passing import PassRule
-from elearn.mail.compose import Message, compose
+from elearn.mail.compose import Message, compose, reset_link_message
 from elearn.mail.config import SmtpSettings
 from elearn.mail.schedule import Situation, planned_jobs, situation, still_due
 from elearn.store.db import Store
+from elearn.store.leases import lease_owner_name
 from elearn.store.outbox import (
     DIGEST,
     REMINDERS,
+    RESET,
     MailJob,
     NewJob,
     claim,
@@ -45,6 +44,7 @@ from elearn.store.outbox import (
     queue,
     recipient,
 )
+from elearn.store.resets import RESET_TTL, mint_mailed_reset
 
 FIRST_RETRY = timedelta(minutes=1)
 LAST_RETRY = timedelta(hours=1)
@@ -137,11 +137,6 @@ class Report:
     preview: list[str] = field(default_factory=list)
 
 
-def sender_name() -> str:
-    """This process's name in the leases it takes: host, process id and a random part."""
-    return f"{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(4)}"
-
-
 def backoff(tries: int) -> timedelta:
     """How long to wait after the ``tries``-th failed try: 1, 2, 4... minutes, at most an hour."""
     wait: timedelta = FIRST_RETRY * (2 ** min(tries, 12))
@@ -154,6 +149,15 @@ def _message_for(course: Course, found: Situation, store: Store, job: MailJob | 
     person = recipient(store, job.user_id)
     if person is None or not person.email:
         return "no e-mail address"
+    if job.kind == RESET and isinstance(job, MailJob):  # queued by an administrator, never planned
+        hours = int(RESET_TTL.total_seconds() // 3600)
+        if not make_token:
+            return reset_link_message(person, base_url, None, hours)
+        token = mint_mailed_reset(store, person.user_id, job.queued_at, found.now)
+        if token is None:
+            return (f"no reset link now: the account is deactivated or signs in elsewhere, or the request is "
+                    f"over {hours} hours old")
+        return reset_link_message(person, base_url, token, hours)
     if job.kind in REMINDERS and person.opted_out:
         return "opted out of reminders"
     assignment = found.in_force.get(job.assignment_id) if job.assignment_id is not None else None
@@ -199,7 +203,7 @@ def send_due(store: Store, course: Course, smtp: SmtpSettings, now: Callable[[],
              base_url: str, *, owner: str | None = None, transport: Transport = Connection) -> Report:
     """Queue what is due, then send every due job this process can claim, until none is left or
     the server is down. Safe to run in several processes at once."""
-    owner = owner or sender_name()
+    owner = owner or lease_owner_name()
     report = Report()
     found = situation(store, course, now(), pass_rule)
     report.queued = queue(store, planned_jobs(found), found.now)

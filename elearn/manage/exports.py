@@ -53,6 +53,7 @@ ACTIVITY_TYPES = {
     "course": "http://adlnet.gov/expapi/activities/course",
     "scenario": "http://adlnet.gov/expapi/activities/simulation",
     "decision": "http://adlnet.gov/expapi/activities/cmi.interaction",
+    "lesson": "http://adlnet.gov/expapi/activities/lesson",
 }
 
 COLUMNS = ("Name", "Username", "Team", "Status", "% complete", "Assigned", "Due", "Days overdue", "At risk",
@@ -299,6 +300,23 @@ def course_finished(source: XapiSource, row: CompletionRow) -> list[dict[str, An
         statements.append({**base, "id": source.statement_id(f"course/{row.username}/{when}/passed"),
                            "verb": _verb("passed")})
     return statements
+
+
+def lesson_completed(source: XapiSource, username: str, lesson_id: str, title: str,
+                     completed_at: datetime) -> dict[str, Any]:
+    """"completed" for a lesson a learner marked done (sent to an LRS as it happens; a lesson is
+    completed once, so its id needs only the learner and the lesson)."""
+    return {
+        "id": source.statement_id(f"lesson/{username}/{lesson_id}/completed"),
+        "actor": source.actor(username),
+        "verb": _verb("completed"),
+        "object": {"objectType": "Activity", "id": f"{source.base}/xapi/activities/lessons/{lesson_id}",
+                   "definition": {"type": ACTIVITY_TYPES["lesson"], "name": {"en-US": title}}},
+        "result": {"completion": True},
+        "context": {"platform": "Calm under fire", "language": "en-US",
+                    "contextActivities": {"grouping": [{"objectType": "Activity", "id": source.course_iri()}]}},
+        "timestamp": _timestamp(completed_at),
+    }
 
 
 def statements(source: XapiSource, rows: Sequence[CompletionRow], attempts: Iterable[FinishedAttempt],

@@ -31,6 +31,7 @@ from elearn.store.administration import (
     SERVER_SHELL,
     Actor,
     Shell,
+    add_team_manager,
     all_teams,
     audit_log,
     change_email,
@@ -38,8 +39,10 @@ from elearn.store.administration import (
     change_team,
     deactivate,
     find_people,
+    managed_teams,
     person,
     reactivate,
+    remove_team_manager,
     rename,
     team_named,
 )
@@ -74,13 +77,11 @@ from elearn.store.migrate import current_revision, head_revision, upgrade
 from elearn.store.people import (
     account_problems,
     add_people,
-    add_team_manager,
     add_user,
     assign_team,
     check_people,
     create_team,
     get_user,
-    remove_team_manager,
     set_roles,
     visible_teams,
     visible_users,
@@ -121,7 +122,14 @@ from elearn.store.replies import (
     set_own_words,
     typed_replies_for,
 )
-from elearn.store.resets import RESET_PATH, RESET_TTL, issue_reset_link, reset_link_user, reset_password
+from elearn.store.resets import (
+    RESET_PATH,
+    RESET_TTL,
+    issue_reset_link,
+    queue_reset_email,
+    reset_link_user,
+    reset_password,
+)
 from elearn.store.sessions import (
     end_all_sessions,
     end_session,
@@ -216,11 +224,13 @@ __all__ = [
     "issue_cookie_code",
     "issue_reset_link",
     "issue_setup_token",
+    "managed_teams",
     "open_store",
     "own_words_setting",
     "password_problems",
     "person",
     "progress_for",
+    "queue_reset_email",
     "reactivate",
     "record_answer",
     "record_choice",

@@ -33,11 +33,18 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from elearn.store.db import Store
-from elearn.store.errors import AccountDeactivated, AccountError, RegistrationClosed, SetupClosed, WeakPassword
+from elearn.store.errors import (
+    AccountDeactivated,
+    AccountError,
+    NotFound,
+    RegistrationClosed,
+    SetupClosed,
+    WeakPassword,
+)
 from elearn.store.fields import checked_display_name, checked_email
 from elearn.store.records import Role, Throttled, User
 from elearn.store.sessions import revoke_sessions
-from elearn.store.tables import SetupTokenRow, UserRoleRow, UserRow
+from elearn.store.tables import SetupTokenRow, TeamManagerRow, TeamRow, UserRoleRow, UserRow
 from elearn.store.throttle import Bucket, ThrottleRule, clear, count_attempt, forgive, lock_buckets, refusal
 from elearn.store.users import fetch_user, fetch_users, insert_user, normalize_email, normalize_username
 
@@ -82,6 +89,7 @@ def create_user(
     team_id: int | None = None,
     roles: Iterable[Role] = (Role.LEARNER,),
     email_verified: bool = True,
+    manages: Iterable[int] = (),
 ) -> User:
     """Create an account. ``password=None`` makes a single-sign-on account that cannot sign in
     with a password. Raises ``WeakPassword``, ``UsernameTaken`` or ``AccountError`` (a name with
@@ -89,7 +97,12 @@ def create_user(
 
     ``email_verified`` says someone checked that the e-mail is this person's: true when an
     administrator (or the identity provider) supplied it; pass False when the person typed it in
-    themselves (``register``), since single sign-on trusts only verified addresses."""
+    themselves (``register``), since single sign-on trusts only verified addresses.
+
+    ``manages``: teams the new account manages from the start (granting the manager role). For
+    the server's own set-up and for seeding test and demo data, like the rest of this function:
+    nobody is the actor, so nothing is audited. An administrator changing who manages a team
+    goes through ``elearn.store.administration.add_team_manager``, which is."""
     name = _valid_username(username)
     display_name = checked_display_name(display_name)
     email = checked_email(email)
@@ -97,13 +110,20 @@ def create_user(
     if password is not None:
         _check_password(name, password)
         password_hash = store.hasher.hash(password)
-    granted = tuple(roles)
+    teams = sorted(set(manages))
+    granted = (*roles, Role.MANAGER) if teams else tuple(roles)
 
     def work(conn: Connection) -> User:
-        return insert_user(
+        user = insert_user(
             conn, username=name, display_name=display_name, email=email, team_id=team_id,
             password_hash=password_hash, roles=granted, now=now, email_verified=email_verified,
         )
+        for managed in teams:
+            if conn.scalar(select(TeamRow.id).where(TeamRow.id == managed)) is None:
+                raise NotFound(f"There is no team with id {managed}.")
+        if teams:
+            conn.execute(insert(TeamManagerRow), [{"user_id": user.id, "team_id": managed} for managed in teams])
+        return user
 
     return store.write(work)
 

@@ -1,5 +1,5 @@
-"""People administration: find an account, change its roles, team, name or e-mail, deactivate
-and reactivate it, and read the audit log of all of it.
+"""People administration: find an account, change its roles, team, name or e-mail, the teams
+it manages, deactivate and reactivate it, and read the audit log of all of it.
 
 Every action is taken by an ``actor``: a signed-in administrator (checked against the database in
 the action's own transaction, and refused if deactivated meanwhile), or ``SERVER_SHELL``, the
@@ -26,12 +26,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from elearn.store.access import require_role
-from elearn.store.db import Store
+from elearn.store.db import Store, insert_ignoring_duplicates
 from elearn.store.errors import AccessDenied, LastAdministrator, NotFound, UsernameTaken
 from elearn.store.fields import checked_display_name, checked_email
 from elearn.store.records import MAX_ID, AuditEvent, Role, Team, User, Viewer
 from elearn.store.sessions import revoke_sessions
-from elearn.store.tables import AuditEventRow, TeamRow, UserRoleRow, UserRow
+from elearn.store.tables import AuditEventRow, TeamManagerRow, TeamRow, UserRoleRow, UserRow
 from elearn.store.users import fetch_user, fetch_users, normalize_username
 
 FOUND_MAX = 50
@@ -212,6 +212,60 @@ def reactivate(store: Store, actor: Actor, user_id: int, now: datetime) -> User:
     return store.write(work)
 
 
+def add_team_manager(store: Store, actor: Actor, user_id: int, team_id: int, now: datetime) -> User:
+    """Let ``user_id`` see ``team_id``'s people and progress, granting the manager role if they
+    lack it. ``NotFound`` for an unknown account or team. Idempotent: nothing is audited when
+    they already manage the team."""
+
+    def work(conn: Connection) -> User:
+        require_admin(conn, actor)
+        before = _subject(conn, user_id)
+        if _team_name(conn, team_id) is None:
+            raise NotFound(f"There is no team with id {team_id}.")
+        managed = _managed_teams(conn, user_id)
+        if not insert_ignoring_duplicates(conn, TeamManagerRow, {"user_id": user_id, "team_id": team_id},
+                                          ("user_id", "team_id")):
+            return before
+        was: dict[str, object] = {"manages": managed}
+        now_is: dict[str, object] = {"manages": _managed_teams(conn, user_id)}
+        if insert_ignoring_duplicates(conn, UserRoleRow, {"user_id": user_id, "role": Role.MANAGER.value},
+                                      ("user_id", "role")):
+            was["roles"], now_is["roles"] = sorted(before.roles), sorted(before.roles | {Role.MANAGER})
+        return _audited(conn, actor, "add team manager", before, was, now_is, now)
+
+    return store.write(work)
+
+
+def remove_team_manager(store: Store, actor: Actor, user_id: int, team_id: int, now: datetime) -> User:
+    """Stop ``user_id`` seeing ``team_id``. Their manager role stays (they may manage other teams,
+    or get one later). ``NotFound`` for an unknown account or team. Idempotent: nothing is audited
+    when they did not manage the team."""
+
+    def work(conn: Connection) -> User:
+        require_admin(conn, actor)
+        before = _subject(conn, user_id)
+        if _team_name(conn, team_id) is None:
+            raise NotFound(f"There is no team with id {team_id}.")
+        managed = _managed_teams(conn, user_id)
+        if not conn.execute(delete(TeamManagerRow).where(TeamManagerRow.user_id == user_id,
+                                                         TeamManagerRow.team_id == team_id)).rowcount:
+            return before
+        return _audited(conn, actor, "remove team manager", before, {"manages": managed},
+                        {"manages": _managed_teams(conn, user_id)}, now)
+
+    return store.write(work)
+
+
+def managed_teams(store: Store, actor: Actor, user_id: int) -> tuple[str, ...]:
+    """The names of the teams ``user_id`` manages, by name, for an administrator."""
+
+    def work(conn: Connection) -> tuple[str, ...]:
+        require_admin(conn, actor)
+        return tuple(_managed_teams(conn, user_id))
+
+    return store.read(work)
+
+
 def audit_log(store: Store, actor: Actor, *, limit: int | None = None) -> tuple[AuditEvent, ...]:
     """The audit log, newest first (all of it, or the latest ``limit``). Administrators only."""
 
@@ -272,6 +326,11 @@ def active_admins(conn: Connection) -> int:
     return int(conn.scalar(
         select(func.count()).select_from(UserRoleRow).join(UserRow, UserRow.id == UserRoleRow.user_id)
         .where(UserRoleRow.role == Role.ADMIN.value, UserRow.deactivated_at.is_(None))) or 0)
+
+
+def _managed_teams(conn: Connection, user_id: int) -> list[str]:
+    return list(conn.scalars(select(TeamRow.name).join(TeamManagerRow, TeamManagerRow.team_id == TeamRow.id)
+                             .where(TeamManagerRow.user_id == user_id).order_by(TeamRow.name)))
 
 
 def _is(actor: Actor, user_id: int) -> bool:

@@ -4,9 +4,9 @@ A job is one e-mail to one user, named by its ``job_key`` (kind, recipient, what
 the period: ``due-soon:7:user:12:assignment:3``). Queueing inserts ignoring duplicates, so a
 reminder planned twice, by two processes at once or by one run after another, is queued once.
 
-A sender *claims* due jobs by writing its ``owner`` and a lease end where no live lease is, one
-conditional ``UPDATE`` per job: on SQLite (one writer at a time) and on PostgreSQL (the second
-update re-reads the row and finds the lease taken) only one sender gets each job. It then sends
+A sender *claims* due jobs by writing its ``owner`` and a lease end where no live lease is
+(``elearn.store.leases``, shared with the xAPI outbox): on SQLite and on PostgreSQL only one
+sender gets each job. It then sends
 and marks the job ``sent`` (or ``retry`` with a later try, or ``dropped`` with the reason), each
 only while it still holds the lease. A sender that dies leaves its lease to run out, and the job
 is claimed again: a job is sent at least once and, unless a sender stalls for a whole lease
@@ -25,15 +25,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, insert, or_, select, update
+from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection
 
 from elearn.store.db import Store, insert_ignoring_duplicates
+from elearn.store.leases import LeasedQueue
 from elearn.store.records import Role
 from elearn.store.tables import MailOptOutRow, OutboxRow, TeamManagerRow, UnsubscribeTokenRow, UserRoleRow, UserRow
 
-ASSIGNED, DUE_SOON, OVERDUE, DIGEST = "assigned", "due-soon", "overdue", "digest"
-KINDS = (ASSIGNED, DUE_SOON, OVERDUE, DIGEST)
+ASSIGNED, DUE_SOON, OVERDUE, DIGEST, RESET = "assigned", "due-soon", "overdue", "digest", "reset"
+KINDS = (ASSIGNED, DUE_SOON, OVERDUE, DIGEST, RESET)
+"""``RESET``: a one-time password-reset link an administrator asked to e-mail (``elearn.store.resets``)."""
 REMINDERS = frozenset({DUE_SOON, OVERDUE})
 """The kinds a learner may opt out of."""
 OUTCOME_LENGTH = 300
@@ -110,45 +112,31 @@ def known_keys(store: Store, keys: Iterable[str]) -> frozenset[str]:
     return store.read(work)
 
 
-def _open_and_due(now: datetime) -> ColumnElement[bool]:
-    return and_(OutboxRow.sent_at.is_(None), OutboxRow.dropped_at.is_(None), OutboxRow.next_try_at <= now,
-                or_(OutboxRow.lease_until.is_(None), OutboxRow.lease_until <= now))
+MAIL_QUEUE = LeasedQueue(OutboxRow, (OutboxRow.sent_at, OutboxRow.dropped_at))
+"""The outbox's leases (``elearn.store.leases``): a job ends when sent or dropped."""
 
 
 def due_jobs(store: Store, now: datetime, limit: int = 1000) -> tuple[MailJob, ...]:
     """The jobs a sender would claim now, oldest first (nothing is claimed: for a preview)."""
     return store.read(lambda conn: tuple(_job(row) for row in conn.execute(
-        select(*_COLUMNS).where(_open_and_due(now)).order_by(OutboxRow.next_try_at, OutboxRow.id).limit(limit))))
+        select(*_COLUMNS).where(MAIL_QUEUE.due(now)).order_by(OutboxRow.next_try_at, OutboxRow.id).limit(limit))))
 
 
 def claim(store: Store, owner: str, now: datetime, lease: timedelta, limit: int = 50) -> tuple[MailJob, ...]:
-    """Claim up to ``limit`` due jobs for ``owner`` until ``now + lease``; those another sender
-    claimed first are skipped. Each claim is its own transaction, so claims never wait on a batch."""
-    candidates = store.read(lambda conn: list(conn.scalars(
-        select(OutboxRow.id).where(_open_and_due(now)).order_by(OutboxRow.next_try_at, OutboxRow.id).limit(limit))))
-    claimed = []
-    for job_id in candidates:
-        def work(conn: Connection, job_id: int = job_id) -> MailJob | None:
-            taken = conn.execute(update(OutboxRow).where(OutboxRow.id == job_id, _open_and_due(now))
-                                 .values(lease_owner=owner, lease_until=now + lease)).rowcount
-            if taken != 1:
-                return None
-            return _job(conn.execute(select(*_COLUMNS).where(OutboxRow.id == job_id)).one())
+    """Claim up to ``limit`` due jobs for ``owner`` until ``now + lease``, oldest first; those
+    another sender holds are skipped. The claim is a short transaction of its own, never waiting
+    on a batch being sent."""
 
-        found = store.write(work)
-        if found is not None:
-            claimed.append(found)
-    return tuple(claimed)
+    def work(conn: Connection) -> tuple[MailJob, ...]:
+        taken = MAIL_QUEUE.claim_in(conn, owner, now, lease, limit)
+        found = {row[0]: _job(row) for row in conn.execute(select(*_COLUMNS).where(OutboxRow.id.in_(taken)))}
+        return tuple(found[job_id] for job_id in taken)
 
-
-def _held(job_id: int, owner: str) -> ColumnElement[bool]:
-    return and_(OutboxRow.id == job_id, OutboxRow.lease_owner == owner, OutboxRow.sent_at.is_(None),
-                OutboxRow.dropped_at.is_(None))
+    return store.write(work)
 
 
 def _finish(store: Store, job_id: int, owner: str, **values: Any) -> bool:
-    return bool(store.write(lambda conn: conn.execute(
-        update(OutboxRow).where(_held(job_id, owner)).values(lease_owner=None, lease_until=None, **values)).rowcount))
+    return MAIL_QUEUE.finish(store, [job_id], owner, **values) == 1
 
 
 def mark_sent(store: Store, job_id: int, owner: str, now: datetime) -> bool:

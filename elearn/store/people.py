@@ -16,7 +16,7 @@ from elearn.names import excerpt
 from elearn.store.access import require_read, require_role, scope_of
 from elearn.store.accounts import USERNAME_PATTERN, create_user, password_problems
 from elearn.store.administration import active_admins
-from elearn.store.db import Store, insert_ignoring_duplicates, one_of
+from elearn.store.db import Store, one_of
 from elearn.store.errors import AccountError, NotFound, PeopleRefused
 from elearn.store.fields import checked_team_name, display_name_problem, email_problem
 from elearn.store.records import NewAccount, Role, Team, User, Viewer
@@ -267,36 +267,6 @@ def set_roles(store: Store, actor: Viewer, user_id: int, roles: Iterable[Role]) 
             conn.execute(insert(UserRoleRow), [{"user_id": user_id, "role": role.value} for role in sorted(wanted)])
         if not active_admins(conn):
             raise AccountError("This would leave no administrator. Make someone else an administrator first.")
-
-    store.write(work)
-
-
-def add_team_manager(store: Store, actor: Viewer, manager_id: int, team_id: int) -> None:
-    """An administrator lets ``manager_id`` see ``team_id`` (granting the manager role if needed)."""
-
-    def work(conn: Connection) -> None:
-        require_role(conn, actor, Role.ADMIN)
-        _require_team(conn, team_id)
-        if fetch_user(conn, manager_id) is None:
-            raise NotFound(f"There is no user with id {manager_id}.")
-        insert_ignoring_duplicates(
-            conn, TeamManagerRow, {"user_id": manager_id, "team_id": team_id}, ("user_id", "team_id")
-        )
-        insert_ignoring_duplicates(
-            conn, UserRoleRow, {"user_id": manager_id, "role": Role.MANAGER.value}, ("user_id", "role")
-        )
-
-    store.write(work)
-
-
-def remove_team_manager(store: Store, actor: Viewer, manager_id: int, team_id: int) -> None:
-    """An administrator stops ``manager_id`` seeing ``team_id``."""
-
-    def work(conn: Connection) -> None:
-        require_role(conn, actor, Role.ADMIN)
-        conn.execute(
-            delete(TeamManagerRow).where(TeamManagerRow.user_id == manager_id, TeamManagerRow.team_id == team_id)
-        )
 
     store.write(work)
 

@@ -8,7 +8,7 @@ finishing a finished attempt returns it unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +24,7 @@ from elearn.store.events import evidence_rows
 from elearn.store.records import Attempt, Finish, LessonCompletion, Progress, User, Viewer
 from elearn.store.tables import AttemptRow, LessonCompletionRow
 from elearn.store.users import fetch_user
+from elearn.store.xapi_outbox import queue_statements_in
 
 _ATTEMPT_COLUMNS = (
     AttemptRow.id,
@@ -69,8 +70,12 @@ _FINISH_RUN = update(AttemptRow).where(*_OWN_OPEN_ATTEMPT).values(
 _NUMBERING_TRIES = 5
 
 
-def complete_lesson(store: Store, user: User, lesson_id: str, now: datetime) -> None:
-    """Mark ``lesson_id`` done for ``user``. Doing it again keeps the first completion time."""
+def complete_lesson(store: Store, user: User, lesson_id: str, now: datetime,
+                    statements: Sequence[Mapping[str, Any]] = ()) -> None:
+    """Mark ``lesson_id`` done for ``user``. Doing it again keeps the first completion time.
+
+    ``statements`` (its xAPI statements, when an LRS is configured) are queued in the same
+    transaction, only with a first completion (``elearn.store.xapi_outbox``)."""
 
     def work(conn: Connection) -> None:
         if insert_ignoring_duplicates(
@@ -78,6 +83,7 @@ def complete_lesson(store: Store, user: User, lesson_id: str, now: datetime) -> 
             ("user_id", "lesson_id"),
         ):
             refresh_progress(conn, user.id)
+            queue_statements_in(conn, statements, now)
 
     store.write(work)
 

@@ -625,3 +625,94 @@ class LtiContextRow(Base):
     platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platforms.id"))
     context_id: Mapped[str] = mapped_column(String(255))
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+
+
+class XapiOutboxRow(Base):
+    """One xAPI statement to send to the Learning Record Store (revision 0013), written in the
+    transaction of the event it describes. ``statement_id`` is the statement's own id, derived
+    from the event, so a retried write or a second process queues it once. Leased like the
+    e-mail outbox (``elearn.store.leases``); ``sent_at`` or ``dead_at`` (refused, with the LRS's
+    ``dead_reason``) ends it, and ``last_error`` keeps the latest failed try's error."""
+
+    __tablename__ = "xapi_outbox"
+    __table_args__ = (Index(None, "sent_at", "dead_at", "next_try_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    statement_id: Mapped[str] = mapped_column(String(36), unique=True)
+    statement: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_try_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_tried_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    dead_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    dead_reason: Mapped[str | None] = mapped_column(String(500))
+class LtiGradeLinkRow(Base):
+    """A launched learner's line item (revision 0012): the LMS gradebook column their scenario
+    (``target`` ``scenario:<id>``) or the course (``course``) reports to, and their ``subject``
+    there. Made or updated by each launch that carries an AGS endpoint with the score scope."""
+
+    __tablename__ = "lti_grade_links"
+    __table_args__ = (UniqueConstraint("user_id", "platform_id", "lineitem_url"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platforms.id"))
+    subject: Mapped[str] = mapped_column(String(255))
+    lineitem_url: Mapped[str] = mapped_column(String(1000))
+    target: Mapped[str] = mapped_column(String(120))
+    linked_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class LtiScoreRow(Base):
+    """One score to post to an LMS line item (revision 0012), queued once under its ``score_key``
+    (``attempt:<id>:link:<id>`` or ``course:<user>:<completed>:link:<id>``). Claimed with a lease
+    like the mail outbox; ``sent_at`` or ``dropped_at`` ends it, ``last_error`` says why not yet."""
+
+    __tablename__ = "lti_scores"
+    __table_args__ = (Index(None, "sent_at", "next_try_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    score_key: Mapped[str] = mapped_column(String(200), unique=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platforms.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    lineitem_url: Mapped[str] = mapped_column(String(1000))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    queued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    next_try_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    tries: Mapped[int] = mapped_column(Integer)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    dropped_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+
+
+class LtiDeepLinkRow(Base):
+    """An instructor's deep-linking request (revision 0012) until they pick: only the token's
+    SHA-256, the platform's return URL and its opaque ``data``; used up by the pick."""
+
+    __tablename__ = "lti_deep_links"
+    __table_args__ = (Index(None, "expires_at"),)
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platforms.id"))
+    deployment_id: Mapped[str] = mapped_column(String(255))
+    return_url: Mapped[str] = mapped_column(String(1000))
+    data: Mapped[str | None] = mapped_column(Text)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class LtiRosterRow(Base):
+    """An LMS course's roster address (NRPS context memberships URL, revision 0012) and its last sync."""
+
+    __tablename__ = "lti_rosters"
+
+    context_row_id: Mapped[int] = mapped_column(ForeignKey("lti_contexts.id"), primary_key=True)
+    memberships_url: Mapped[str] = mapped_column(String(1000))
+    synced_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_result: Mapped[str | None] = mapped_column(String(300))

@@ -88,7 +88,11 @@ class BucketState:
         return self.last_at + self.bucket.rule.wait_after(self.count)
 
     def blocks(self, now: datetime) -> bool:
-        return self.count > 0 and now < self.open_at
+        """Whether an attempt at ``now`` must wait. Only a bucket past its free attempts holds
+        anyone back: ``now`` is read before the transaction waits for the bucket's lock, so a
+        parallel attempt that read the clock later may have committed a ``last_at`` after it, and
+        a free attempt must not be refused for arriving "before" that."""
+        return self.bucket.rule.wait_after(self.count) > timedelta(0) and now < self.open_at
 
 
 def lock_buckets(conn: Connection, buckets: Iterable[Bucket], now: datetime) -> dict[Bucket, BucketState]:
@@ -123,10 +127,13 @@ def refusal(states: Iterable[BucketState], now: datetime) -> Throttled | None:
 
 
 def count_attempt(conn: Connection, states: Iterable[BucketState], now: datetime) -> None:
-    """Count one attempt in each bucket (locked by ``lock_buckets`` in this transaction)."""
+    """Count one attempt in each bucket (locked by ``lock_buckets`` in this transaction). The
+    bucket's last attempt never moves back in time (a parallel attempt may have read a later
+    clock and committed first), so a wait is never shortened by an attempt counted late."""
     for state in states:
         conn.execute(
-            update(ThrottleRow).where(ThrottleRow.key == state.bucket.key).values(count=state.count + 1, last_at=now)
+            update(ThrottleRow).where(ThrottleRow.key == state.bucket.key)
+            .values(count=state.count + 1, last_at=max(state.last_at, now))
         )
 
 

@@ -229,3 +229,36 @@ def test_a_vote_is_visible_at_the_first_presenter_refresh_that_counts_it() -> No
     room.sightings = [Sighting(9.9, 1, 0, 2), Sighting(10.4, 1, 1, 2), Sighting(11.0, 1, 1, 2),
                       Sighting(11.4, 1, 2, 2)]
     assert vote_visibility(room) == pytest.approx([0.4, 1.3])
+
+
+class _SilentSocket:
+    """A websocket whose server takes every message and never answers: Streamlit ignoring a rerun
+    of a fragment it no longer holds."""
+
+    def __init__(self) -> None:
+        self.sent: list[bytes] = []
+
+    async def send(self, data: bytes) -> None:
+        self.sent.append(data)
+
+
+def test_an_unanswered_timer_tick_is_counted_and_does_not_stall_the_timer(tab: Tab) -> None:
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+
+    from bench.harness.workshop import TICK_PATIENCE, Workshop
+
+    silent = _SilentSocket()
+    tab._socket = silent  # type: ignore[assignment]
+    timer = ForwardMsg()
+    timer.auto_rerun.fragment_id, timer.auto_rerun.interval = "check-after-3-elements", 0.02
+    feed(tab, new_session("a"), timer, finished(ForwardMsg.FINISHED_SUCCESSFULLY))
+    moved = ForwardMsg()  # a full run drew more above the check: the same timer, a new id
+    moved.auto_rerun.fragment_id, moved.auto_rerun.interval = "check-after-5-elements", 0.02
+    feed(tab, new_session("b"), moved, finished(ForwardMsg.FINISHED_SUCCESSFULLY))
+    workshop = Workshop(decisions=1)
+    waited = asyncio.run(workshop._tick(tab, "phone check"))
+    assert waited == pytest.approx(TICK_PATIENCE * 0.02)
+    assert workshop.room.unanswered_ticks == {"phone check": 1}
+    sent = BackMsg()
+    sent.ParseFromString(silent.sent[0])
+    assert (sent.rerun_script.fragment_id, sent.rerun_script.is_auto_rerun) == ("check-after-5-elements", True)

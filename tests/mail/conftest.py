@@ -15,7 +15,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from elearn.course.catalogue import Course, load_course
-from elearn.store import Role, Store, User, add_team_manager, create_admin, create_team, create_user
+from elearn.store import Role, Store, User, create_admin, create_team, create_user
 from tests.conftest import REPO
 from tests.store.helpers import NOW, PASSWORD, wait_for
 
@@ -105,8 +105,7 @@ def build_organisation(store: Store, team_a_size: int = 4) -> Organisation:
     team_a = create_team(store, admin, "Helpdesk <East>", NOW)
     team_b = create_team(store, admin, "Team B", NOW)
     manager = create_user(store, username="manny", display_name="Manny", password=PASSWORD, now=NOW,
-                          email="manny@example.org", roles=(Role.MANAGER,))
-    add_team_manager(store, admin, manager.id, team_a.id)
+                          email="manny@example.org", roles=(Role.MANAGER,), manages=(team_a.id,))
     learners = [create_user(store, username=f"a{n:02d}", display_name=f"Learner <b>{n}</b>", password=PASSWORD,
                             now=NOW, email=f"a{n:02d}@example.org", team_id=team_a.id) for n in range(team_a_size)]
     bea = create_user(store, username="bea", display_name="Bea", password=PASSWORD, now=NOW, email="bea@example.org",

@@ -31,7 +31,7 @@ from elearn.store.analytics import (
     scope_fingerprint,
     skill_evidence,
 )
-from tests.store.helpers import World
+from tests.store.helpers import NOW, World
 
 from .conftest import COURSE, Clock, Played, play
 
@@ -159,9 +159,9 @@ def test_the_scope_fingerprint_changes_with_access(store: Store, world: World, c
     elif change == "learner leaves":
         assign_team(store, world.admin, world.ana.id, None)
     elif change == "team given":
-        add_team_manager(store, world.admin, world.manager.id, world.team_b.id)
+        add_team_manager(store, world.admin, world.manager.id, world.team_b.id, NOW)
     elif change == "team taken":
-        remove_team_manager(store, world.admin, world.manager.id, world.team_a.id)
+        remove_team_manager(store, world.admin, world.manager.id, world.team_a.id, NOW)
     else:
         set_roles(store, world.admin, world.manager.id, [Role.LEARNER])
     assert scope_fingerprint(store, world.manager) != before

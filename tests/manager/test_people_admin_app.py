@@ -26,6 +26,7 @@ from elearn.store import (
     issue_reset_link,
     session_user,
     start_session,
+    visible_teams,
 )
 from tests.app.conftest import as_read
 from tests.conftest import REPO
@@ -91,6 +92,23 @@ def test_an_admin_moves_renames_and_sets_an_email(app: App) -> None:
     assert (ana_now.team_id, ana_now.display_name, ana_now.email) == (app.world.team_b.id, "Ana *Andersson*",
                                                                      "ana@example.org")
     assert [e.action for e in audit_log(app.store, app.world.admin)] == ["set email", "rename", "set team"]
+
+
+def test_making_someone_a_team_manager_and_stopping_it_are_audited(app: App) -> None:
+    at = open_page(signed_in(app, app.world.admin), "people")
+    at.segmented_control(key="people-section").set_value("Move people").run()
+    at.text_input(key="move-search").input("ana").run()
+    at.selectbox(key="move-person").set_value(app.world.ana.id).run()
+    at.selectbox(key="move-team").set_value(app.world.team_b.id).run()
+    next(b for b in at.button if b.label == "Make them its manager").click().run()
+    assert successes(at) == ["Ana (ana) · Team A now manages Team B."]
+    assert {t.name for t in visible_teams(app.store, app.world.ana)} == {"Team A", "Team B"}  # own and managed
+    next(b for b in at.button if b.label == "Stop them managing it").click().run()
+    assert successes(at) == ["Ana (ana) · Team A no longer manages Team B."]
+    assert [(e.actor, e.action, e.subject, dict(e.after)) for e in audit_log(app.store, app.world.admin)] == [
+        ("admin", "remove team manager", "ana", {"manages": []}),
+        ("admin", "add team manager", "ana", {"manages": ["Team B"], "roles": ["learner", "manager"]}),
+    ]
 
 
 def test_a_bad_email_is_refused_with_the_reason(app: App) -> None:
@@ -202,6 +220,32 @@ def test_a_reset_link_is_shown_once_and_works_once(app: App) -> None:
     assert errors(again) == ["This reset link is not valid any more: it was used already, it expired, or a newer "
                              "one replaced it. Ask your administrator for a new link."]
     assert not again.text_input
+
+
+def test_with_email_set_up_the_reset_link_is_emailed_not_shown(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    from elearn.store import change_email
+    from elearn.store.outbox import jobs
+
+    for name, value in (("ELEARN_SMTP_HOST", "127.0.0.1"), ("ELEARN_SMTP_TLS", "none"),
+                        ("ELEARN_MAIL_SENDER", "training@example.org"), ("ELEARN_PUBLIC_URL", "https://learn.example.com")):
+        monkeypatch.setenv(name, value)
+    change_email(app.store, app.world.admin, app.world.ana.id, "ana@example.org", datetime.now(UTC))
+    at = accounts(app)
+    ana = app.world.ana.id
+    assert not [b for b in at.button if b.key == f"admin-reset-{ana}"]  # nothing to copy by hand
+    at.button(key=f"admin-reset-mail-{ana}").click().run()
+    assert successes(at) == ["A one-time link to set a new password goes to ana@example.org with the next mail run, "
+                             "valid 24 hours from then. Links made before stop working now."]
+    assert not at.code
+    assert [job.user_id for job in jobs(app.store) if job.kind == "reset"] == [ana]  # the world has assignments too
+    assert [e.action for e in audit_log(app.store, app.world.admin)][:1] == ["e-mail reset link"]
+
+
+def test_without_email_set_up_the_page_says_why_the_link_is_shown(app: App) -> None:
+    at = accounts(app)
+    assert not [b for b in at.button if b.key == f"admin-reset-mail-{app.world.ana.id}"]
+    assert "They have no e-mail address, so a reset link is shown here once for you to pass on." in [
+        c.value for c in at.caption]
 
 
 def test_an_expired_reset_link_is_refused(app: App) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from elearn.store import Role, Store, Team, User, add_team_manager, create_admin, create_team, create_user
+from elearn.store import Role, Store, Team, User, create_admin, create_team, create_user
 from tests.databases import at_head, make_target
 
 from .helpers import NOW, PASSWORD, World
@@ -39,9 +39,9 @@ def build_world(store: Store) -> World:
         )
 
     manager = create_user(
-        store, username="manny", display_name="Manny", password=PASSWORD, now=NOW, roles=(Role.MANAGER,)
+        store, username="manny", display_name="Manny", password=PASSWORD, now=NOW, roles=(Role.MANAGER,),
+        manages=(team_a.id,),
     )
-    add_team_manager(store, admin, manager.id, team_a.id)
     return World(
         admin=admin, manager=manager, team_a=team_a, team_b=team_b,
         ana=learner("ana", team_a), abe=learner("abe", team_a), bea=learner("bea", team_b),

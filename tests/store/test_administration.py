@@ -26,6 +26,7 @@ from elearn.store import (
     Store,
     UsernameTaken,
     WeakPassword,
+    add_team_manager,
     audit_log,
     authenticate,
     change_email,
@@ -38,8 +39,10 @@ from elearn.store import (
     get_user,
     issue_reset_link,
     issue_setup_token,
+    managed_teams,
     person,
     reactivate,
+    remove_team_manager,
     rename,
     reset_link_user,
     reset_password,
@@ -88,6 +91,39 @@ def test_roles_team_name_and_email_change_and_each_is_audited(store: Store, worl
     ]
     assert events[0].occurred_at == LATER
     assert [e.action for e in audit_log(store, world.admin, limit=2)] == ["set email", "set email"]
+
+
+def test_who_manages_a_team_changes_and_each_change_is_audited(store: Store, world: World) -> None:
+    assert managed_teams(store, world.admin, world.manager.id) == ("Team A",)  # seeded, not audited
+    assert audit_log(store, world.admin) == ()
+    add_team_manager(store, world.admin, world.manager.id, world.team_b.id, NOW)
+    assert add_team_manager(store, world.admin, world.ana.id, world.team_a.id, NOW).roles == {Role.LEARNER,
+                                                                                              Role.MANAGER}
+    add_team_manager(store, world.admin, world.ana.id, world.team_a.id, NOW)  # already: nothing to audit
+    remove_team_manager(store, SERVER_SHELL, world.manager.id, world.team_a.id, LATER)
+    remove_team_manager(store, SERVER_SHELL, world.manager.id, world.team_a.id, LATER)  # no longer: idem
+    assert managed_teams(store, world.admin, world.manager.id) == ("Team B",)
+    assert get_user(store, world.admin, world.manager.id).has(Role.MANAGER)  # may get a team again
+    events = audit_log(store, world.admin)
+    assert [(e.actor, e.action, e.subject, dict(e.before), dict(e.after)) for e in reversed(events)] == [
+        ("admin", "add team manager", "manny", {"manages": ["Team A"]}, {"manages": ["Team A", "Team B"]}),
+        ("admin", "add team manager", "ana", {"manages": [], "roles": ["learner"]},
+         {"manages": ["Team A"], "roles": ["learner", "manager"]}),
+        ("server shell", "remove team manager", "manny", {"manages": ["Team A", "Team B"]}, {"manages": ["Team B"]}),
+    ]
+    assert events[0].occurred_at == LATER
+
+
+@pytest.mark.parametrize("change", [add_team_manager, remove_team_manager], ids=["add", "remove"])
+def test_a_team_manager_change_for_an_unknown_team_or_account_is_refused_and_not_audited(
+        store: Store, world: World, change: object) -> None:
+    assert callable(change)
+    with pytest.raises(NotFound, match=re.escape("There is no team with id 999.")):
+        change(store, world.admin, world.manager.id, 999, NOW)
+    with pytest.raises(NotFound, match=re.escape("There is no user with id 999.")):
+        change(store, world.admin, 999, world.team_a.id, NOW)
+    assert audit_log(store, world.admin) == ()
+    assert managed_teams(store, world.admin, world.manager.id) == ("Team A",)
 
 
 def test_bad_values_are_refused_with_a_message_and_nothing_is_audited(store: Store, world: World) -> None:
@@ -262,11 +298,15 @@ def test_the_audit_export_is_safe_against_formula_injection(store: Store, world:
     lambda store, actor, world: reactivate(store, actor, world.ana.id, NOW),
     lambda store, actor, world: issue_reset_link(store, actor, world.admin.id, NOW),
     lambda store, actor, world: audit_log(store, actor),
+    lambda store, actor, world: add_team_manager(store, actor, actor.id, world.team_b.id, NOW),
+    lambda store, actor, world: remove_team_manager(store, actor, world.manager.id, world.team_a.id, NOW),
+    lambda store, actor, world: managed_teams(store, actor, world.manager.id),
     lambda store, actor, world: store.write(lambda conn: require_admin(conn, actor)),
     lambda store, actor, world: store.write(lambda conn: (require_admin(conn, actor),
                                                           record_audit(conn, actor, "x", None, {}, {}, NOW))),
 ], ids=["find_people", "person", "team_named", "change_roles", "change_team", "rename", "change_email", "deactivate",
-        "reactivate", "issue_reset_link", "audit_log", "require_admin", "record_audit"])
+        "reactivate", "issue_reset_link", "audit_log", "add_team_manager", "remove_team_manager", "managed_teams",
+        "require_admin", "record_audit"])
 @pytest.mark.parametrize("actor", ["ana", "manager"])
 def test_only_admins_administer_people(store: Store, world: World, action: object, actor: str) -> None:
     assert callable(action)

@@ -289,10 +289,10 @@ def test_losing_a_role_takes_effect_on_the_next_call(store: Store, world: World)
 
 
 def test_a_manager_removed_from_a_team_no_longer_sees_it(store: Store, world: World) -> None:
-    remove_team_manager(store, world.admin, world.manager.id, world.team_a.id)
+    remove_team_manager(store, world.admin, world.manager.id, world.team_a.id, NOW)
     with pytest.raises(AccessDenied):
         progress_for(store, world.manager, world.ana.id)
-    add_team_manager(store, world.admin, world.manager.id, world.team_b.id)
+    add_team_manager(store, world.admin, world.manager.id, world.team_b.id, NOW)
     assert progress_for(store, world.manager, world.bea.id)
 
 
@@ -312,8 +312,9 @@ def test_moving_a_learner_between_teams_moves_who_sees_them(store: Store, world:
                                              now=NOW),
         lambda store, actor, world: assign_team(store, actor, actor.id, world.team_a.id),
         lambda store, actor, world: set_roles(store, actor, actor.id, [Role.ADMIN]),
-        lambda store, actor, world: add_team_manager(store, actor, actor.id, world.team_b.id),
-        lambda store, actor, world: remove_team_manager(store, world.manager, world.manager.id, world.team_a.id),
+        lambda store, actor, world: add_team_manager(store, actor, actor.id, world.team_b.id, NOW),
+        lambda store, actor, world: remove_team_manager(store, world.manager, world.manager.id, world.team_a.id,
+                                                        NOW),
     ],
     ids=["create_team", "add_user", "assign_team", "set_roles", "add_team_manager", "remove_team_manager"],
 )
