@@ -42,9 +42,21 @@ def _load(directory: str, limits: ReadLimits) -> Course:
     return course
 
 
+_loaded: dict[tuple[str, ReadLimits], Course] = {}
+"""The courses ``_load`` returned, by its arguments: pages ask for the course several times a run,
+and ``st.cache_resource`` hashes its arguments on every call (~0.5 ms of CPU here)."""
+
+
 def current_course() -> Course:
-    """The course for this process (parsed once; see the module docstring)."""
-    return _load(str(course_dir().resolve()), read_limits())
+    """The course for this process (parsed once; see the module docstring). The directory is
+    resolved on every call, so a course directory that is a symlink switched to a new release is
+    loaded anew."""
+    settings = current_settings()
+    key = (str(settings.course_dir.resolve()), settings.read_limits)
+    course = _loaded.get(key)
+    if course is None:
+        course = _loaded.setdefault(key, _load(*key))
+    return course
 
 
 def content_problems_notice(user: User, course: Course) -> None:

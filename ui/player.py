@@ -71,15 +71,19 @@ def begin(user: User, scenario: Scenario, previous: ScenarioRun | None = None) -
     or by two learners) show different orders at every decision. After ``previous`` (the attempt
     the learner just finished) the first decision never repeats its order.
     """
-    store = current_store()
-    attempt = start_attempt(store, user, scenario.id, scenario.version, run_json=start(scenario).to_json(), now=now())
-    seed = attempt.id
     first = scenario.node(scenario.start)
-    if previous is not None and first is not None and display_order(first, seed) == display_order(first, previous.seed):
-        seed += 1  # the next order in the node's sequence: never the same as the seed before
-    run = start(scenario, seed=seed)
-    save_run(store, user, attempt.id, run.to_json(), now())
-    return attempt, run
+
+    def seeded(attempt_id: int) -> ScenarioRun:
+        seed = attempt_id
+        if previous is not None and first is not None and \
+                display_order(first, seed) == display_order(first, previous.seed):
+            seed += 1  # the next order in the node's sequence: never the same as the seed before
+        return start(scenario, seed=seed)
+
+    # One transaction: the attempt and its seeded run (the seed is the new attempt's id).
+    attempt = start_attempt(current_store(), user, scenario.id, scenario.version, run_json=start(scenario).to_json(),
+                            now=now(), seeded_run=lambda attempt_id: seeded(attempt_id).to_json())
+    return attempt, seeded(attempt.id)
 
 
 def answer(user: User, attempt: Attempt, run: ScenarioRun, choice_id: str,

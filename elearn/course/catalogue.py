@@ -72,6 +72,7 @@ class Course:
     """``content/rubric.yaml`` for "Say it your way" (``elearn.course.rubric``), or None if the course has none."""
     _lessons_by_id: dict[str, Lesson] = field(default_factory=dict, repr=False, compare=False)
     _scenarios_by_id: dict[str, Scenario] = field(default_factory=dict, repr=False, compare=False)
+    _exercises: dict[str, dict[str, int]] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._lessons_by_id.update({lesson.id: lesson for lesson in self.lessons})
@@ -86,6 +87,16 @@ class Course:
 
     def scenario(self, scenario_id: str) -> Scenario | None:
         return self._scenarios_by_id.get(scenario_id)
+
+    def exercises(self, skill: str) -> dict[str, int]:
+        """Scenario id -> how many of its choices carry evidence for ``skill`` (only scenarios with
+        any), in course order. Counted once per skill: the course home asks on every rerun."""
+        counted = self._exercises.get(skill)
+        if counted is None:
+            counts = {s.id: sum(skill in choice.evidence for node in s.nodes for choice in node.choices)
+                      for s in self.scenarios}
+            counted = self._exercises.setdefault(skill, {sid: n for sid, n in counts.items() if n})
+        return dict(counted)  # a copy: the cache stays as counted whatever a caller does with it
 
     def next_lesson(self, lesson: Lesson) -> Lesson | None:
         """The lesson after ``lesson`` in course order, None after the last."""

@@ -91,9 +91,7 @@ def recommendations(course: Course, progress: Progress) -> tuple[Recommendation,
 
 def exercise_counts(course: Course, skill: str) -> dict[str, int]:
     """Scenario id -> how many of its choices carry evidence for ``skill`` (only scenarios with any)."""
-    counts = {s.id: sum(skill in choice.evidence for node in s.nodes for choice in node.choices)
-              for s in course.scenarios}
-    return {sid: n for sid, n in counts.items() if n}
+    return course.exercises(skill)
 
 
 def _practice(course: Course, skill: str, last_played: dict[str, datetime],

@@ -8,7 +8,7 @@ finishing a finished attempt returns it unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -65,6 +65,10 @@ _SAVE_RUN = update(AttemptRow).where(*_OWN_OPEN_ATTEMPT).values(run_json=bindpar
 _FINISH_RUN = update(AttemptRow).where(*_OWN_OPEN_ATTEMPT).values(
     run_json=bindparam("run"), updated_at=bindparam("now"), finished_at=bindparam("now"),
     ending_id=bindparam("ending"), outcome=bindparam("result"), score=bindparam("points"))
+_LAST_NUMBER = select(func.max(AttemptRow.attempt_number)).where(
+    AttemptRow.user_id == bindparam("user_id"), AttemptRow.scenario_id == bindparam("scenario_id"))
+_NEW_ATTEMPT = insert(AttemptRow).returning(AttemptRow.id)
+_ONE_ATTEMPT = select(*_ATTEMPT_COLUMNS).where(AttemptRow.id == bindparam("attempt_id"))
 # Two tabs starting the same scenario at once can pick the same attempt number on PostgreSQL;
 # the unique constraint refuses the second, which then takes the next number.
 _NUMBERING_TRIES = 5
@@ -89,24 +93,25 @@ def complete_lesson(store: Store, user: User, lesson_id: str, now: datetime,
 
 
 def start_attempt(
-    store: Store, user: User, scenario_id: str, scenario_version: int, *, run_json: str, now: datetime
+    store: Store, user: User, scenario_id: str, scenario_version: int, *, run_json: str, now: datetime,
+    seeded_run: Callable[[int], str] | None = None,
 ) -> Attempt:
-    """Start ``user``'s next attempt at a scenario with the engine's initial run."""
+    """Start ``user``'s next attempt at a scenario with the engine's initial run.
+
+    ``seeded_run``, if given, makes the run to store from the new attempt's id (the scenario
+    player seeds the order of choices with it) and replaces ``run_json`` in the same
+    transaction: one write for the start instead of a start and a save.
+    """
 
     def work(conn: Connection) -> Attempt:
-        last = conn.scalar(
-            select(func.max(AttemptRow.attempt_number)).where(
-                AttemptRow.user_id == user.id, AttemptRow.scenario_id == scenario_id
-            )
-        )
-        attempt_id = conn.execute(
-            insert(AttemptRow)
-            .values(
-                user_id=user.id, scenario_id=scenario_id, scenario_version=scenario_version,
-                attempt_number=(last or 0) + 1, started_at=now, updated_at=now, run_json=run_json,
-            )
-            .returning(AttemptRow.id)
-        ).scalar_one()
+        last = conn.scalar(_LAST_NUMBER, {"user_id": user.id, "scenario_id": scenario_id})
+        attempt_id = conn.execute(_NEW_ATTEMPT, {
+            "user_id": user.id, "scenario_id": scenario_id, "scenario_version": scenario_version,
+            "attempt_number": (last or 0) + 1, "started_at": now, "updated_at": now, "run_json": run_json,
+        }).scalar_one()
+        if seeded_run is not None:
+            conn.execute(_SAVE_RUN, {"attempt": attempt_id, "owner": user.id, "run": seeded_run(attempt_id),
+                                     "now": now})
         refresh_progress(conn, user.id)
         return _fetch_attempt(conn, attempt_id)
 
@@ -241,7 +246,7 @@ def _fetch_own_attempt(conn: Connection, user: User, attempt_id: int) -> Attempt
 
 
 def _fetch_attempt(conn: Connection, attempt_id: int) -> Attempt:
-    return _attempt(conn.execute(select(*_ATTEMPT_COLUMNS).where(AttemptRow.id == attempt_id)).one())
+    return _attempt(conn.execute(_ONE_ATTEMPT, {"attempt_id": attempt_id}).one())
 
 
 def _attempt(row: Sequence[Any]) -> Attempt:
