@@ -169,6 +169,8 @@ SCOPE_TESTS: dict[str, str] = {
     **dict.fromkeys(("certificates.certificates_for", "certificates.certificate_for"),
                     "tests.certificates.test_certificates::test_managers_get_their_teams_certificates_only"),
 }
+SCOPE_TESTS["lti_rosters.rosters_for"] = \
+    "tests.store.test_lti_services::test_a_roster_is_for_its_teams_managers_and_the_admins"
 SCOPE_TESTS.update(dict.fromkeys(("administration.record_audit", "administration.require_admin"),
                                  "tests.store.test_administration::test_only_admins_administer_people"))
 ACTING_PARAMETERS = {"viewer", "actor", "facilitator"}
