@@ -7,8 +7,9 @@ shared weak spot, and their choices follow from those, so the heatmap, the weake
 the answer analytics show something worth reading. Some learners rewind, some replay, some stop
 half-way, some never start. The same seed gives the same data.
 
-Rows are inserted in bulk (explicit ids, one transaction per batch of learners), so 10,000
-learners and about a million choice events take a few minutes. Demo accounts have no password:
+Rows are inserted in bulk (explicit ids, one transaction per batch of learners, through the
+driver's executemany or PostgreSQL's COPY: ``elearn.store.bulk``), so 10,000 learners and about
+a million choice events take a few minutes. Demo accounts have no password:
 to look around, create an administrator (``python -m elearn admin create``) and sign in.
 
 It refuses to touch a database that holds anyone but demo accounts and administrators unless
@@ -33,14 +34,18 @@ from sqlalchemy.engine import Connection
 from elearn.course.catalogue import Course
 from elearn.course.schema import RATING_CREDIT, Node, Scenario
 from elearn.play.engine import ScenarioRun, choose, rewind, start
+from elearn.store.bulk import insert_rows
 from elearn.store.db import Store
-from elearn.store.rebuild import aggregates_of, insert_aggregates
+from elearn.store.rebuild import aggregates_of
 from elearn.store.records import Role
 from elearn.store.tables import (
     AssignmentRow,
     AttemptRow,
     ChoiceEventRow,
+    LearnerProgressRow,
     LessonCompletionRow,
+    SkillRatingRow,
+    SkillTallyRow,
     TeamManagerRow,
     TeamRow,
     UserRoleRow,
@@ -325,13 +330,16 @@ def _insert_organisation(conn: Connection, organisation: Organisation) -> None:
 
 
 def _insert(conn: Connection, batch: Batch) -> None:
+    # The running aggregates, computed from the batch in memory, as the write path would have
+    # kept them (elearn.store.rebuild verifies they are); everything goes in by the driver's bulk
+    # path (executemany, or COPY on PostgreSQL), not row by row through SQLAlchemy.
+    found = aggregates_of(batch.events, batch.attempts, batch.lessons)
     for table, rows in ((UserRow, batch.users), (UserRoleRow, batch.roles), (LessonCompletionRow, batch.lessons),
-                        (AttemptRow, batch.attempts), (ChoiceEventRow, batch.events)):
+                        (AttemptRow, batch.attempts), (ChoiceEventRow, batch.events),
+                        (SkillRatingRow, list(found.ratings.values())), (SkillTallyRow, list(found.tallies.values())),
+                        (LearnerProgressRow, list(found.progress.values()))):
         for chunk in _chunks(rows, 10_000):
-            conn.execute(insert(table), chunk)
-    # The running aggregates, computed from the batch in memory and inserted in bulk, as the
-    # write path would have kept them (elearn.store.rebuild verifies they are).
-    insert_aggregates(conn, aggregates_of(batch.events, batch.attempts, batch.lessons))
+            insert_rows(conn, table, chunk)
 
 
 def _after_loading(conn: Connection) -> None:
