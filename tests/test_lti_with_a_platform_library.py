@@ -17,13 +17,13 @@ import pytest
 from joserfc.jwk import RSAKey
 from lti1p3platform.ltiplatform import LTI1P3PlatformConfAbstract
 from lti1p3platform.message_launch import MessageLaunchAbstract
-from lti1p3platform.oidc_login import OIDCLoginAbstract
 from lti1p3platform.registration import Registration
 
 from elearn.cli.main import main
 from elearn.settings import settings_from_files
 from elearn.store import Role, open_store, session_user
 from tests.browser.conftest import Server, start_server, stop_server
+from tests.lti_advantage_platform import Login, PreflightAnswer
 from tests.lti_platform import INSTRUCTOR
 from tests.test_lti_launch import request
 
@@ -44,22 +44,6 @@ class Platform(LTI1P3PlatformConfAbstract):
     def get_registration_by_params(self, **kwargs: Any) -> Registration:
         assert self._registration is not None
         return self._registration
-
-
-class Login(OIDCLoginAbstract):
-    def set_lti_message_hint(self, **kwargs: Any) -> None:
-        self._lti_message_hint = json.dumps(kwargs)
-
-    def get_redirect(self, url: str) -> str:
-        return url
-
-
-class PreflightAnswer:
-    """What the platform's framework would hand its launch: the tool's redirect to its auth URL."""
-
-    def __init__(self, query: dict[str, str]) -> None:
-        self.get_data = query
-        self.form_data: dict[str, str] = {}
 
 
 class Launch(MessageLaunchAbstract):
