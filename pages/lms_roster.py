@@ -47,5 +47,5 @@ for roster in rosters:
         last = (f"Last synced {roster.synced_at:%d %b %Y %H:%M} UTC: {roster.last_result}" if roster.synced_at
                 else "Never synced.")
         st.caption(md_escape(last))
-        st.button(f"Sync {roster.team_name} from the LMS", key=f"sync-{roster.context_row_id}", icon="🔄",
+        st.button(f"Sync {md_escape(roster.team_name)} from the LMS", key=f"sync-{roster.context_row_id}", icon="🔄",
                   on_click=guarded_callback(sync), args=(roster.context_row_id, roster.team_name))

@@ -25,7 +25,7 @@ else:
         md_escape(line) for line in settings.lrs.problems(settings.xapi_home_page)), icon="⚙️")
 
 if done := st.session_state.pop("lrs-requeued", None):
-    st.success(f"{done} dead letters queued again.", icon="✅")
+    st.success(f"{int(done):d} dead letters queued again.", icon="✅")
 
 status = outbox_status(current_store())
 waiting, sent, dead = st.columns(3)
