@@ -29,6 +29,7 @@ from elearn.store import (
     start_attempt,
 )
 from elearn.store.analytics import skill_evidence
+from elearn.store.progress_rules import AttemptFacts, progress_values
 from elearn.store.rebuild import differences, expected_for, rebuild_aggregates, stored_for
 from elearn.store.tables import LearnerProgressRow, SkillTallyRow
 
@@ -148,3 +149,12 @@ def test_rebuild_verify_finds_a_tampered_aggregate_and_rebuild_repairs_it(store:
     assert rebuild_aggregates(store).differences == 2
     assert rebuild_aggregates(store, verify=True).differences == 0
     assert_aggregates_exact(store, world, user_id)
+
+
+def test_the_mean_best_score_does_not_depend_on_the_order_attempts_are_read_in() -> None:
+    # Summed left to right, these give 80.2 in one order and 80.19999999999999 in another: the
+    # demo generator and the rebuild read attempts in different orders and disagreed in the last digit.
+    attempts = [AttemptFacts(scenario, NOW, NOW + timedelta(minutes=5), NOW + timedelta(minutes=5), "resolved", score)
+                for scenario, score in (("a", 70.1), ("b", 80.2), ("c", 90.3))]
+    means = {progress_values(order, ()).mean_best_score for order in itertools.permutations(attempts)}
+    assert means == {80.2}
