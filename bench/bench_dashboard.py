@@ -259,19 +259,19 @@ print(json.dumps({{"xapi seconds": seconds, "xapi statements": count, "xapi peak
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def postgres_url(base: str, reuse: bool) -> str:
+def postgres_url(base: str, reuse: bool, name: str = BENCH_DB) -> str:
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
     server = create_engine(base, isolation_level="AUTOCOMMIT")
     with server.connect() as conn:
-        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": BENCH_DB})
+        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name})
         if exists and not reuse:
-            conn.execute(text(f'DROP DATABASE "{BENCH_DB}" WITH (FORCE)'))
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         if not exists or not reuse:
-            conn.execute(text(f'CREATE DATABASE "{BENCH_DB}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
     server.dispose()
-    return make_url(base).set(database=BENCH_DB).render_as_string(hide_password=False)
+    return make_url(base).set(database=name).render_as_string(hide_password=False)
 
 
 def report(results: dict[str, dict[str, float]], sizes: dict[str, dict[str, Any]]) -> None:
@@ -315,6 +315,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--pg", default=os.environ.get("TEST_DATABASE_URL", ""))
+    parser.add_argument("--pg-database", default=BENCH_DB,
+                        help="the PostgreSQL database to build in (one per engineer on a shared server)")
     parser.add_argument("--only", choices=["sqlite", "postgresql"], default=None, help="measure one database only")
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--reuse", action="store_true", help="keep the databases and reuse them if they exist")
@@ -329,7 +331,7 @@ def main() -> None:
     if args.only != "sqlite":
         if not args.pg:
             parser.error("PostgreSQL needs --pg URL (or $TEST_DATABASE_URL); or pass --only sqlite")
-        targets.append(("PostgreSQL", postgres_url(args.pg, args.reuse)))
+        targets.append(("PostgreSQL", postgres_url(args.pg, args.reuse, args.pg_database)))
     results: dict[str, dict[str, float]] = {}
     sizes: dict[str, dict[str, Any]] = {}
     began = time.perf_counter()
