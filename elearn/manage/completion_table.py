@@ -9,6 +9,7 @@ from datetime import datetime
 
 from elearn.course.catalogue import Course
 from elearn.course.passing import PassRule
+from elearn.learner.mastery import DEVELOPING_BELOW, MIN_OBSERVATIONS
 from elearn.manage.dashboard import (
     COMPLETED,
     DEACTIVATED,
@@ -27,6 +28,10 @@ from elearn.store.assignments import current_assignments, visible_assignments
 from elearn.store.completion import Narrowing, StandingCounts, standing_counts, standing_page, standing_pages
 from elearn.store.db import Store
 from elearn.store.records import Viewer
+
+WEAK_MARGIN = 0.01
+"""Tallies up to this much above the proficient bound are read too: the band is decided in Python
+on the rounded percent, the bound in SQL only narrows what is read."""
 
 
 def narrowing(filters: Filters) -> Narrowing:
@@ -55,7 +60,10 @@ def rows_for(store: Store, viewer: Viewer, course: Course, user_ids: Sequence[in
         return []
     facts = learner_facts(store, viewer, [lesson.id for lesson in course.lessons], [s.id for s in course.scenarios],
                           user_ids=user_ids)
-    masteries = masteries_from(skill_evidence(store, viewer, user_ids=user_ids), course.skills)
+    # Only the weakest skills are shown: read the measured tallies below proficient (with a margin).
+    weak = skill_evidence(store, viewer, user_ids=user_ids, observed=MIN_OBSERVATIONS,
+                          mastery_below=DEVELOPING_BELOW + WEAK_MARGIN)
+    masteries = masteries_from(weak, course.skills)
     assigned = current_assignments(visible_assignments(store, viewer), ((f.user_id, f.team_id) for f in facts))
     return completion_rows(course, facts, assigned, masteries, now, pass_rule=rule)
 

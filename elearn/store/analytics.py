@@ -164,10 +164,16 @@ def learner_facts(
 
 
 def skill_evidence(store: Store, viewer: Viewer | None, team_ids: Collection[int] | None = None,
-                   user_ids: Sequence[int] | None = None) -> tuple[SkillEvidence, ...]:
+                   user_ids: Sequence[int] | None = None, *, observed: int = 0,
+                   mastery_below: float | None = None) -> tuple[SkillEvidence, ...]:
     """Per learner and skill, the recency-weighted tally of first-attempt ratings: the rows of
     ``skill_tallies``, folded on write with ``elearn.learner.mastery``'s own rule, so a cell of the
-    heatmap equals the learner's own skills chart exactly. ``viewer`` None: the app itself."""
+    heatmap equals the learner's own skills chart exactly. ``viewer`` None: the app itself.
+
+    ``observed`` and ``mastery_below`` leave out tallies of fewer observations, or whose estimate
+    (1 + S) / (2 + S + F) is not below that figure: for the weakest skills, which only need the
+    measured, not-yet-proficient ones (give a bound with a margin: the database's rounding is not
+    the chart's)."""
 
     def work(conn: Connection) -> tuple[SkillEvidence, ...]:
         audience = audience_of(conn, viewer, team_ids)
@@ -175,6 +181,10 @@ def skill_evidence(store: Store, viewer: Viewer | None, team_ids: Collection[int
         query = select(t.user_id, t.skill, t.successes, t.failures, t.observations).where(audience(t.user_id))
         if user_ids is not None:
             query = query.where(one_of(conn, t.user_id, user_ids))
+        if observed:
+            query = query.where(t.observations >= observed)
+        if mastery_below is not None:
+            query = query.where((1 + t.successes) / (2 + t.successes + t.failures) < mastery_below)
         return tuple(SkillEvidence._make(row) for row in conn.execute(query))
 
     return store.read(work)
