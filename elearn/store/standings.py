@@ -40,6 +40,9 @@ def sync_outline(store: Store, outline: Outline, now: datetime) -> int:
     """Store ``outline`` if it differs from the stored one, then recompute every standing; returns
     how many learners were recomputed (0 when the outline was already stored)."""
 
+    if store.read(stored_outline) == outline:  # the usual case: no write transaction at all
+        return 0
+
     def work(conn: Connection) -> int:
         if stored_outline(conn) == outline:
             return 0
