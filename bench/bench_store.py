@@ -134,7 +134,7 @@ def worker(arguments: list[str]) -> None:
     if mode.endswith("-before-standings"):  # the write path of revision 0013: no standing kept
         import elearn.store.aggregates
 
-        elearn.store.aggregates.refresh_standings = lambda *_, **__: None  # type: ignore[assignment]
+        elearn.store.aggregates.refresh_standing_of = lambda *_, **__: None  # type: ignore[assignment]
     store = open_store(url, Path(data_dir))
     user = session_user(store, token, EPOCH)
     assert user is not None

@@ -31,7 +31,7 @@ from elearn.course.schema import RATING_CREDIT, RECENCY
 from elearn.store.locks import PROGRESS_LOCK as PROGRESS_LOCK  # re-exported
 from elearn.store.locks import dialect_insert
 from elearn.store.progress_rules import ATTEMPT_TIME_CAP_SECONDS, AttemptFacts, epoch, fold_ratings, progress_values
-from elearn.store.standings import refresh_standings
+from elearn.store.standings import refresh_standing_of
 from elearn.store.tables import AttemptRow, LearnerProgressRow, LessonCompletionRow, SkillRatingRow, SkillTallyRow
 
 
@@ -78,7 +78,7 @@ def refresh_progress(conn: Connection, user_id: int) -> None:
     lessons = [(row[0], row[1]) for row in conn.execute(_USER_LESSONS, {"user_id": user_id})]
     values = progress_values(attempts, lessons).as_row(user_id)
     conn.execute(_upsert_progress(conn.dialect.name), values)
-    refresh_standings(conn, [user_id], {user_id: values})
+    refresh_standing_of(conn, user_id, values)
 
 
 def advance_progress(conn: Connection, user_id: int, started_at: datetime, saved_at: datetime,

@@ -76,6 +76,22 @@ def refresh_standings(conn: Connection, user_ids: Sequence[int],
             conn.execute(_dialect_upsert(conn.dialect.name, LearnerStandingRow, ("user_id",)), rows)
 
 
+def refresh_standing_of(conn: Connection, user_id: int, progress: dict[str, Any]) -> None:
+    """``refresh_standings`` for one learner whose progress row was just computed (``progress``),
+    by the caller that holds their advisory lock already (``refresh_progress``): the outline, the
+    learner's team and current assignment in one read, then the upsert. This runs on every
+    attempt start and finish and every lesson, so it costs two statements."""
+    found = conn.execute(_ONE_LEARNER, {"user_id": user_id, "outline_id": OUTLINE_ROW}).one_or_none()
+    if found is None or found.outline is None:
+        return
+    assignment = None if found.id is None else Assignment(
+        id=found.id, team_id=found.team_id, user_id=found.user_id, modules=tuple(found.modules or ()),
+        assigned_by=found.assigned_by, assigned_at=found.assigned_at, due_at=found.due_at,
+        recertify_days=found.recertify_days, revoked_at=None)
+    row = standings_row(user_id, Outline.from_json(found.outline), progress, assignment)
+    conn.execute(_dialect_upsert(conn.dialect.name, LearnerStandingRow, ("user_id",)), row)
+
+
 def expected_standings(conn: Connection, outline: Outline, user_ids: Sequence[int],
                        progress: dict[int, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """The standings ``user_ids`` should have: from their stored progress rows, or from
@@ -110,6 +126,23 @@ def _assignments_of(conn: Connection, people: Sequence[tuple[int, int | None]]) 
     return fetch_assignments(conn, AssignmentRow.revoked_at.is_(None) & addressed)
 
 
+def _one_learner() -> Any:
+    """The stored outline, and the learner's current assignment (``current_assignments``' rule:
+    the newest, by time then id, of those not revoked addressed to them or to their team)."""
+    a, newest = AssignmentRow, AssignmentRow.__table__.alias("newest")
+    current = (select(newest.c.id)
+               .where(newest.c.revoked_at.is_(None),
+                      or_(newest.c.user_id == UserRow.id, newest.c.team_id == UserRow.team_id))
+               .order_by(newest.c.assigned_at.desc(), newest.c.id.desc()).limit(1).scalar_subquery())
+    return (select(CourseOutlineRow.outline, a.id, a.team_id, a.user_id, a.modules, a.assigned_by, a.assigned_at,
+                   a.due_at, a.recertify_days)
+            .select_from(UserRow)
+            .outerjoin(CourseOutlineRow, CourseOutlineRow.id == bindparam("outline_id"))
+            .outerjoin(a, a.id == current)
+            .where(UserRow.id == bindparam("user_id")))
+
+
+_ONE_LEARNER = _one_learner()
 _LOCKS = text("SELECT pg_advisory_xact_lock(:key, learner) FROM unnest(:ids) AS learner ORDER BY learner"
               ).bindparams(bindparam("ids", type_=ARRAY(Integer)))
 
