@@ -24,7 +24,7 @@ from elearn.course.catalogue import Course
 from elearn.course.passing import PassRule
 from elearn.errors import ElearnError
 from elearn.learner.mastery import SkillMastery
-from elearn.manage.completion_table import counts, every_row, matching_ids, page_rows, summary_of
+from elearn.manage.completion_table import counts, every_row, matching_ids, page_rows, summary_of, team_names
 from elearn.manage.dashboard import (
     STATUSES,
     CompletionRow,
@@ -276,9 +276,10 @@ def export_panel(viewer: User, course: Course, board: DashboardData, filters: Fi
     made with visible progress, its rows built in batches from the same SQL as the table."""
     key = (board.fingerprint, board.loaded_at, _filter_key(filters))
     total = view.counts.rows
+    teams = team_names(current_store(), viewer, filters, board.loaded_at)
     st.caption(f"Exports hold the {total:,} learners shown by the filters above.")
     for kind, (label, stem, extension, mime) in EXPORTS.items():
-        name = file_name(stem, now().date(), view.counts.team_names, extension)
+        name = file_name(stem, now().date(), teams, extension)
         with st.container(border=True):
             if st.button(f"Prepare {label}", key=f"prepare-{kind}", disabled=not total):
                 with st.status(f"Preparing {label} for {total:,} learners…") as status:

@@ -25,7 +25,14 @@ from elearn.manage.dashboard import (
 )
 from elearn.store.analytics import learner_facts, skill_evidence
 from elearn.store.assignments import current_assignments, visible_assignments
-from elearn.store.completion import Narrowing, StandingCounts, standing_counts, standing_page, standing_pages
+from elearn.store.completion import (
+    Narrowing,
+    StandingCounts,
+    standing_counts,
+    standing_page,
+    standing_pages,
+    standing_team_names,
+)
 from elearn.store.db import Store
 from elearn.store.records import Viewer
 
@@ -81,6 +88,11 @@ def every_row(store: Store, viewer: Viewer, course: Course, filters: Filters, no
     exports: memory stays bounded by a batch)."""
     for ids in standing_pages(store, viewer, narrowing(filters), now, size=batch):
         yield from rows_for(store, viewer, course, ids, now, rule)
+
+
+def team_names(store: Store, viewer: Viewer, filters: Filters, now: datetime) -> tuple[str | None, ...]:
+    """The teams of the matching learners (None: in no team)."""
+    return standing_team_names(store, viewer, narrowing(filters), now)
 
 
 def matching_ids(store: Store, viewer: Viewer, filters: Filters, now: datetime) -> list[int]:

@@ -58,8 +58,6 @@ class StandingCounts:
     by_status: dict[str, int]
     at_risk: int
     passed: int
-    team_names: tuple[str | None, ...] = ()
-    """The teams the matching learners are in (None: in no team), for an export's file name."""
 
 
 def standing_counts(store: Store, viewer: Viewer, narrowing: Narrowing, now: datetime,
@@ -76,10 +74,19 @@ def standing_counts(store: Store, viewer: Viewer, narrowing: Narrowing, now: dat
             by_status[status] = count
             at_risk += int(risky or 0)
             passed += int(passing or 0)
-        teams = conn.scalars(select(TeamRow.name).select_from(UserRow).outerjoin(TeamRow, TeamRow.id == UserRow.team_id)
-                             .where(UserRow.id.in_(select(matching.c.id))).distinct())
-        return StandingCounts(rows=sum(by_status.values()), by_status=by_status, at_risk=at_risk, passed=passed,
-                              team_names=tuple(teams))
+        return StandingCounts(rows=sum(by_status.values()), by_status=by_status, at_risk=at_risk, passed=passed)
+
+    return store.read(work)
+
+
+def standing_team_names(store: Store, viewer: Viewer, narrowing: Narrowing, now: datetime) -> tuple[str | None, ...]:
+    """The teams the matching learners are in (None: in no team), for an export's file name."""
+
+    def work(conn: Connection) -> tuple[str | None, ...]:
+        matching = _matching(conn, viewer, narrowing, now, 0.0).subquery()
+        return tuple(conn.scalars(select(TeamRow.name).select_from(UserRow)
+                                  .outerjoin(TeamRow, TeamRow.id == UserRow.team_id)
+                                  .where(UserRow.id.in_(select(matching.c.id))).distinct()))
 
     return store.read(work)
 
