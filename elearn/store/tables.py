@@ -77,6 +77,9 @@ class TeamRow(Base):
 
 class UserRow(Base):
     __tablename__ = "users"
+    # Revision 0014: the completion table's order (name, then id), so a page or an export's batch
+    # is read in index order instead of sorting everyone.
+    __table_args__ = (Index(None, "display_name", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)

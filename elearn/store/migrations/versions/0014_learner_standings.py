@@ -5,11 +5,12 @@
 - ``learner_standings``: per learner, their standing against their current assignment (items
   asked and done, started, completed at, expires at, lowest best successful score), kept on
   write, from which the dashboard computes status, summary and filters in SQL.
+- an index on ``users`` (display name, id): the completion table's order, for its pages.
 
 A standing depends on the course, which the store does not read, so this revision cannot
 backfill them: the first ``sync_outline`` (the app on its first dashboard, the demo generator,
-``python -m elearn db rebuild-aggregates``) computes every learner's. Only new tables: the
-downgrade drops them.
+``python -m elearn db rebuild-aggregates``) computes every learner's. Only new tables and an
+index: the downgrade drops them.
 
 Revision ID: 0014
 Revises: 0013
@@ -56,9 +57,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("user_id", name="pk_learner_standings"),
     )
     op.create_index("ix_learner_standings_due_at", "learner_standings", ["due_at"])
+    op.create_index("ix_users_display_name_id", "users", ["display_name", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_users_display_name_id", table_name="users")
     op.drop_index("ix_learner_standings_due_at", table_name="learner_standings")
     op.drop_table("learner_standings")
     op.drop_table("course_outline")
