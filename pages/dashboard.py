@@ -93,7 +93,7 @@ if view == "Completion":
             st.session_state["table-page"] = table.page
         pager.number_input("Page", min_value=1, max_value=table.pages, step=1, key="table-page")
         where.caption(f"Learners {first:,}–{first + len(rows) - 1:,} of {table.counts.rows:,}, "
-                      f"{manage.PAGE_ROWS} a page, by name. The exports hold every page.")
+                      f"{manage.PAGE_ROWS:d} a page, by name. The exports hold every page.")
 
 elif view == "Team skills":
     everyone = manage.team_skills_data(viewer, course, board, filters)

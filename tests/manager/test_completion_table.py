@@ -24,6 +24,13 @@ from elearn.store import Store, User, complete_lesson, create_user, finish_attem
 from elearn.store.administration import deactivate
 from elearn.store.analytics import learner_facts, skill_evidence
 from elearn.store.assignments import assign, current_assignments, visible_assignments
+from elearn.store.completion import (
+    Narrowing,
+    standing_counts,
+    standing_page,
+    standing_pages,
+    standing_team_names,
+)
 from elearn.store.rebuild import rebuild_aggregates
 from elearn.store.standings import sync_outline
 from tests.store.helpers import NOW, PASSWORD, World
@@ -146,3 +153,20 @@ def test_the_standings_follow_assignments_team_moves_and_course_changes(store: S
     assert sync_outline(store, changed, NOW) == 0
     assert rebuild_aggregates(store, verify=True).differences == 0
     assert summary_of(counts(store, organisation.admin, Filters(), NOW, RULE)) != before
+
+
+@pytest.mark.parametrize("viewer", ["admin", "manager", "ana", "bea"])
+def test_the_completion_reads_keep_to_the_viewers_scope(store: Store, organisation: World, viewer: str) -> None:
+    who = getattr(organisation, viewer)
+    facts = learner_facts(store, who, [], [])
+    visible = [fact.user_id for fact in facts]
+    everyone = Narrowing()
+    assert standing_counts(store, who, everyone, NOW, 70.0).rows == len(visible)
+    assert standing_page(store, who, everyone, NOW, offset=0, limit=100) == tuple(visible)
+    assert [user_id for page in standing_pages(store, who, everyone, NOW, size=2) for user_id in page] == visible
+    assert set(standing_team_names(store, who, everyone, NOW)) == {fact.team_name for fact in facts}
+    # A team filter narrows the audience, never widens it (the manager does not manage team B).
+    other = Narrowing(team_ids=frozenset({organisation.team_b.id}))
+    in_b = [fact.user_id for fact in facts if fact.team_id == organisation.team_b.id]
+    assert list(standing_page(store, who, other, NOW, offset=0, limit=100)) == in_b
+    assert standing_counts(store, who, other, NOW, 70.0).rows == len(in_b)
