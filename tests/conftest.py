@@ -7,12 +7,15 @@ With ``ELEARN_REQUIRE_POSTGRES=1`` (set by .ci/run) the run fails if no test mar
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from elearn.course.catalogue import Course, load_course
 
 # tests.databases: backend/target/store, a database per test on SQLite and PostgreSQL;
 # tests.throwaway_postgres: a PostgreSQL server of the run's own when TEST_DATABASE_URL is not set.
@@ -23,6 +26,19 @@ REPO = TESTS.parent
 FIXTURES = TESTS / "fixtures"
 
 _outcomes: dict[str, dict[str, int]] = {"postgres": {}, "browser": {}}
+
+
+@functools.cache
+def shipped_course() -> Course:
+    """The repository's own course, read, validated and analysed once per test process.
+
+    Loading it takes about two seconds (the path analysis of every scenario), and some twenty
+    test modules want it at import: each xdist worker imports every module, so one load per
+    process instead of one per module saves about forty seconds of CPU per worker. ``Course`` is
+    a frozen dataclass that the tests only read; tests/test_shipped_course.py checks the course
+    itself, through this same load.
+    """
+    return load_course(REPO)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from datetime import timedelta
 
 import pytest
 
-from elearn.course.catalogue import load_course
 from elearn.course.passing import PassRule
 from elearn.manage.dashboard import DEACTIVATED, completion_rows, summary
 from elearn.manage.exports import audit_csv
@@ -53,7 +52,7 @@ from elearn.store import (
 from elearn.store.administration import record_audit, require_admin
 from elearn.store.analytics import learner_facts
 from elearn.store.identities import Identity, IdentityRefused, sign_in_with_identity
-from tests.conftest import REPO
+from tests.conftest import shipped_course
 
 from .helpers import NOW, PASSWORD, World
 
@@ -329,7 +328,7 @@ def test_single_sign_on_refuses_a_deactivated_account(store: Store, world: World
 def test_team_progress_shows_a_deactivated_learner_but_leaves_them_out_of_the_figures(store: Store,
                                                                                      world: World) -> None:
     deactivate(store, world.admin, world.bea.id, NOW)
-    course = load_course(REPO)
+    course = shipped_course()
     facts = learner_facts(store, world.admin, [lesson.id for lesson in course.lessons],
                           [scenario.id for scenario in course.scenarios])
     rows = completion_rows(course, facts, {}, {}, NOW, pass_rule=PassRule())
