@@ -31,6 +31,7 @@ class Target:
     backend: str
     url: str
     data_dir: Path
+    at_head: bool = False  # the tables are there already (a pooled PostgreSQL schema, tests/databases.py)
     opened: list[Store] = field(default_factory=list)
 
     def open(self, **options: Any) -> Store:
