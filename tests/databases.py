@@ -149,12 +149,14 @@ class _HeadSchemas:
         return True
 
     def drop_all(self) -> None:
+        """Drop every schema this pool built and still holds, idle or not (one a test kept on failing)."""
         for engine in self.engines.values():
             with engine.begin() as conn:
-                for schema in self.idle:
+                for schema in self.shapes:
                     conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
             engine.dispose()
         self.idle.clear()
+        self.shapes.clear()
 
 
 @pytest.fixture(scope="session")
