@@ -13,6 +13,7 @@ revealed votes arrive without a tap while another phone's vote costs this one no
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from elearn.store.room_records import CODE_LENGTH, NICKNAME_MAX, PhoneView, RoomPhase
 from elearn.workshop.rules import LETTERS
@@ -54,7 +55,9 @@ def voted(token: str, decision: int, node_id: str, choice_id: str, letter: str) 
         a11y.announce_next_run(f"Your vote, {letter}, is in. You can change it until the votes are revealed.")
 
 
-def ballot(view: PhoneView, token: str) -> None:
+def ballot(view: PhoneView, token: str, watch_slot: DeltaGenerator) -> None:
+    """The decision the room is at: its answers while voting is open, the split once revealed; and,
+    in ``watch_slot``, the room check that redraws this when the room moves on."""
     room = view.room
     run = ws.room_run(current_course(), room)
     node = run.node
@@ -90,9 +93,15 @@ def ballot(view: PhoneView, token: str) -> None:
             yours = " (your vote)" if view.my_vote == choice.id else ""
             st.progress(votes / total, text=f"{LETTERS[index]} · {counted(votes, 'vote')}{yours}")
         st.caption("Watch the big screen for what happens next: this phone shows the next question by itself.")
-    st.fragment(ws.watch_room, run_every=ws.PHONE_CHECK_SECONDS)(token, RoomPhase.of(room))
+    with watch_slot:
+        st.fragment(ws.watch_room, run_every=ws.PHONE_CHECK_SECONDS)(token, RoomPhase.of(room))
 
 
+# The room check's fixed place, first on the page. A fragment's id comes from its place, and a
+# fragment drawn below the ballot got a new id whenever a run drew more or fewer elements above it
+# (a vote's caption, a notice, the join form's leftovers); a timer tick for the old id is then
+# dropped without a word. Here its id is the same on every run.
+room_watch = st.container()
 participant.keep_browser_key()
 token = st.query_params.get("p", "")
 view = ws.phone(token)
@@ -109,4 +118,4 @@ if view is None:
 if view is not None:
     ws.show_notice()
     st.caption(f"Room **{md_escape(view.room.code)}** · you are **{md_escape(view.participant.nickname)}**")
-    ballot(view, token)
+    ballot(view, token, room_watch)
