@@ -41,10 +41,13 @@ check-content: $(VENV)/.run-deps
 
 # Four workers on two cores: many tests wait on a browser, a server or a database, not the CPU.
 PYTEST_WORKERS ?= 4
+# Two tests at a time to a worker, not a quarter of its share up front: the slow system tests come
+# first (tests/conftest.py) and spread over every worker, instead of queueing behind one of them.
+PYTEST_XDIST := -n $(PYTEST_WORKERS) --maxschedchunk 2
 
 test: $(VENV)/.dev-deps test-packages lint typecheck
-	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(PY) -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 # The quick loop while coding: no browsers, no multi-process or nginx tests (CI runs them all).
 test-fast: $(VENV)/.dev-deps
-	$(PY) -m pytest -n $(PYTEST_WORKERS) -m "not system" $(PYTEST_ARGS)
+	$(PY) -m pytest $(PYTEST_XDIST) -m "not system" $(PYTEST_ARGS)

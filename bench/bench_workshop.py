@@ -84,8 +84,13 @@ def print_workshop(result: WorkshopResult, participants: int, setup: Setup) -> N
 
 def run(args: argparse.Namespace, setup: Setup, options: Options) -> None:
     options.users = args.participants + 1
-    with tempfile.TemporaryDirectory(prefix="elearn-workshop-") as tmp:
-        result = run_workshop(options, setup, Path(tmp), args.decisions)
+    if args.keep:  # the servers' logs and database stay there, to read after the run
+        keep = Path(args.keep)
+        keep.mkdir(parents=True, exist_ok=True)
+        result = run_workshop(options, setup, keep, args.decisions)
+    else:
+        with tempfile.TemporaryDirectory(prefix="elearn-workshop-") as tmp:
+            result = run_workshop(options, setup, Path(tmp), args.decisions)
     print_workshop(result, args.participants, setup)
     report.save_json(args.json, {"command": "workshop", "args": vars(args), "machine": report.machine(),
                                  "app": report.figures(result.app), "blank": report.figures(result.blank),
@@ -115,6 +120,7 @@ def main() -> None:
     parser.add_argument("--py-spy", metavar="PATH", help="a py-spy binary: profile the app server under the load")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", help="also write the figures to this JSON file")
+    parser.add_argument("--keep", metavar="DIR", help="run in DIR and keep it (the servers' logs, the database)")
     args = parser.parse_args()
     flags: list[str] = []
     for option in args.set or []:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from elearn.store.room_records import CODE_LENGTH, NICKNAME_MAX, PhoneView, RoomPhase
+from elearn.store.room_records import CODE_LENGTH, NICKNAME_MAX, RoomPhase
 from elearn.workshop.rules import LETTERS
 from ui import a11y, participant, typed_replies
 from ui import workshop as ws
@@ -54,7 +54,18 @@ def voted(token: str, decision: int, node_id: str, choice_id: str, letter: str) 
         a11y.announce_next_run(f"Your vote, {letter}, is in. You can change it until the votes are revealed.")
 
 
-def ballot(view: PhoneView, token: str) -> None:
+def ballot(token: str) -> None:
+    """The decision the room is at: its answers while voting is open, the split once revealed.
+
+    Run as a fragment, so a vote (or typed words) reruns only this: the tap costs about what a
+    blank page's rerun does, not the whole page's frame and navigation. It reads the phone's view
+    itself on every run, since a fragment's arguments are the ones its page's last full run gave.
+    The room moving on is the room check's business (``ws.watch_room``), which reruns the page."""
+    view = ws.phone(token)
+    if view is None:  # this place in the room is gone: the full page says so and offers the form
+        st.rerun(scope="app")
+    a11y.requests_here()  # a vote's focus and announcement: this run draws what they are about
+    ws.show_notice()  # a refused vote says why, here, where the tap was
     room = view.room
     run = ws.room_run(current_course(), room)
     node = run.node
@@ -90,9 +101,13 @@ def ballot(view: PhoneView, token: str) -> None:
             yours = " (your vote)" if view.my_vote == choice.id else ""
             st.progress(votes / total, text=f"{LETTERS[index]} · {counted(votes, 'vote')}{yours}")
         st.caption("Watch the big screen for what happens next: this phone shows the next question by itself.")
-    st.fragment(ws.watch_room, run_every=ws.PHONE_CHECK_SECONDS)(token, RoomPhase.of(room))
 
 
+# The room check's fixed place, first on the page. A fragment's id comes from its place, and a
+# fragment drawn below the ballot got a new id whenever a run drew more or fewer elements above it
+# (a vote's caption, a notice, the join form's leftovers); a timer tick for the old id is then
+# dropped without a word. Here its id is the same on every run.
+room_watch = st.container()
 participant.keep_browser_key()
 token = st.query_params.get("p", "")
 view = ws.phone(token)
@@ -107,6 +122,8 @@ if view is None:
     token = st.query_params.get("p", "")
     view = ws.phone(token)
 if view is not None:
-    ws.show_notice()
     st.caption(f"Room **{md_escape(view.room.code)}** · you are **{md_escape(view.participant.nickname)}**")
-    ballot(view, token)
+    st.fragment(ballot)(token)
+    if not view.room.closed and ws.room_run(current_course(), view.room).node is not None:
+        with room_watch:  # while the room has a decision to move on from
+            st.fragment(ws.watch_room, run_every=ws.PHONE_CHECK_SECONDS)(token, RoomPhase.of(view.room))

@@ -7,12 +7,15 @@ With ``ELEARN_REQUIRE_POSTGRES=1`` (set by .ci/run) the run fails if no test mar
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from elearn.course.catalogue import Course, load_course
 
 # tests.databases: backend/target/store, a database per test on SQLite and PostgreSQL;
 # tests.throwaway_postgres: a PostgreSQL server of the run's own when TEST_DATABASE_URL is not set.
@@ -23,6 +26,19 @@ REPO = TESTS.parent
 FIXTURES = TESTS / "fixtures"
 
 _outcomes: dict[str, dict[str, int]] = {"postgres": {}, "browser": {}}
+
+
+@functools.cache
+def shipped_course() -> Course:
+    """The repository's own course, read, validated and analysed once per test process.
+
+    Loading it takes about two seconds (the path analysis of every scenario), and some twenty
+    test modules want it at import: each xdist worker imports every module, so one load per
+    process instead of one per module saves about forty seconds of CPU per worker. ``Course`` is
+    a frozen dataclass that the tests only read; tests/test_shipped_course.py checks the course
+    itself, through this same load.
+    """
+    return load_course(REPO)
 
 
 @pytest.fixture
@@ -40,10 +56,19 @@ def course_copy(tmp_path: Path) -> Callable[..., Path]:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Browser tests, and everything under tests/load, are ``system`` tests (slow: real servers)."""
+    """Browser tests, and everything under tests/load, are ``system`` tests (slow: real servers);
+    every ``system`` test runs before the others.
+
+    Why first: the slow tests are a few dozen of the suite's three thousand, and most of its time.
+    pytest-xdist hands the tests out in this order, so the slow ones spread over every worker at
+    the start and the quick ones fill the gaps at the end, rather than one worker ending the run
+    alone on a queue of browser tests. The sort is stable: each module's tests stay together, in
+    their order, so module-scoped fixtures (one Chromium per module) are set up once per worker.
+    """
     for item in items:
         if item.get_closest_marker("browser") or (TESTS / "load") in Path(str(item.path)).parents:
             item.add_marker(pytest.mark.system)
+    items.sort(key=lambda item: item.get_closest_marker("system") is None)
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

@@ -11,7 +11,6 @@ from datetime import datetime
 
 import pytest
 
-from elearn.course.catalogue import load_course
 from elearn.learner.charts import BAND_COLOURS, anger_curve, progress_chart, skills_chart
 from elearn.learner.mastery import SkillMastery, estimate
 from elearn.manage.dashboard import ChoiceCount, DecisionCounts, PathLink
@@ -19,7 +18,7 @@ from elearn.manage.team_charts import NO_EVIDENCE_COLOUR, decision_bars, paths_s
 from elearn.workshop.rules import verdict
 from ui.workshop import split_chart
 
-from .conftest import REPO
+from .conftest import shipped_course
 
 PAGE = "#ffffff"
 TEXT, LARGE_OR_MARK = 4.5, 3.0
@@ -81,7 +80,7 @@ def test_answer_bars_read_inside_and_outside() -> None:
 
 
 def test_the_rooms_vote_split_reads_on_the_projector() -> None:
-    scenario = load_course(REPO).scenarios[0]
+    scenario = shipped_course().scenarios[0]
     node = scenario.node(scenario.start)
     assert node is not None
     vote = verdict(node.choices, {node.choices[0].id: 3, node.choices[1].id: 1})
@@ -98,7 +97,7 @@ def test_lines_and_path_nodes_stand_out_from_the_page() -> None:
              *progress_chart([(datetime(2025, 1, 1), 0.4), (datetime(2025, 1, 2), 0.6)]).data]
     for line in lines:
         assert contrast(line.line.color, PAGE) >= LARGE_OR_MARK, line.name
-    scenario = load_course(REPO).scenarios[0]
+    scenario = shipped_course().scenarios[0]
     ending = scenario.endings[0]
     [sankey] = paths_sankey(scenario, [PathLink(scenario.start, ending.id, 3)]).data
     for colour in sankey.node.color:

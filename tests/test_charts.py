@@ -11,6 +11,7 @@ from elearn.learner.charts import BAND_COLOURS, anger_curve, progress_chart, ski
 from elearn.learner.mastery import SkillMastery, estimate
 from elearn.manage.dashboard import PathLink
 from elearn.manage.team_charts import SANKEY_LABEL, SANKEY_ROW, paths_sankey, skills_heatmap
+from tests.conftest import shipped_course
 
 
 def test_skills_chart_groups_measured_skills_by_band_with_uncertainty() -> None:
@@ -111,10 +112,8 @@ def test_heatmap_cells_are_coloured_by_the_band_of_the_figure_they_show(mastery:
 
 
 def every_way_through(scenario_index: int) -> tuple[object, list[PathLink]]:
-    from elearn.course.catalogue import load_course
-    from tests.conftest import REPO
 
-    scenario = load_course(REPO).scenarios[scenario_index]
+    scenario = shipped_course().scenarios[scenario_index]
     links = {(node.id, target) for node in scenario.nodes for choice in node.choices for target in choice.targets}
     return scenario, [PathLink(source, target, 3) for source, target in sorted(links)]
 

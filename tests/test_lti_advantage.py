@@ -21,7 +21,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from elearn.cli.main import main
-from elearn.course.catalogue import load_course
 from elearn.course.passing import PassRule
 from elearn.lti.grades import queue_owed, send_due
 from elearn.play.engine import choose, start
@@ -43,13 +42,13 @@ from elearn.store.lti_scores import queue_state
 from elearn.store.tables import UserRow
 from elearn.store.users import fetch_users
 from tests.browser.conftest import Server, start_server, stop_server
-from tests.conftest import REPO
+from tests.conftest import shipped_course
 from tests.lti_advantage_platform import CLIENT_ID, CONTEXT, DEPLOYMENT_ID, AdvantageLms, Launch, Login, PreflightAnswer
 from tests.lti_platform import INSTRUCTOR, LEARNER, fresh_subject
 from tests.test_lti_launch import Answer, request
 
 pytestmark = pytest.mark.system
-COURSE = load_course(REPO)
+COURSE = shipped_course()
 SCENARIO = COURSE.scenarios[0]
 BEST = [(step.node_id, step.choice_id) for step in COURSE.analyses[SCENARIO.id].best.steps]
 LINE_ITEM = "7"

@@ -10,21 +10,21 @@ from datetime import UTC, datetime
 
 import pytest
 
-from elearn.course.catalogue import Course, load_course
+from elearn.course.catalogue import Course
 from elearn.course.schema import Scenario
 from elearn.learner.own_words import SkillWords, words_evidence
 from elearn.manage.reply_export import replies_csv
 from elearn.manage.typed_phrases import inflaming_by_decision
 from elearn.store.replies import NamedReply, TypedReply
 from elearn.workshop.replies import room_phrases, word_cloud
-from tests.conftest import REPO
+from tests.conftest import shipped_course
 
 AT = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
 def course() -> Course:
-    return load_course(REPO)
+    return shipped_course()
 
 
 @pytest.fixture(scope="module")

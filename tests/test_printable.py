@@ -7,11 +7,11 @@ from pathlib import Path
 
 from elearn.course.catalogue import load_course
 from elearn.course.printable import printable_html, render_markdown
-from tests.conftest import FIXTURES, REPO
+from tests.conftest import FIXTURES, shipped_course
 
 
 def test_the_shipped_course_has_a_job_aid_with_the_boundary_sequence() -> None:
-    aid = load_course(REPO).job_aid
+    aid = shipped_course().job_aid
     assert aid is not None
     for heading in ("## Say this", "## Avoid this", "## The insult rule", "## The boundary sequence", "## Safety",
                     "## The escalation rule"):

@@ -22,10 +22,10 @@ from elearn.course.catalogue import Course, load_course
 from elearn.learner.mastery import estimate
 from elearn.learner.recommend import STRONG_SHARE, Recommendation, exercise_counts, recommendations
 from elearn.store import Attempt, Evidence, Progress, Role, User
-from tests.conftest import FIXTURES, REPO
+from tests.conftest import FIXTURES, shipped_course
 
 COURSE = load_course(FIXTURES / "recommend")
-SHIPPED = load_course(REPO)
+SHIPPED = shipped_course()
 T0 = datetime(2026, 3, 1, 9, tzinfo=UTC)
 ME = User(id=1, username="ana", display_name="Ana", email=None, team_id=None, roles=frozenset({Role.LEARNER}),
           has_password=True, created_at=T0, last_seen_at=None)
@@ -185,7 +185,7 @@ def test_home_and_my_skills_agree_and_never_send_you_back_to_the_scenario_just_f
 
 
 def test_a_new_learner_is_pointed_at_the_start_of_the_course() -> None:
-    shipped = load_course(REPO)
+    shipped = shipped_course()
     [first, *_] = recommendations(shipped, Progress(user=ME, completions=(), attempts=(), evidence=()))
     assert first.skill.id == next(iter(shipped.skills))  # the catalogue's first skill, taught by lesson 1
     assert first.lesson is not None

@@ -13,15 +13,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from elearn.course.catalogue import load_course
 from elearn.course.graph import ANGER_MAX, ANGER_MIN, transitions
 from elearn.course.schema import Scenario
 from elearn.play.engine import ScenarioRun, choose, rewind, start
 from elearn.play.lazy_learners import lazy_learners
 
-from .conftest import REPO
+from .conftest import shipped_course
 
-COURSE = load_course(REPO)
+COURSE = shipped_course()
 SCENARIOS = {scenario.id: scenario for scenario in COURSE.scenarios}
 LESSON_SECTIONS = ["What it is", "Why it works", "What to say", "Common mistakes", "A worked example", "Sources"]
 GOOD_ENDINGS = {"resolved", "ended_properly"}

@@ -20,15 +20,13 @@ from elearn.store import (
     Role,
     Store,
     authenticate,
-    create_admin,
-    create_team,
     create_user,
     open_store,
     reset_password,
     upgrade,
 )
 from elearn.store.outbox import jobs
-from tests.store.helpers import FAST_HASHER
+from tests.store.helpers import FAST_HASHER, seed_team
 
 from .conftest import REPO
 
@@ -40,8 +38,9 @@ def data(tmp_path: Path) -> Path:
     store = open_store(None, tmp_path, hasher=FAST_HASHER)
     upgrade(store)
     now = datetime.now(UTC)
-    admin = create_admin(store, "boss", PASSWORD, now)
-    create_team(store, admin, "Help Desk", now)
+    # Seeded by nobody (not audited), so each test's audit log holds only what its commands did.
+    create_user(store, username="boss", display_name="", password=PASSWORD, now=now, roles=(Role.ADMIN, Role.LEARNER))
+    seed_team(store, "Help Desk", now)
     create_user(store, username="ana", display_name="Ana Berg", password=PASSWORD, now=now, email="ana@example.org")
     store.dispose()
     return tmp_path

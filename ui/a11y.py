@@ -158,6 +158,17 @@ def move_focus(selector: str | None, message: str | None = None) -> None:
         st.html(_request_script(selector, message), unsafe_allow_javascript=True)
 
 
+def requests_here() -> None:
+    """For a fragment whose widgets ask for focus or an announcement (``focus_next_run``,
+    ``announce_next_run``): carry them out in this run. A fragment's rerun runs no frame, so
+    without this they would wait for the next full run and move focus long after the tap. In a
+    full run the frame has already taken them, and this does nothing."""
+    target = st.session_state.pop(_FOCUS, None)
+    message = st.session_state.pop(_ANNOUNCE, None)
+    if target or message:
+        move_focus(target, message)
+
+
 def focus_next_run(selector: str) -> None:
     """After the rerun this action triggers, move focus to the first element matching ``selector``
     (a CSS selector of our own, e.g. ``.st-key-feedback-3``) once it is drawn."""

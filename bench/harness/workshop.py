@@ -173,7 +173,7 @@ class Workshop:
                 self._sight(tab)  # read while no other run can redraw the screen
                 return seconds
 
-        while not user.expired and tab.auto_reruns:  # the timer stops with the live part
+        while not user.expired and await _timer_on(tab):  # the timer stops with the live part
             interval = next(iter(tab.auto_reruns.values()), REFRESH_SECONDS)
             started = time.monotonic()
             await user.act("presenter refresh", refresh, tab, think=False)
@@ -298,7 +298,7 @@ class Workshop:
                 self._sight_phone(tab, seen)
                 return seconds
 
-        while not user.expired and tab.auto_reruns:
+        while not user.expired and await _timer_on(tab):
             interval = next(iter(tab.auto_reruns.values()), PHONE_CHECK_SECONDS)
             started = time.monotonic()
             await user.act("phone check", check, tab, think=False)
@@ -332,7 +332,8 @@ class Workshop:
     async def _vote(self, user: User, tab: Tab, nickname: str, decision: int) -> None:
         deadline = time.monotonic() + VOTE_WAIT
         while not _ballot(tab, decision):  # the phone's own check brings the answers: no tap
-            _expect(time.monotonic() < deadline, tab, f"the answers of decision {decision}, without a tap")
+            _expect(time.monotonic() < deadline, tab, f"the answers of decision {decision}, without a tap "
+                    f"({_timer_state(tab)})")
             if user.expired:
                 raise TimeUp
             await asyncio.sleep(0.1)
@@ -355,6 +356,25 @@ class Workshop:
                 stored = _my_vote(tab, decision, ballot) or stored
         if stored is not None:
             self.room.final_votes[(nickname, decision)] = stored
+
+
+async def _timer_on(tab: Tab) -> bool:
+    """Whether the page still asks for a timer, read between runs (under ``tab.lock``). A full run
+    clears the timers as it starts and announces the ones it still wants as it draws them, so a
+    look in the middle of one (a vote's rerun) sees none. Looking without the lock stopped a
+    phone's timer for good when it fell inside a vote's rerun: 1-7 of 60 phones in a run then never
+    saw the next decision, while the app had done nothing wrong."""
+    async with tab.lock:
+        return bool(tab.auto_reruns)
+
+
+def _timer_state(tab: Tab) -> str:
+    """What a stuck phone's timer was doing, for the error: the fragment it reruns, the runs so far,
+    and any failure the page shows."""
+    problems = "; ".join(tab.view.problems()) or "none"
+    stamped = sorted({placed.fragment_id for placed in tab.view.placed.values()})
+    return (f"{tab.query_string[:8]} timer {dict(tab.auto_reruns)}, {tab.runs} runs, elements' fragments {stamped}, "
+            f"problems shown: {problems}")
 
 
 def _live_fragment(tab: Tab) -> str | None:

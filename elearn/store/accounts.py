@@ -32,6 +32,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
+from elearn.store.administration import SERVER_SHELL, Actor, record_account_created
 from elearn.store.db import Store
 from elearn.store.errors import (
     AccountDeactivated,
@@ -90,6 +91,8 @@ def create_user(
     roles: Iterable[Role] = (Role.LEARNER,),
     email_verified: bool = True,
     manages: Iterable[int] = (),
+    audited_by: Actor | None = None,
+    audit_action: str = "create account",
 ) -> User:
     """Create an account. ``password=None`` makes a single-sign-on account that cannot sign in
     with a password. Raises ``WeakPassword``, ``UsernameTaken`` or ``AccountError`` (a name with
@@ -102,7 +105,10 @@ def create_user(
     ``manages``: teams the new account manages from the start (granting the manager role). For
     the server's own set-up and for seeding test and demo data, like the rest of this function:
     nobody is the actor, so nothing is audited. An administrator changing who manages a team
-    goes through ``elearn.store.administration.add_team_manager``, which is."""
+    goes through ``elearn.store.administration.add_team_manager``, which is.
+
+    ``audited_by``: the administrator (or ``SERVER_SHELL``) creating the account, which is then
+    written to the audit log as ``audit_action`` in the same transaction."""
     name = _valid_username(username)
     display_name = checked_display_name(display_name)
     email = checked_email(email)
@@ -123,6 +129,8 @@ def create_user(
                 raise NotFound(f"There is no team with id {managed}.")
         if teams:
             conn.execute(insert(TeamManagerRow), [{"user_id": user.id, "team_id": managed} for managed in teams])
+        if audited_by is not None:
+            record_account_created(conn, audited_by, audit_action, user, now)
         return user
 
     return store.write(work)
@@ -138,10 +146,10 @@ def create_admin(
     extra_roles: Iterable[Role] = (),
 ) -> User:
     """Create an administrator (who can also take the course, and holds ``extra_roles``). For the
-    server's own shell."""
+    server's own shell (``python -m elearn admin create``): audited as the server shell's."""
     return create_user(
         store, username=username, display_name=display_name, password=password, now=now, email=email,
-        roles=(Role.ADMIN, Role.LEARNER, *extra_roles),
+        roles=(Role.ADMIN, Role.LEARNER, *extra_roles), audited_by=SERVER_SHELL, audit_action="create administrator",
     )
 
 
@@ -300,10 +308,13 @@ def claim_setup_token(
         )
         if burned.rowcount != 1:
             raise SetupClosed("This set-up token is not valid. Restart the server to print a new one.")
-        return insert_user(
+        admin = insert_user(
             conn, username=name, display_name=display_name, email=email, team_id=None,
             password_hash=password_hash, roles=(Role.ADMIN, Role.LEARNER, *granted), now=now, email_verified=True,
         )
+        # Nobody else could act yet: the new administrator is the actor, through the set-up token.
+        record_account_created(conn, admin, "first administrator (set-up)", admin, now)
+        return admin
 
     return store.write(work)
 

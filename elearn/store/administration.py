@@ -298,6 +298,20 @@ def record_audit(conn: Connection, actor: Actor, action: str, subject_id: int | 
         before=dict(before), after=dict(after), occurred_at=now))
 
 
+def record_account_created(conn: Connection, actor: Actor, action: str, user: User, now: datetime) -> None:
+    """Audit a new account in the caller's transaction (the one that created it): who it is, its
+    roles, team and the teams it manages. Never its password."""
+    record_audit(conn, actor, action, user.id, {}, {
+        "username": user.username, "display_name": user.display_name, "email": user.email,
+        "roles": sorted(role.value for role in user.roles), "team": _team_name(conn, user.team_id),
+        "manages": _managed_teams(conn, user.id)}, now)
+
+
+def record_team_created(conn: Connection, actor: Actor, team: Team, now: datetime) -> None:
+    """Audit a new team in the caller's transaction."""
+    record_audit(conn, actor, "create team", None, {}, {"team": team.name}, now)
+
+
 def require_admin(conn: Connection, actor: Actor) -> None:
     """``AccessDenied`` unless ``actor`` is the server shell or an active administrator, as the
     database says now."""

@@ -8,14 +8,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import insert, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DataError, IntegrityError
 
 from elearn.names import excerpt
 from elearn.store.access import require_read, require_role, scope_of
 from elearn.store.accounts import USERNAME_PATTERN, create_user, password_problems
-from elearn.store.administration import active_admins
+from elearn.store.administration import record_account_created, record_team_created
 from elearn.store.db import Store, one_of
 from elearn.store.errors import AccountError, NotFound, PeopleRefused
 from elearn.store.fields import checked_team_name, display_name_problem, email_problem
@@ -63,8 +63,8 @@ def visible_teams(store: Store, viewer: Viewer) -> tuple[Team, ...]:
 
 
 def create_team(store: Store, actor: Viewer, name: str, now: datetime) -> Team:
-    """An administrator creates a team; raises ``AccountError`` if the name is taken, empty, over
-    100 characters or holds hidden characters (``checked_team_name``)."""
+    """An administrator creates a team (audited); raises ``AccountError`` if the name is taken,
+    empty, over 100 characters or holds hidden characters (``checked_team_name``)."""
     clean = checked_team_name(name)
 
     def work(conn: Connection) -> Team:
@@ -76,7 +76,9 @@ def create_team(store: Store, actor: Viewer, name: str, now: datetime) -> Team:
                 ).scalar_one()
         except IntegrityError as error:
             raise AccountError(f"A team called {clean!r} already exists.") from error
-        return Team(id=team_id, name=clean, created_at=now)
+        team = Team(id=team_id, name=clean, created_at=now)
+        record_team_created(conn, actor, team, now)
+        return team
 
     return store.write(work)
 
@@ -93,11 +95,11 @@ def add_user(
     team_id: int | None = None,
     roles: Iterable[Role] = (Role.LEARNER,),
 ) -> User:
-    """An administrator creates an account (``password=None`` for single sign-on only)."""
+    """An administrator creates an account (``password=None`` for single sign-on only), audited."""
     store.read(lambda conn: require_role(conn, actor, Role.ADMIN))
     return create_user(
         store, username=username, display_name=display_name, password=password, now=now, email=email,
-        team_id=team_id, roles=roles,
+        team_id=team_id, roles=roles, audited_by=actor,
     )
 
 
@@ -135,8 +137,9 @@ def add_people(
     that do not exist. Any problem raises ``PeopleRefused`` listing them all. Passwords are then
     hashed outside any transaction (``on_hashed(done, total)`` after each: Argon2 takes a while
     for thousands), and one transaction creates everyone, their roles and the teams they manage
-    (``manages`` also grants the manager role). It checks the database again first, so an account
-    made meanwhile refuses the whole batch instead of half of it. Same on SQLite and PostgreSQL.
+    (``manages`` also grants the manager role), with an audit row for each account. It checks the
+    database again first, so an account made meanwhile refuses the whole batch instead of half of
+    it. Same on SQLite and PostgreSQL.
     """
     checked, problems = _checked(store, actor, accounts)
     if problems:
@@ -151,7 +154,10 @@ def add_people(
         found = _conflicts(conn, actor, checked)
         if found:
             raise PeopleRefused(found)
-        return _insert_people(conn, checked, hashes, now)
+        made = _insert_people(conn, checked, hashes, now)
+        for user in made:
+            record_account_created(conn, actor, "create account (upload)", user, now)
+        return made
 
     try:
         return store.write(work)
@@ -242,36 +248,6 @@ def _insert_people(conn: Connection, accounts: Sequence[NewAccount], hashes: Seq
     refresh_standings(conn, ids)
     made = {user.id: user for user in fetch_users(conn, one_of(conn, UserRow.id, ids))}
     return tuple(made[user_id] for user_id in ids)
-
-
-def assign_team(store: Store, actor: Viewer, user_id: int, team_id: int | None) -> None:
-    """An administrator moves a user into a team (or out of any, with None)."""
-
-    def work(conn: Connection) -> None:
-        require_role(conn, actor, Role.ADMIN)
-        _require_team(conn, team_id)
-        if conn.execute(update(UserRow).where(UserRow.id == user_id).values(team_id=team_id)).rowcount != 1:
-            raise NotFound(f"There is no user with id {user_id}.")
-        refresh_standings(conn, [user_id])
-
-    store.write(work)
-
-
-def set_roles(store: Store, actor: Viewer, user_id: int, roles: Iterable[Role]) -> None:
-    """An administrator replaces a user's roles. The last administrator cannot be demoted."""
-    wanted = set(roles)
-
-    def work(conn: Connection) -> None:
-        require_role(conn, actor, Role.ADMIN)
-        if fetch_user(conn, user_id) is None:
-            raise NotFound(f"There is no user with id {user_id}.")
-        conn.execute(delete(UserRoleRow).where(UserRoleRow.user_id == user_id))
-        if wanted:
-            conn.execute(insert(UserRoleRow), [{"user_id": user_id, "role": role.value} for role in sorted(wanted)])
-        if not active_admins(conn):
-            raise AccountError("This would leave no administrator. Make someone else an administrator first.")
-
-    store.write(work)
 
 
 def _require_team(conn: Connection, team_id: int | None) -> None:

@@ -10,12 +10,11 @@ import yaml
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Button
 
-from elearn.course.catalogue import load_course
-from tests.conftest import REPO
+from tests.conftest import REPO, shipped_course
 
 from .conftest import as_read, new_app, open_page, sign_in, sign_up, texts
 
-COURSE = load_course(REPO)
+COURSE = shipped_course()
 SCENARIO = COURSE.scenarios[0]
 
 

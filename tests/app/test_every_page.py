@@ -10,15 +10,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event
 
-from elearn.course.catalogue import load_course
 from elearn.store import Role, create_user, open_store, upgrade
-from tests.conftest import REPO
+from tests.conftest import REPO, shipped_course
 from ui.nav import SECTIONS, SIGNED_IN_PAGES, SPECS, VISITOR_PAGES
 from ui.store import current_store
 
 from .conftest import PASSWORD, open_page, sign_in
 
-COURSE = load_course(REPO)
+COURSE = shipped_course()
 # Query parameters a page needs to show its main content; pages not listed get none.
 PARAMS: dict[str, dict[str, str]] = {
     "lesson": {"lesson": COURSE.lessons[0].id},

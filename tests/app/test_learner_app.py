@@ -5,14 +5,13 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from elearn.course.catalogue import load_course
 from elearn.play.engine import display_order
 from elearn.store import events_for, get_user, open_store, progress_for, upgrade
-from tests.conftest import REPO
+from tests.conftest import REPO, shipped_course
 
 from .conftest import PASSWORD, as_read, new_app, open_page, sign_in, sign_up, texts
 
-COURSE = load_course(REPO)
+COURSE = shipped_course()
 SCENARIO = COURSE.scenarios[0]
 BEST = [step.choice_id for step in COURSE.analyses[SCENARIO.id].best.steps]
 LEARNER_PAGES = {"home": {}, "lesson": {"lesson": COURSE.lessons[0].id},

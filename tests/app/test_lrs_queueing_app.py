@@ -7,16 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from elearn.course.catalogue import load_course
 from elearn.manage.exports import VERB_IRIS
 from elearn.store import open_store, upgrade
 from elearn.store.xapi_outbox import queued_statements
-from tests.conftest import REPO
+from tests.conftest import shipped_course
 
 from .conftest import open_page, sign_up
 from .test_learner_app import BEST, SCENARIO, choose, start_scenario
 
-COURSE = load_course(REPO)
+COURSE = shipped_course()
 
 
 def _queued(data_dir: Path) -> list[dict[str, object]]:

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from elearn.course.catalogue import load_course
 from elearn.course.paths import score_evidence
 from elearn.course.schema import OUTCOME_LABELS
 from elearn.learner.recommend import Recommendation, recommendations
@@ -25,12 +24,12 @@ from elearn.store import (
     upgrade,
 )
 from elearn.store.db import Store
-from tests.conftest import REPO
+from tests.conftest import shipped_course
 from ui.text import md_escape
 
 from .conftest import PASSWORD, open_page, sign_in, sign_up
 
-COURSE = load_course(REPO)
+COURSE = shipped_course()
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 

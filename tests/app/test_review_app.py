@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from elearn.course.catalogue import load_course
 from elearn.course.schema import Choice, Node
 from elearn.learner.journey import skill_masteries
 from elearn.learner.review import answer, cards_for, due_cards, quality
@@ -26,11 +25,11 @@ from elearn.store import (
 )
 from elearn.store.confidence import confidence_for
 from elearn.store.reviews import record_review, review_answers_for, review_cards_for
-from tests.conftest import REPO
+from tests.conftest import shipped_course
 
 from .conftest import PASSWORD, as_read, open_page, sign_in, texts
 
-COURSE = load_course(REPO)
+COURSE = shipped_course()
 SCENARIO = COURSE.scenarios[0]
 
 

@@ -17,9 +17,8 @@ from typing import Any
 
 import pytest
 
-from elearn.course.catalogue import load_course
 from elearn.store import Role, create_user, issue_reset_link, open_store, upgrade
-from tests.conftest import REPO
+from tests.conftest import REPO, shipped_course
 from tests.manager.conftest import Clock, play
 from tests.store.conftest import build_world
 from tests.store.helpers import FAST_HASHER, PASSWORD, World
@@ -32,7 +31,7 @@ from .conftest import Server, shot, start_server, stop_server
 from .test_learner_journey import BEST, LESSON, SCENARIO, choice_keys, wait_for_choices, wait_for_cookie
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
-COURSE = load_course(REPO)
+COURSE = shipped_course()
 TIMEOUT = 45_000
 DASHBOARD_VIEWS = ["Completion", "Team skills", "Answers", "Exports", "Assign"]
 PEOPLE_SECTIONS = ["Teams", "Move people", "Upload people", "Assign", "Accounts", "Audit log"]

@@ -11,14 +11,13 @@ import time
 
 import pytest
 
-from elearn.course.catalogue import load_course
-from tests.conftest import REPO
+from tests.conftest import shipped_course
 
 from .conftest import Server, fill_sign_up, shot
 
 pytestmark = pytest.mark.browser
 
-COURSE = load_course(REPO)
+COURSE = shipped_course()
 LESSON = COURSE.lessons[0]
 SCENARIO = COURSE.practice_for(LESSON)[0]
 BEST = [(step.node_id, step.choice_id) for step in COURSE.analyses[SCENARIO.id].best.steps]

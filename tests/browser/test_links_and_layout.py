@@ -8,17 +8,16 @@ from typing import Any
 
 import pytest
 
-from elearn.course.catalogue import load_course
 from elearn.play.engine import start
 from elearn.store import Role, create_user, open_store, upgrade
 from elearn.store.rooms import open_room
-from tests.conftest import REPO
+from tests.conftest import shipped_course
 from tests.store.helpers import NOW, PASSWORD
 
 from .conftest import Server, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
-COURSE = load_course(REPO)
+COURSE = shipped_course()
 SCENARIO = COURSE.scenarios[0]
 TIMEOUT_MS = 30_000
 MAIN = "[data-testid='stMainBlockContainer']"

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from elearn.course.catalogue import load_course
-from tests.conftest import REPO
+from tests.conftest import shipped_course
 
 from . import axe
 from .conftest import Server, fill_sign_up, shot
@@ -15,7 +14,7 @@ from .test_learner_journey import SCENARIO, choice_keys, wait_for_choices
 from .test_phone_and_keyboard import fits_the_screen
 
 pytestmark = pytest.mark.browser
-COURSE = load_course(REPO)
+COURSE = shipped_course()
 TIMEOUT = 45_000
 TYPED = "Please calm down, it's our policy. Details at https://evil.example/x"
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from elearn.course.catalogue import load_course
-from tests.conftest import REPO
+from tests.conftest import shipped_course
 
 from .conftest import Server, fill_sign_up, shot
 from .test_learner_journey import SCENARIO, choice_keys, wait_for_choices
 
 pytestmark = pytest.mark.browser
-COURSE = load_course(REPO)  # SCENARIO: the learner journey's, which wait_for_choices knows
+COURSE = shipped_course()  # SCENARIO: the learner journey's, which wait_for_choices knows
 TIMEOUT = 45_000
 
 

@@ -17,7 +17,6 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 
-from elearn.course.catalogue import load_course
 from elearn.course.passing import PassRule
 from elearn.course.schema import Scenario
 from elearn.lrs.background import BackgroundSender
@@ -29,10 +28,10 @@ from elearn.play.engine import choose, start
 from elearn.store import Finish, NewChoice, Store, User, create_user, record_answer, start_attempt
 from elearn.store.tables import XapiOutboxRow
 from elearn.store.xapi_outbox import outbox_status, queued_statements
-from tests.conftest import REPO
+from tests.conftest import shipped_course
 from tests.lrs.conftest import Ralph
 
-COURSE = load_course(REPO)
+COURSE = shipped_course()
 SOURCE = XapiSource(COURSE, "https://training.example.org", PassRule())
 QUICK = Timing(first_retry=timedelta(milliseconds=100), last_retry=timedelta(milliseconds=800),
                lease=timedelta(seconds=30), batch=10)

@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from elearn.course.catalogue import Course, load_course
+from elearn.course.catalogue import Course
 from elearn.store import Role, Store, User, create_admin, create_team, create_user
-from tests.conftest import REPO
+from tests.conftest import shipped_course
 from tests.store.helpers import NOW, PASSWORD, wait_for
 
-COURSE = load_course(REPO)
+COURSE = shipped_course()
 
 
 class Inbox:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from elearn.course.catalogue import Course, load_course
+from elearn.course.catalogue import Course
 from elearn.course.schema import Scenario
 from elearn.play.engine import choose, rewind, start
 from elearn.store import (
@@ -24,11 +24,11 @@ from elearn.store import (
     save_run,
     start_attempt,
 )
-from tests.conftest import REPO
+from tests.conftest import shipped_course
 from tests.store.conftest import build_world
 from tests.store.helpers import NOW, World
 
-COURSE = load_course(REPO)
+COURSE = shipped_course()
 
 
 @pytest.fixture

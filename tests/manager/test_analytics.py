@@ -11,13 +11,13 @@ from elearn.store import (
     Store,
     User,
     add_team_manager,
-    assign_team,
+    change_roles,
+    change_team,
     events_for,
     get_attempt,
     progress_for,
     remove_team_manager,
     save_run,
-    set_roles,
 )
 from elearn.store.analytics import (
     ATTEMPT_TIME_CAP_SECONDS,
@@ -155,13 +155,13 @@ def test_exports_never_include_someone_outside_the_scope(played: Played) -> None
 def test_the_scope_fingerprint_changes_with_access(store: Store, world: World, change: str) -> None:
     before = scope_fingerprint(store, world.manager)
     if change == "learner joins":
-        assign_team(store, world.admin, world.bea.id, world.team_a.id)
+        change_team(store, world.admin, world.bea.id, world.team_a.id, NOW)
     elif change == "learner leaves":
-        assign_team(store, world.admin, world.ana.id, None)
+        change_team(store, world.admin, world.ana.id, None, NOW)
     elif change == "team given":
         add_team_manager(store, world.admin, world.manager.id, world.team_b.id, NOW)
     elif change == "team taken":
         remove_team_manager(store, world.admin, world.manager.id, world.team_a.id, NOW)
     else:
-        set_roles(store, world.admin, world.manager.id, [Role.LEARNER])
+        change_roles(store, world.admin, world.manager.id, [Role.LEARNER], NOW)
     assert scope_fingerprint(store, world.manager) != before

@@ -24,6 +24,7 @@ from elearn.manage.exports import read_xapi_zip
 from elearn.store import (
     Store,
     User,
+    audit_log,
     open_store,
     progress_for,
     start_session,
@@ -383,6 +384,8 @@ def test_an_admin_creates_a_team(app: App) -> None:
     everyone = visible_users(app.store, app.world.admin)
     assert members["Night shift"] == 0
     assert members["Team A"] == sum(1 for user in everyone if user.team_id == app.world.team_a.id) > 0
+    assert [(e.actor, e.action, dict(e.after)) for e in audit_log(app.store, app.world.admin)] == [
+        ("admin", "create team", {"team": "Night shift"})]
 
 
 def test_an_admin_moves_a_learner_into_a_team(app: App) -> None:
@@ -438,6 +441,10 @@ def test_a_good_csv_upload_creates_the_accounts(app: App) -> None:
     boss = made["new.boss"]
     assert {r.value for r in boss.roles} == {"learner", "manager"}
     assert {t.name for t in visible_teams(app.store, boss)} == {"Team B"}
+    uploaded = [(e.actor, e.action, e.subject) for e in audit_log(app.store, app.world.admin)
+                if e.action == "create account (upload)"]
+    assert sorted(uploaded) == [("admin", "create account (upload)", "new.boss"),
+                                ("admin", "create account (upload)", "new.learner")]
 
 
 def test_refresh_reads_the_database_afresh(app: App) -> None:

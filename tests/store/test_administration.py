@@ -10,7 +10,6 @@ from datetime import timedelta
 
 import pytest
 
-from elearn.course.catalogue import load_course
 from elearn.course.passing import PassRule
 from elearn.manage.dashboard import DEACTIVATED, completion_rows, summary
 from elearn.manage.exports import audit_csv
@@ -22,11 +21,14 @@ from elearn.store import (
     AccountError,
     LastAdministrator,
     NotFound,
+    PeopleRefused,
     Role,
     Store,
     UsernameTaken,
     WeakPassword,
+    add_people,
     add_team_manager,
+    add_user,
     audit_log,
     authenticate,
     change_email,
@@ -34,6 +36,8 @@ from elearn.store import (
     change_roles,
     change_team,
     claim_setup_token,
+    create_admin,
+    create_team,
     deactivate,
     find_people,
     get_user,
@@ -53,7 +57,8 @@ from elearn.store import (
 from elearn.store.administration import record_audit, require_admin
 from elearn.store.analytics import learner_facts
 from elearn.store.identities import Identity, IdentityRefused, sign_in_with_identity
-from tests.conftest import REPO
+from elearn.store.records import NewAccount
+from tests.conftest import shipped_course
 
 from .helpers import NOW, PASSWORD, World
 
@@ -276,6 +281,51 @@ def test_the_first_administrator_is_also_facilitator_and_manager_unless_turned_o
     assert claim_setup_token(store, token, "boss", PASSWORD, NOW, **kwargs).roles == roles  # type: ignore[arg-type]
 
 
+def test_creating_teams_and_accounts_is_audited_with_who_they_are_and_never_a_password(
+        store: Store, world: World) -> None:
+    team = create_team(store, world.admin, "Night shift", NOW)
+    add_user(store, world.admin, username="eve", display_name="Eve", password=PASSWORD, now=NOW,
+             email="eve@example.org", team_id=team.id)
+    add_people(store, world.admin, [
+        NewAccount(username="fay", display_name="Fay", team_id=world.team_a.id, password=PASSWORD),
+        NewAccount(username="gus", roles=frozenset({Role.LEARNER}), manages=(team.id,)),
+    ], NOW)
+    create_admin(store, "root2", PASSWORD, NOW + timedelta(seconds=1))
+    logged = [(e.actor, e.action, e.subject, dict(e.before), dict(e.after))
+              for e in reversed(audit_log(store, world.admin))]
+    assert logged == [
+        ("admin", "create team", "", {}, {"team": "Night shift"}),
+        ("admin", "create account", "eve", {}, {"username": "eve", "display_name": "Eve", "email": "eve@example.org",
+                                                "roles": ["learner"], "team": "Night shift", "manages": []}),
+        ("admin", "create account (upload)", "fay", {}, {"username": "fay", "display_name": "Fay", "email": None,
+                                                         "roles": ["learner"], "team": "Team A", "manages": []}),
+        ("admin", "create account (upload)", "gus", {}, {"username": "gus", "display_name": "gus", "email": None,
+                                                         "roles": ["learner", "manager"], "team": None,
+                                                         "manages": ["Night shift"]}),
+        ("server shell", "create administrator", "root2", {}, {
+            "username": "root2", "display_name": "root2", "email": None, "roles": ["admin", "learner"], "team": None,
+            "manages": []}),
+    ]
+    assert PASSWORD not in repr(audit_log(store, world.admin))
+
+
+def test_a_refused_upload_or_team_writes_nothing_to_the_log(store: Store, world: World) -> None:
+    with pytest.raises(AccountError):
+        create_team(store, world.admin, "Team A", NOW)  # taken
+    with pytest.raises(AccessDenied):
+        create_team(store, world.manager, "Team C", NOW)
+    with pytest.raises(PeopleRefused):
+        add_people(store, world.admin, [NewAccount(username="ok"), NewAccount(username="ana")], NOW)  # ana exists
+    assert audit_log(store, world.admin) == ()
+
+
+def test_the_first_administrator_is_audited_as_made_through_the_set_up_token(store: Store) -> None:
+    token = issue_setup_token(store, NOW)
+    boss = claim_setup_token(store, token, "boss", PASSWORD, NOW)
+    assert [(e.actor, e.action, e.subject, e.after["roles"]) for e in audit_log(store, boss)] == [
+        ("boss", "first administrator (set-up)", "boss", ["admin", "facilitator", "learner", "manager"])]
+
+
 def test_the_audit_export_is_safe_against_formula_injection(store: Store, world: World) -> None:
     rename(store, world.admin, world.ana.id, "=HYPERLINK(\"http://evil\")", NOW)
     rename(store, world.admin, world.abe.id, "Abe", LATER)
@@ -329,7 +379,7 @@ def test_single_sign_on_refuses_a_deactivated_account(store: Store, world: World
 def test_team_progress_shows_a_deactivated_learner_but_leaves_them_out_of_the_figures(store: Store,
                                                                                      world: World) -> None:
     deactivate(store, world.admin, world.bea.id, NOW)
-    course = load_course(REPO)
+    course = shipped_course()
     facts = learner_facts(store, world.admin, [lesson.id for lesson in course.lessons],
                           [scenario.id for scenario in course.scenarios])
     rows = completion_rows(course, facts, {}, {}, NOW, pass_rule=PassRule())

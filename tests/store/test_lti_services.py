@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from elearn.course.catalogue import load_course
 from elearn.course.passing import PassRule
 from elearn.lti import register_platform
 from elearn.lti.grades import backoff, scores_owed, scores_url
@@ -31,7 +30,7 @@ from elearn.store.lti_scores import (
     queue_state,
     queued_scores,
 )
-from tests.conftest import REPO
+from tests.conftest import shipped_course
 
 from .helpers import NOW, World
 
@@ -140,7 +139,7 @@ def test_a_roster_is_for_its_teams_managers_and_the_admins(store: Store, world: 
 
 
 def test_each_finished_attempt_after_the_link_is_owed_one_honest_score(store: Store, world: World) -> None:
-    course = load_course(REPO)
+    course = shipped_course()
     scenario = course.scenarios[0]
 
     def finished(score: float, outcome: str, days: int) -> int:
@@ -191,7 +190,7 @@ def test_revision_0012_downgrades_to_0011_and_upgrades_again(store: Store) -> No
 def test_the_course_is_owed_one_score_when_complete_the_share_of_scenarios_passed(store: Store, world: World) -> None:
     from elearn.store import complete_lesson
 
-    course = load_course(REPO)
+    course = shipped_course()
     link = _link(store, world.ana, "course")
     assert scores_owed(store, course, world.ana, PassRule(), NOW) == []  # nothing done yet
     for index, lesson in enumerate(course.lessons):

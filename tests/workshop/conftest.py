@@ -7,15 +7,14 @@ from dataclasses import dataclass
 
 import pytest
 
-from elearn.course.catalogue import load_course
 from elearn.course.schema import Node, Scenario
 from elearn.play.engine import ScenarioRun, choose, start
 from elearn.store import Role, Store, User, create_user
 from tests.browser.conftest import browser as browser  # the Chromium fixture, for this folder too
-from tests.conftest import REPO
+from tests.conftest import shipped_course
 from tests.store.helpers import NOW, PASSWORD
 
-COURSE = load_course(REPO)
+COURSE = shipped_course()
 SCENARIO = COURSE.scenarios[0]
 
 

@@ -12,20 +12,19 @@ from typing import Any
 
 import pytest
 
-from elearn.course.catalogue import load_course
 from elearn.course.schema import Scenario
 from elearn.play.engine import choose, from_json
 from elearn.store import Role, Store, authenticate, create_user, open_store, upgrade
 from elearn.store.rooms import cast_vote, join_room, room_for
 from tests.browser.conftest import Server, shot
 from tests.browser.conftest import server as server  # the fixture: the app on a free port, its own database
-from tests.conftest import REPO
+from tests.conftest import shipped_course
 from tests.store.helpers import NOW, PASSWORD
 
 from .screens import TIMEOUT_MS, press, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
-COURSE = load_course(REPO)
+COURSE = shipped_course()
 PHONES = 12
 SIZES = [(1280, 720), (1920, 1080)]
 

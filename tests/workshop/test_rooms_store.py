@@ -336,11 +336,11 @@ def test_another_facilitator_cannot_see_or_run_a_room(store: Store, people: Peop
 
 
 def test_losing_the_facilitator_role_stops_the_room_controls(store: Store, people: People) -> None:
-    from elearn.store import create_admin, set_roles
+    from elearn.store import change_roles, create_admin
 
     room = new_room(store, people)
     admin = create_admin(store, "admin", PASSWORD, NOW)
-    set_roles(store, admin, people.fran.id, [Role.LEARNER])
+    change_roles(store, admin, people.fran.id, [Role.LEARNER], NOW)
     with pytest.raises(AccessDenied):
         room_state(store, people.fran, room.code)
 
