@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, case, false, func, or_, select
+from sqlalchemy import Select, and_, bindparam, case, false, func, or_, select, tuple_
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -111,9 +111,8 @@ def standing_pages(store: Store, viewer: Viewer, narrowing: Narrowing, now: date
 
         def work(conn: Connection, after: tuple[str, int] | None = after) -> list[tuple[int, str]]:
             query = _matching(conn, viewer, narrowing, now, 0.0).add_columns(UserRow.display_name)
-            if after is not None:
-                query = query.where(or_(UserRow.display_name > after[0],
-                                        and_(UserRow.display_name == after[0], UserRow.id > after[1])))
+            if after is not None:  # a row value, which both databases compare in the (name, id) index
+                query = query.where(tuple_(UserRow.display_name, UserRow.id) > tuple_(after[0], after[1]))
             return [(row[0], row[-1]) for row in conn.execute(query.order_by(UserRow.display_name, UserRow.id)
                                                               .limit(size))]
 
