@@ -11,6 +11,9 @@ dropped afterwards) it prints:
   its skill ratings and tallies, the run and the learner's progress row, in one transaction),
   beside the write path before the running aggregates (the event and the run only, the same
   statements as before revision 0010), measured in the same run, 1 and 20 writers;
+- attempts started per second (a write that recomputes the learner's progress row and, since
+  revision 0014, their standing), beside the same write without the standing (the write path of
+  revision 0013), alternating in the same run, 1 and 20 writers;
 - after bulk-loading N choice events (default 1,000,000), the latency (median, p95) of what a
   learner page asks for, ``progress_for`` and ``first_attempt_evidence``, each also as a ratio
   to a trivial ``SELECT 1`` run through the same transaction path in the same run.
@@ -59,6 +62,8 @@ from elearn.store import (
     upgrade,
 )
 from elearn.store.db import insert_ignoring_duplicates
+from elearn.store.standing_rules import Outline
+from elearn.store.standings import sync_outline
 from elearn.store.tables import AttemptRow, ChoiceEventRow, UserRoleRow, UserRow
 from elearn.store.users import fetch_user
 
@@ -106,8 +111,16 @@ def old_answer(store: Store, user: User, choice: NewChoice, now: datetime) -> bo
     return store.write(work)
 
 
+def start(store: Store, user: User, choice: NewChoice) -> object:
+    """A learner starts an attempt: the write that refreshes their progress row and standing."""
+    return start_attempt(store, user, SCENARIOS[choice.anger_before % len(SCENARIOS)], 1, run_json="{}",
+                         now=choice.occurred_at)
+
+
 WRITES = {
     "choice": lambda store, user, choice: record_choice(store, user, choice),
+    "start": start,
+    "start-before-standings": start,
     "answer": lambda store, user, choice: record_answer(store, user, choice, "{}", choice.occurred_at),
     "old-answer": lambda store, user, choice: old_answer(store, user, choice, choice.occurred_at),
 }
@@ -118,6 +131,10 @@ def worker(arguments: list[str]) -> None:
     url, data_dir, token, attempt_arg, prefix, count_arg, mode = arguments
     attempt_id, count = int(attempt_arg), int(count_arg)
     write = WRITES[mode]
+    if mode.endswith("-before-standings"):  # the write path of revision 0013: no standing kept
+        import elearn.store.aggregates
+
+        elearn.store.aggregates.refresh_standing_of = lambda *_, **__: None  # type: ignore[assignment]
     store = open_store(url, Path(data_dir))
     user = session_user(store, token, EPOCH)
     assert user is not None
@@ -276,6 +293,18 @@ def bench(name: str, url: str, data_dir: Path, events: int, writes: int, writes_
                 rates[mode].append(write_rate(store, url, data_dir, writers, each // 2, mode))
         old, new = statistics.mean(rates["old-answer"]), statistics.mean(rates["answer"])
         print(f"answers/s, {writers:2d} writer(s): before aggregates {old:7.0f}, with aggregates {new:7.0f} "
+              f"(old/new {old / new:.2f}x; goal <= 1.5x)")
+    # Starting an attempt (like finishing one or reading a lesson) recomputes the learner's
+    # progress row and, since revision 0014, their standing; fewer writes each, so a learner's
+    # attempts stay near a real one's (at most 100).
+    sync_outline(store, Outline(lessons=("one", "two"), scenarios=SCENARIOS, practice={"one": SCENARIOS}), EPOCH)
+    for writers, each in ((1, 100), (20, 20)):
+        starts: dict[str, list[float]] = {"start-before-standings": [], "start": []}
+        for _ in range(2):
+            for mode in starts:
+                starts[mode].append(write_rate(store, url, data_dir, writers, each // 2, mode))
+        old, new = statistics.mean(starts["start-before-standings"]), statistics.mean(starts["start"])
+        print(f"attempt starts/s, {writers:2d} writer(s): before standings {old:7.0f}, with standings {new:7.0f} "
               f"(old/new {old / new:.2f}x; goal <= 1.5x)")
     if writes_only:
         store.dispose()

@@ -8,11 +8,9 @@ import streamlit as st
 from elearn.manage.dashboard import (
     COMPLETED,
     DEACTIVATED,
-    apply_filters,
     decision_counts,
     filter_problems,
     path_links,
-    summary,
     team_skills,
     weakest_first,
 )
@@ -33,26 +31,27 @@ board = manage.dashboard_data(viewer, course, pass_rule())
 
 st.title("Team progress")
 heading, refresh = st.columns([5, 1])
-heading.caption(f"{counted(len(board.rows), 'learner')} you can see (people with the learner role only; "
+heading.caption(f"{counted(board.everyone.rows, 'learner')} you can see (people with the learner role only; "
                 "deactivated accounts are listed but left out of the figures) · "
                 f"figures as of {board.loaded_at:%H:%M:%S} UTC "
                 f"(refreshed every {manage.CACHE_SECONDS:d} s)")
 if refresh.button("Refresh", icon="🔄"):
     manage.refresh(viewer, course, board)
     st.rerun()
-if not board.rows:
+if not board.everyone.rows:
     st.info("There is nobody to show yet: you see the learners of the teams you manage. An administrator puts "
             "learners and managers in teams.", icon="👥")
 
 filters = manage.filter_controls(board.teams)
 for problem in filter_problems(filters):
     st.warning(problem, icon="📅")
-rows = apply_filters(board.rows, filters)
-manage.summary_figures(summary(rows), board.pass_rule)
+table = manage.table_view(viewer, course, board, filters, int(st.session_state.get("table-page", 1)))
+manage.summary_figures(table.summary, board.pass_rule)
 view = st.segmented_control("View", VIEWS, default="Completion", key="view", label_visibility="collapsed") \
     or "Completion"
 
 if view == "Completion":
+    rows = list(table.rows)
     if not rows:
         st.info("No learner matches these filters.", icon="🔎")
     st.caption(f"Passed: {manage.pass_rule_words(board.pass_rule)}. A scenario finished below that is completed, "
@@ -87,9 +86,19 @@ if view == "Completion":
             "Details": st.column_config.LinkColumn("Details", display_text="Open ›"),
         },
     )
+    if table.pages > 1:
+        first = (table.page - 1) * manage.PAGE_ROWS + 1
+        pager, where = st.columns([1, 4])
+        if st.session_state.get("table-page", 1) != table.page:  # past the last page once a filter narrowed it
+            st.session_state["table-page"] = table.page
+        pager.number_input("Page", min_value=1, max_value=table.pages, step=1, key="table-page")
+        where.caption(f"Learners {first:,}–{first + len(rows) - 1:,} of {table.counts.rows:,}, "
+                      f"{manage.PAGE_ROWS:d} a page, by name. The exports hold every page.")
 
 elif view == "Team skills":
-    shown = weakest_first(rows, board.masteries, HEATMAP_ROWS)
+    everyone = manage.team_skills_data(viewer, course, board, filters)
+    rows, masteries = list(everyone.rows), everyone.masteries
+    shown = weakest_first(rows, masteries, HEATMAP_ROWS)
     names = {skill.id: skill.name for skill in course.skills.values()}
     if not shown:
         st.info("No learner matches these filters.", icon="🔎")
@@ -97,10 +106,10 @@ elif view == "Team skills":
         extra = f" (the {len(shown)} weakest of {len(rows):,}; narrow the filters to see others)" \
             if len(rows) > len(shown) else ""
         st.caption(f"Mastery from each learner's first answers{extra}. Grey '?' cells: not enough evidence yet.")
-        cells = [(f"{row.name} ({row.username})", board.masteries.get(row.user_id, {})) for row in shown]
+        cells = [(f"{row.name} ({row.username})", masteries.get(row.user_id, {})) for row in shown]
         a11y.chart(skills_heatmap(cells, names), heatmap_text(cells, names))
     st.subheader("The group's weakest skills")
-    for skill in team_skills(course, rows, board.masteries)[:5]:
+    for skill in team_skills(course, rows, masteries)[:5]:
         with st.container(border=True):
             level = f"{skill.mean_mastery:.0%} on average" if skill.enough_evidence and skill.mean_mastery is not None \
                 else "not enough evidence yet"
@@ -124,11 +133,11 @@ elif view == "Answers":
         a11y.chart(paths_sankey(scenario, links), paths_text(scenario, links))
         for decision in decision_counts(scenario, flows):
             a11y.chart(decision_bars(decision), decision_text(decision), key=f"bars-{decision.node_id}")
-    members = frozenset(row.user_id for row in rows) if filters.team_ids else None
+    members = manage.members(viewer, board, filters) if filters.team_ids else None
     typed_replies.answers_phrases(viewer, course, scenario, members)
 
 elif view == "Exports":
-    manage.export_panel(viewer, course, board, rows)
+    manage.export_panel(viewer, course, board, filters, table)
     typed_replies.export(viewer, course)
 
 else:

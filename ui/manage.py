@@ -1,12 +1,13 @@
 """Streamlit helpers for the manager pages: who may open them, cached aggregates, filters, exports.
 
-The dashboard's aggregates are cached per viewer for ``CACHE_SECONDS``, keyed on a fingerprint of
-what the viewer may see *now* (``scope_fingerprint``: roles, managed teams, who is in them), so a
-filter change reuses them and a change of access never serves a stale scope. Once an entry is
-older than that, the page is served from it while a fresh one is computed in the background
-(``refresh_mode="background"``): only the very first view waits for the database. The cache holds
-frozen rows shared between reruns (``st.cache_resource``: no copy per rerun); treat them as
-read-only.
+The dashboard reads the standings kept on write (``elearn.manage.completion_table``): the summary
+and the filters are SQL, and rows are built only for the page of the table shown (``PAGE_ROWS``).
+What it read is cached per viewer for ``CACHE_SECONDS``, keyed on a fingerprint of what the viewer
+may see *now* (``scope_fingerprint``: roles, managed teams, who is in them), so a change of access
+never serves a stale scope; a page or filter seen before is served from the cache. Once an entry
+is older than that, the page is served from it while a fresh one is computed in the background
+(``refresh_mode="background"``). The cache holds frozen rows shared between reruns
+(``st.cache_resource``: no copy per rerun); treat them as read-only.
 """
 
 from __future__ import annotations
@@ -23,13 +24,14 @@ from elearn.course.catalogue import Course
 from elearn.course.passing import PassRule
 from elearn.errors import ElearnError
 from elearn.learner.mastery import SkillMastery
+from elearn.manage.completion_table import counts, every_row, matching_ids, page_rows, summary_of, team_names
 from elearn.manage.dashboard import (
     STATUSES,
     CompletionRow,
     Filters,
     Summary,
-    completion_rows,
     masteries_from,
+    outline_of,
     requirement,
 )
 from elearn.manage.exports import (
@@ -51,7 +53,6 @@ from elearn.store.analytics import (
     count_events,
     export_events,
     finished_attempt_batches,
-    learner_facts,
     scope_fingerprint,
     skill_evidence,
 )
@@ -59,23 +60,25 @@ from elearn.store.assignments import (
     assign,
     assignable_learners,
     assignable_team_ids,
-    current_assignments,
     revoke,
     visible_assignments,
 )
+from elearn.store.completion import StandingCounts
+from elearn.store.standings import sync_outline
 from ui.auth import require
 from ui.store import current_settings, current_store, now
 from ui.text import md_escape
 
 CACHE_SECONDS = 120
+PAGE_ROWS = 100
 
 
 @dataclass(frozen=True)
 class DashboardData:
-    """Everything the dashboard shows, for one viewer at one moment."""
+    """What the dashboard shows whatever the filters, for one viewer at one moment."""
 
-    rows: tuple[CompletionRow, ...]
-    masteries: dict[int, dict[str, SkillMastery]]
+    everyone: StandingCounts
+    """The learners the viewer may see (deactivated included), unfiltered."""
     teams: tuple[Team, ...]
     loaded_at: datetime
     fingerprint: tuple[object, ...]
@@ -97,8 +100,9 @@ def fingerprint(viewer: User) -> tuple[object, ...]:
 
 
 def dashboard_data(viewer: User, course: Course, pass_rule: PassRule) -> DashboardData:
-    """The viewer's completion rows and skill masteries (aggregated in the database, then cached);
-    "passed" as ``pass_rule`` says (``ui.course.pass_rule()``)."""
+    """The viewer's unfiltered counts and teams (read from the kept standings, then cached);
+    "passed" as ``pass_rule`` says (``ui.course.pass_rule()``). The course's outline is given to
+    the store first, so the standings follow the course as it is now."""
     return _dashboard(viewer, fingerprint(viewer), str(course.directory), course, pass_rule.threshold)
 
 
@@ -108,15 +112,75 @@ def _dashboard(_viewer: User, key: tuple[object, ...], course_dir: str, _course:
                threshold: float) -> DashboardData:
     rule = PassRule(threshold)
     store = current_store()
-    lessons = [lesson.id for lesson in _course.lessons]
-    scenarios = [scenario.id for scenario in _course.scenarios]
-    facts = learner_facts(store, _viewer, lessons, scenarios)
-    masteries = masteries_from(skill_evidence(store, _viewer), _course.skills)
-    assigned = current_assignments(visible_assignments(store, _viewer), ((f.user_id, f.team_id) for f in facts))
+    sync_outline(store, outline_of(_course), now())  # one read when it is stored already
     moment = now()
-    rows = completion_rows(_course, facts, assigned, masteries, moment, pass_rule=rule)
-    return DashboardData(rows=tuple(rows), masteries=masteries, teams=visible_teams(store, _viewer), loaded_at=moment,
-                         fingerprint=key, pass_rule=rule)
+    return DashboardData(everyone=counts(store, _viewer, Filters(), moment, rule), teams=visible_teams(store, _viewer),
+                         loaded_at=moment, fingerprint=key, pass_rule=rule)
+
+
+@dataclass(frozen=True)
+class TableView:
+    """The learners the filters keep: their counts and summary, and the rows of one page."""
+
+    counts: StandingCounts
+    summary: Summary
+    rows: tuple[CompletionRow, ...]
+    page: int
+    """1-based, within ``pages`` (a page past the end is the last page)."""
+    pages: int
+
+
+def table_view(viewer: User, course: Course, board: DashboardData, filters: Filters, page: int) -> TableView:
+    """The filtered counts and page ``page`` of the table, as of ``board.loaded_at`` (cached)."""
+    return _table(viewer, board.fingerprint, board.loaded_at, str(course.directory), course, board.pass_rule.threshold,
+                  _filter_key(filters), filters, page, board.everyone)
+
+
+@st.cache_resource(ttl=CACHE_SECONDS, max_entries=64, show_spinner=False)
+def _table(_viewer: User, key: tuple[object, ...], loaded_at: datetime, course_dir: str, _course: Course,
+           threshold: float, filter_key: tuple[object, ...], _filters: Filters, page: int,
+           _everyone: StandingCounts) -> TableView:
+    rule = PassRule(threshold)
+    store = current_store()
+    found = _everyone if _filters == Filters() else counts(store, _viewer, _filters, loaded_at, rule)
+    pages = max(1, -(-found.rows // PAGE_ROWS))
+    shown = min(max(page, 1), pages)
+    rows = page_rows(store, _viewer, _course, _filters, loaded_at, rule, offset=(shown - 1) * PAGE_ROWS,
+                     limit=PAGE_ROWS) if found.rows else []
+    return TableView(counts=found, summary=summary_of(found), rows=tuple(rows), page=shown, pages=pages)
+
+
+def _filter_key(filters: Filters) -> tuple[object, ...]:
+    return (tuple(sorted(filters.team_ids)), tuple(sorted(filters.statuses)), filters.due_from, filters.due_to,
+            filters.overdue_only, filters.search)
+
+
+@dataclass(frozen=True)
+class TeamSkillsData:
+    """Every learner the filters keep, with their masteries: the Team skills view."""
+
+    rows: tuple[CompletionRow, ...]
+    masteries: dict[int, dict[str, SkillMastery]]
+
+
+def team_skills_data(viewer: User, course: Course, board: DashboardData, filters: Filters) -> TeamSkillsData:
+    """The rows and masteries of every learner the filters keep (cached): built in batches."""
+    return _team_skills(viewer, board.fingerprint, board.loaded_at, str(course.directory), course,
+                        board.pass_rule.threshold, _filter_key(filters), filters)
+
+
+@st.cache_resource(ttl=CACHE_SECONDS, max_entries=16, show_spinner="Reading everyone's skills…")
+def _team_skills(_viewer: User, key: tuple[object, ...], loaded_at: datetime, course_dir: str, _course: Course,
+                 threshold: float, filter_key: tuple[object, ...], _filters: Filters) -> TeamSkillsData:
+    store = current_store()
+    rows = tuple(every_row(store, _viewer, _course, _filters, loaded_at, PassRule(threshold)))
+    masteries = masteries_from(skill_evidence(store, _viewer, sorted(_filters.team_ids) or None), _course.skills)
+    return TeamSkillsData(rows=rows, masteries=masteries)
+
+
+def members(viewer: User, board: DashboardData, filters: Filters) -> frozenset[int]:
+    """The ids of every learner the filters keep."""
+    return frozenset(matching_ids(current_store(), viewer, filters, board.loaded_at))
 
 
 def flows(viewer: User, board: DashboardData, scenario_id: str, team_ids: frozenset[int]) -> tuple[ChoiceFlow, ...]:
@@ -133,12 +197,16 @@ def _flows(_viewer: User, key: tuple[object, ...], scenario_id: str, team_ids: t
 def forget_cached() -> None:
     """Drop every cached aggregate (after an assignment or a change of teams: it concerns others too)."""
     _dashboard.clear()
+    _table.clear()
+    _team_skills.clear()
     _flows.clear()
 
 
 def refresh(viewer: User, course: Course, board: DashboardData) -> None:
     """Drop this viewer's cached dashboard, so the next run reads the database afresh."""
     _dashboard.clear(viewer, board.fingerprint, str(course.directory), course, board.pass_rule.threshold)
+    _table.clear()  # keyed on the moment it was read as of: a fresh board reads afresh anyway
+    _team_skills.clear()
 
 
 def filter_controls(teams: Sequence[Team]) -> Filters:
@@ -203,15 +271,19 @@ EXPORTS = {  # label, file name's stem and extension (elearn.manage.exports.file
 }
 
 
-def export_panel(viewer: User, course: Course, board: DashboardData, rows: Sequence[CompletionRow]) -> None:
-    """Prepare-then-download buttons for the learners shown; each file is made with visible progress."""
-    key = (board.fingerprint, tuple(row.user_id for row in rows))
-    st.caption(f"Exports hold the {len(rows):,} learners shown by the filters above.")
+def export_panel(viewer: User, course: Course, board: DashboardData, filters: Filters, view: TableView) -> None:
+    """Prepare-then-download buttons for the learners the filters keep (every page); each file is
+    made with visible progress, its rows built in batches from the same SQL as the table."""
+    key = (board.fingerprint, board.loaded_at, _filter_key(filters))
+    total = view.counts.rows
+    teams = team_names(current_store(), viewer, filters, board.loaded_at)
+    st.caption(f"Exports hold the {total:,} learners shown by the filters above.")
     for kind, (label, stem, extension, mime) in EXPORTS.items():
-        name = file_name(stem, now().date(), (row.team for row in rows), extension)
+        name = file_name(stem, now().date(), teams, extension)
         with st.container(border=True):
-            if st.button(f"Prepare {label}", key=f"prepare-{kind}", disabled=not rows):
-                with st.status(f"Preparing {label} for {len(rows):,} learners…") as status:
+            if st.button(f"Prepare {label}", key=f"prepare-{kind}", disabled=not total):
+                with st.status(f"Preparing {label} for {total:,} learners…") as status:
+                    rows = every_row(current_store(), viewer, course, filters, board.loaded_at, board.pass_rule)
                     data = _make(kind, viewer, course, board.pass_rule, rows, status.write)
                     st.session_state[f"export-{kind}"] = Prepared(key, data, name, mime)
                     status.update(label=f"{label} ready ({len(data) / 1e6:.1f} MB)", state="complete")
@@ -222,12 +294,13 @@ def export_panel(viewer: User, course: Course, board: DashboardData, rows: Seque
                                    icon="⬇️", key=f"download-{kind}")
 
 
-def _make(kind: str, viewer: User, course: Course, rule: PassRule, rows: Sequence[CompletionRow],
+def _make(kind: str, viewer: User, course: Course, rule: PassRule, made: Iterator[CompletionRow],
           say: Callable[[str], object]) -> bytes:
     if kind == "csv":
-        return completion_csv(rows)
+        return completion_csv(made)
     if kind == "xlsx":
-        return completion_xlsx(rows)
+        return completion_xlsx(made)
+    rows = list(made)  # the xAPI file reads them twice: ids for the events, then completions
     store = current_store()
     user_ids = [row.user_id for row in rows]
     total = count_events(store, viewer, user_ids)

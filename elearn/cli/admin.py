@@ -37,11 +37,26 @@ def run_db(args: argparse.Namespace, out: TextIO, settings: Settings) -> int:
     store = store_from_args(args, settings)
     try:
         if args.db_command == "rebuild-aggregates":
+            if not args.verify:
+                sync_course_outline(store, settings, out)
             return run_rebuild(store, args.verify, out)
         print(f"The database is at the newest schema ({store.dialect}).", file=out)
         return 0
     finally:
         store.dispose()
+
+
+def sync_course_outline(store: Store, settings: Settings, out: TextIO) -> None:
+    """Give the store the course's outline (``settings.course_dir``), which the learners' standings
+    follow; a database upgraded to revision 0014 gets every standing computed here."""
+    from elearn.course.catalogue import load_course
+    from elearn.manage.dashboard import outline_of
+    from elearn.store.standings import sync_outline
+
+    recomputed = sync_outline(store, outline_of(load_course(settings.course_dir, settings.read_limits)),
+                              datetime.now(UTC))
+    if recomputed:
+        print(f"The course outline changed: {recomputed:,} standings recomputed.", file=out)
 
 
 def run_rebuild(store: Store, verify: bool, out: TextIO) -> int:

@@ -36,11 +36,16 @@ from elearn.course.schema import Scenario
 from elearn.learner.mastery import MIN_OBSERVATIONS, SkillMastery, _Tally
 from elearn.store.analytics import STARTED_ONLY, ChoiceFlow, LearnerFacts, SkillEvidence
 from elearn.store.assignments import Assignment
+from elearn.store.standing_rules import AT_RISK_DAYS as AT_RISK_DAYS  # re-exported
+from elearn.store.standing_rules import COMPLETED as COMPLETED  # re-exported
+from elearn.store.standing_rules import DEACTIVATED as DEACTIVATED  # re-exported
+from elearn.store.standing_rules import EXPIRED as EXPIRED  # re-exported
+from elearn.store.standing_rules import IN_PROGRESS as IN_PROGRESS  # re-exported
+from elearn.store.standing_rules import NOT_STARTED as NOT_STARTED  # re-exported
+from elearn.store.standing_rules import OVERDUE as OVERDUE  # re-exported
+from elearn.store.standing_rules import STATUSES as STATUSES  # re-exported
+from elearn.store.standing_rules import Outline, asked
 
-NOT_STARTED, IN_PROGRESS, COMPLETED, OVERDUE, EXPIRED = "not started", "in progress", "completed", "overdue", "expired"
-DEACTIVATED = "deactivated"
-STATUSES = (NOT_STARTED, IN_PROGRESS, COMPLETED, OVERDUE, EXPIRED, DEACTIVATED)
-AT_RISK_DAYS = 14
 WEAKEST_SHOWN = 3
 
 
@@ -137,17 +142,20 @@ class TeamSkill:
         return self.measured >= MIN_OBSERVATIONS
 
 
+def outline_of(course: Course) -> Outline:
+    """What the store needs of ``course`` to keep each learner's standing (``elearn.store.standings``)."""
+    return Outline(lessons=tuple(lesson.id for lesson in course.lessons),
+                   scenarios=tuple(scenario.id for scenario in course.scenarios),
+                   practice={lesson.id: tuple(s.id for s in course.practice_for(lesson)) for lesson in course.lessons})
+
+
 def requirement(course: Course, modules: Sequence[str] = ()) -> Requirement:
-    """What ``modules`` (lesson ids; empty for the whole course) ask for, in course order.
+    """What ``modules`` (lesson ids; empty for the whole course) ask for, in course order
+    (``elearn.store.standing_rules.asked``, the rule the stored standings follow).
 
     Unknown lesson ids are ignored (a lesson may have been removed since the assignment).
     """
-    if not modules:
-        return Requirement(tuple(lesson.id for lesson in course.lessons), tuple(s.id for s in course.scenarios))
-    wanted = set(modules)
-    lessons = [lesson for lesson in course.lessons if lesson.id in wanted]
-    scenarios = dict.fromkeys(s.id for lesson in lessons for s in course.practice_for(lesson))
-    return Requirement(tuple(lesson.id for lesson in lessons), tuple(scenarios))
+    return Requirement(*asked(outline_of(course), modules))
 
 
 def masteries_from(evidence: Iterable[SkillEvidence], skills: Iterable[str]) -> dict[int, dict[str, SkillMastery]]:

@@ -33,16 +33,21 @@ from sqlalchemy.engine import Connection
 
 from elearn.course.catalogue import Course
 from elearn.course.schema import RATING_CREDIT, Node, Scenario
+from elearn.manage.dashboard import outline_of
 from elearn.play.engine import ScenarioRun, choose, rewind, start
+from elearn.store.assignment_rows import Assignment
 from elearn.store.bulk import insert_rows
 from elearn.store.db import Store
 from elearn.store.rebuild import aggregates_of
 from elearn.store.records import Role
+from elearn.store.standing_rules import Outline
+from elearn.store.standings import standings_row, sync_outline
 from elearn.store.tables import (
     AssignmentRow,
     AttemptRow,
     ChoiceEventRow,
     LearnerProgressRow,
+    LearnerStandingRow,
     LessonCompletionRow,
     SkillRatingRow,
     SkillTallyRow,
@@ -132,6 +137,8 @@ def generate(store: Store, course: Course, learners: int, seed: int, now: dateti
     rng = random.Random(seed)  # noqa: S311 - repeatable demo data, not secrets
     organisation = _organisation(course, learners, rng, ids, now)
     store.write(lambda conn: _insert_organisation(conn, organisation))
+    outline = outline_of(course)
+    sync_outline(store, outline, now)
     teams = organisation.teams
     weak_spot = {team["id"]: rng.sample(list(course.skills), k=min(2, len(course.skills))) for team in teams}
     assignment_of = {a["team_id"]: a for a in organisation.assignments}
@@ -141,7 +148,7 @@ def generate(store: Store, course: Course, learners: int, seed: int, now: dateti
         for number in range(first, min(first + BATCH_LEARNERS, learners)):
             team = teams[number % len(teams)] if rng.random() > 0.02 else None
             _learner(course, rng, ids, batch, number, team, assignment_of, weak_spot, now)
-        store.write(partial(_insert, batch=batch))
+        store.write(partial(_insert, batch=batch, outline=outline, assignment_of=assignment_of))
         done = min(first + BATCH_LEARNERS, learners)
         events += len(batch.events)
         attempts += len(batch.attempts)
@@ -329,17 +336,28 @@ def _insert_organisation(conn: Connection, organisation: Organisation) -> None:
     conn.execute(insert(AssignmentRow), organisation.assignments)
 
 
-def _insert(conn: Connection, batch: Batch) -> None:
+def _insert(conn: Connection, batch: Batch, outline: Outline, assignment_of: dict[int, dict[str, Any]]) -> None:
     # The running aggregates, computed from the batch in memory, as the write path would have
     # kept them (elearn.store.rebuild verifies they are); everything goes in by the driver's bulk
     # path (executemany, or COPY on PostgreSQL), not row by row through SQLAlchemy.
     found = aggregates_of(batch.events, batch.attempts, batch.lessons)
+    standings = [standings_row(user["id"], outline, found.progress.get(user["id"]),
+                               _assignment(assignment_of.get(user["team_id"] or -1)))
+                 for user in batch.users]
     for table, rows in ((UserRow, batch.users), (UserRoleRow, batch.roles), (LessonCompletionRow, batch.lessons),
                         (AttemptRow, batch.attempts), (ChoiceEventRow, batch.events),
                         (SkillRatingRow, list(found.ratings.values())), (SkillTallyRow, list(found.tallies.values())),
-                        (LearnerProgressRow, list(found.progress.values()))):
+                        (LearnerProgressRow, list(found.progress.values())), (LearnerStandingRow, standings)):
         for chunk in _chunks(rows, 10_000):
             insert_rows(conn, table, chunk)
+
+
+def _assignment(row: dict[str, Any] | None) -> Assignment | None:
+    if row is None:
+        return None
+    return Assignment(id=row["id"], team_id=row["team_id"], user_id=row["user_id"], modules=tuple(row["modules"]),
+                      assigned_by=row["assigned_by"], assigned_at=row["assigned_at"], due_at=row["due_at"],
+                      recertify_days=row["recertify_days"], revoked_at=row["revoked_at"])
 
 
 def _after_loading(conn: Connection) -> None:
@@ -349,7 +367,8 @@ def _after_loading(conn: Connection) -> None:
     if conn.dialect.name != "postgresql":
         return
     tables = ("teams", "users", "user_roles", "team_managers", "assignments", "lesson_completions",
-              "scenario_attempts", "choice_events", "skill_ratings", "skill_tallies", "learner_progress")
+              "scenario_attempts", "choice_events", "skill_ratings", "skill_tallies", "learner_progress",
+              "learner_standings")
     for table in ("teams", "users", "scenario_attempts", "choice_events", "assignments"):
         conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608 - fixed names
                           f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"))

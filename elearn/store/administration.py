@@ -31,6 +31,7 @@ from elearn.store.errors import AccessDenied, LastAdministrator, NotFound, Usern
 from elearn.store.fields import checked_display_name, checked_email
 from elearn.store.records import MAX_ID, AuditEvent, Role, Team, User, Viewer
 from elearn.store.sessions import revoke_sessions
+from elearn.store.standings import refresh_standings
 from elearn.store.tables import AuditEventRow, TeamManagerRow, TeamRow, UserRoleRow, UserRow
 from elearn.store.users import fetch_user, fetch_users, normalize_username
 
@@ -135,6 +136,7 @@ def change_team(store: Store, actor: Actor, user_id: int, team_id: int | None, n
         if team_id is not None and conn.scalar(select(TeamRow.id).where(TeamRow.id == team_id)) is None:
             raise NotFound(f"There is no team with id {team_id}.")
         conn.execute(update(UserRow).where(UserRow.id == user_id).values(team_id=team_id))
+        refresh_standings(conn, [user_id])
         return _audited(conn, actor, "set team", before, {"team": _team_name(conn, before.team_id)},
                         {"team": _team_name(conn, team_id)}, now)
 

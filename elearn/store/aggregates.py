@@ -11,7 +11,8 @@
   again moves the time spent and last activity on in place (``advance_progress``). On PostgreSQL
   a transaction-scoped advisory lock per learner serialises both, so a refresh always reads
   what an earlier writer committed and no increment lands between a refresh's read and its
-  write; SQLite write transactions are serial already (BEGIN IMMEDIATE).
+  write; SQLite write transactions are serial already (BEGIN IMMEDIATE). Each refresh also
+  recomputes the learner's standing (``elearn.store.standings``).
 
 ``elearn.store.rebuild`` recomputes all three from the event log and reports any difference.
 """
@@ -24,16 +25,14 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Executable, Float, Table, and_, bindparam, case, delete, insert, or_, select, text, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from elearn.course.schema import RATING_CREDIT, RECENCY
+from elearn.store.locks import PROGRESS_LOCK as PROGRESS_LOCK  # re-exported
+from elearn.store.locks import dialect_insert
 from elearn.store.progress_rules import ATTEMPT_TIME_CAP_SECONDS, AttemptFacts, epoch, fold_ratings, progress_values
+from elearn.store.standings import refresh_standing_of
 from elearn.store.tables import AttemptRow, LearnerProgressRow, LessonCompletionRow, SkillRatingRow, SkillTallyRow
-
-PROGRESS_LOCK = 7_317
-"""The first key of the PostgreSQL advisory locks that serialise a learner's progress refreshes."""
 
 
 def add_ratings(conn: Connection, user_id: int, event_id: int, evidence: Mapping[str, str],
@@ -77,7 +76,9 @@ def refresh_progress(conn: Connection, user_id: int) -> None:
         conn.execute(_PROGRESS_LOCK, {"key": PROGRESS_LOCK, "user_id": user_id})
     attempts = [AttemptFacts(*row) for row in conn.execute(_USER_ATTEMPTS, {"user_id": user_id})]
     lessons = [(row[0], row[1]) for row in conn.execute(_USER_LESSONS, {"user_id": user_id})]
-    conn.execute(_upsert_progress(conn.dialect.name), progress_values(attempts, lessons).as_row(user_id))
+    values = progress_values(attempts, lessons).as_row(user_id)
+    conn.execute(_upsert_progress(conn.dialect.name), values)
+    refresh_standing_of(conn, user_id, values)
 
 
 def advance_progress(conn: Connection, user_id: int, started_at: datetime, saved_at: datetime,
@@ -110,14 +111,6 @@ _USER_LESSONS = select(LessonCompletionRow.lesson_id, LessonCompletionRow.comple
     LessonCompletionRow.user_id == bindparam("user_id"))
 
 
-def _dialect_insert(dialect: str) -> Any:
-    if dialect == "postgresql":
-        return postgresql_insert
-    if dialect == "sqlite":
-        return sqlite_insert
-    raise NotImplementedError(f"the running aggregates need SQLite or PostgreSQL, not {dialect}")
-
-
 # Statements are built once each (per dialect): they run on every answer, and building one costs
 # more than running it.
 @lru_cache(maxsize=1)
@@ -136,7 +129,7 @@ def _fold(dialect: str, skills: int) -> Executable:
     float operations, done by the database on the row it holds, and only when the rating is newer
     than the last one folded (RETURNING gives no row for a tally left as it was)."""
     table: Table = SkillTallyRow.__table__  # type: ignore[assignment]
-    statement = _dialect_insert(dialect)(table).values([
+    statement = dialect_insert(dialect)(table).values([
         {"user_id": bindparam("user_id"), "skill": bindparam(f"skill_{n}"), "successes": bindparam(f"successes_{n}"),
          "failures": bindparam(f"failures_{n}"), "observations": 1, "last_at": bindparam("last_at"),
          "last_event_id": bindparam("last_event_id")}
@@ -155,7 +148,7 @@ def _fold(dialect: str, skills: int) -> Executable:
 @lru_cache(maxsize=4)
 def _upsert_progress(dialect: str) -> Executable:
     table: Table = LearnerProgressRow.__table__  # type: ignore[assignment]
-    statement = _dialect_insert(dialect)(table)
+    statement = dialect_insert(dialect)(table)
     new = statement.excluded
     upsert: Executable = statement.on_conflict_do_update(
         index_elements=[table.c.user_id],

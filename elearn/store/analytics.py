@@ -134,15 +134,17 @@ def learner_facts(
     lessons: Sequence[str],
     scenarios: Sequence[str],
     team_ids: Collection[int] | None = None,
+    user_ids: Sequence[int] | None = None,
 ) -> tuple[LearnerFacts, ...]:
-    """Every learner ``viewer`` may see (optionally only in ``team_ids``), by name, with their
+    """Every learner ``viewer`` may see (optionally only in ``team_ids``, or only ``user_ids``: a page
+    of the table), by name, with their
     lessons done and scenario finishes: one row each from ``learner_progress`` (kept on write,
     ``elearn.store.aggregates``), nothing aggregated at read time. Only ``lessons`` and
     ``scenarios`` (the course's) are read out of the stored maps; the totals count everything.
     ``viewer`` None is the app itself (the mail sender, ``elearn.mail``), which sees everyone."""
 
     def work(conn: Connection) -> tuple[LearnerFacts, ...]:
-        audience = _audience(conn, viewer, team_ids)
+        audience = audience_of(conn, viewer, team_ids)
         p = LearnerProgressRow
         query = (
             select(UserRow.id, UserRow.username, UserRow.display_name, UserRow.team_id, TeamRow.name,
@@ -154,21 +156,35 @@ def learner_facts(
             .where(audience(UserRow.id))
             .order_by(UserRow.display_name, UserRow.id)
         )
+        if user_ids is not None:
+            query = query.where(one_of(conn, UserRow.id, user_ids))
         return tuple(_facts(row, lessons, scenarios) for row in conn.execute(query))
 
     return store.read(work)
 
 
-def skill_evidence(store: Store, viewer: Viewer | None,
-                   team_ids: Collection[int] | None = None) -> tuple[SkillEvidence, ...]:
+def skill_evidence(store: Store, viewer: Viewer | None, team_ids: Collection[int] | None = None,
+                   user_ids: Sequence[int] | None = None, *, observed: int = 0,
+                   mastery_below: float | None = None) -> tuple[SkillEvidence, ...]:
     """Per learner and skill, the recency-weighted tally of first-attempt ratings: the rows of
     ``skill_tallies``, folded on write with ``elearn.learner.mastery``'s own rule, so a cell of the
-    heatmap equals the learner's own skills chart exactly. ``viewer`` None: the app itself."""
+    heatmap equals the learner's own skills chart exactly. ``viewer`` None: the app itself.
+
+    ``observed`` and ``mastery_below`` leave out tallies of fewer observations, or whose estimate
+    (1 + S) / (2 + S + F) is not below that figure: for the weakest skills, which only need the
+    measured, not-yet-proficient ones (give a bound with a margin: the database's rounding is not
+    the chart's)."""
 
     def work(conn: Connection) -> tuple[SkillEvidence, ...]:
-        audience = _audience(conn, viewer, team_ids)
+        audience = audience_of(conn, viewer, team_ids)
         t = SkillTallyRow
         query = select(t.user_id, t.skill, t.successes, t.failures, t.observations).where(audience(t.user_id))
+        if user_ids is not None:
+            query = query.where(one_of(conn, t.user_id, user_ids))
+        if observed:
+            query = query.where(t.observations >= observed)
+        if mastery_below is not None:
+            query = query.where((1 + t.successes) / (2 + t.successes + t.failures) < mastery_below)
         return tuple(SkillEvidence._make(row) for row in conn.execute(query))
 
     return store.read(work)
@@ -181,7 +197,7 @@ def choice_flows(
     after: the bars (sum over anger) and the Sankey links (anger decides a branch) in one query."""
 
     def work(conn: Connection) -> tuple[ChoiceFlow, ...]:
-        audience = _audience(conn, viewer, team_ids)
+        audience = audience_of(conn, viewer, team_ids)
         query = (
             select(ChoiceEventRow.node_id, ChoiceEventRow.choice_id, ChoiceEventRow.anger_after, func.count())
             .where(ChoiceEventRow.scenario_id == scenario_id, ChoiceEventRow.attempt_number == 1,
@@ -328,8 +344,9 @@ LISTED_AUDIENCE_MAX = 5_000
 each one up in the per-user indexes instead of scanning every event and testing a subquery."""
 
 
-def _audience(conn: Connection, viewer: Viewer | None, team_ids: Collection[int] | None) -> Audience:
-    """Who ``viewer`` may see (in ``team_ids`` if given), decided now, in this transaction; None: everyone."""
+def audience_of(conn: Connection, viewer: Viewer | None, team_ids: Collection[int] | None) -> Audience:
+    """Who ``viewer`` may see (in ``team_ids`` if given), decided now, in this transaction; None: everyone.
+    (Also the audience of ``elearn.store.completion``'s reads.)"""
     scope = scope_of(conn, viewer) if viewer is not None else None
     if (scope is None or scope.everything) and team_ids is None:
         return lambda column: true()

@@ -14,19 +14,22 @@ None: the defaults of ``elearn.mail.schedule``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import ColumnElement, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from elearn.store.access import scope_of
+from elearn.store.assignment_rows import Assignment as Assignment  # re-exported
+from elearn.store.assignment_rows import current_assignments as current_assignments  # re-exported
+from elearn.store.assignment_rows import fetch_assignments
 from elearn.store.db import Store
 from elearn.store.errors import AccessDenied, NotFound, StoreError
 from elearn.store.outbox import ASSIGNED, NewJob, queue_in
 from elearn.store.records import Viewer
+from elearn.store.standings import refresh_standings
 from elearn.store.tables import AssignmentRow, TeamManagerRow, TeamRow, UserRoleRow, UserRow
 
 MAX_RECERTIFY_DAYS = 3650
@@ -39,29 +42,6 @@ class AssignmentError(StoreError):
 
 
 @dataclass(frozen=True)
-class Assignment:
-    """What was asked of a team or a learner. ``modules`` are lesson ids; empty means the whole course."""
-
-    id: int
-    team_id: int | None
-    user_id: int | None
-    modules: tuple[str, ...]
-    assigned_by: int
-    assigned_at: datetime
-    due_at: datetime
-    recertify_days: int | None
-    revoked_at: datetime | None
-    remind_days_before: tuple[int, ...] | None = None
-    """Days before the due date to send a due-soon reminder; None: the default schedule."""
-    overdue_every_days: int | None = None
-    """Days between overdue reminders; None: the default, 0: none."""
-
-    @property
-    def whole_course(self) -> bool:
-        return not self.modules
-
-
-@dataclass(frozen=True)
 class Person:
     """A learner as the assignment form lists them."""
 
@@ -69,13 +49,6 @@ class Person:
     username: str
     display_name: str
     team_id: int | None
-
-
-_COLUMNS = (
-    AssignmentRow.id, AssignmentRow.team_id, AssignmentRow.user_id, AssignmentRow.modules, AssignmentRow.assigned_by,
-    AssignmentRow.assigned_at, AssignmentRow.due_at, AssignmentRow.recertify_days, AssignmentRow.revoked_at,
-    AssignmentRow.remind_days_before, AssignmentRow.overdue_every_days,
-)
 
 
 def assign(
@@ -121,7 +94,8 @@ def assign(
         ).scalar_one()
         queue_in(conn, [NewJob(ASSIGNED, learner, assignment_id=new_id)
                         for learner in _learners_reached(conn, team_id, user_id)], now)
-        return _fetch(conn, AssignmentRow.id == new_id)[0]
+        refresh_standings(conn, _people_addressed(conn, team_id, user_id))
+        return fetch_assignments(conn, AssignmentRow.id == new_id)[0]
 
     return store.write(work)
 
@@ -130,7 +104,7 @@ def revoke(store: Store, actor: Viewer, assignment_id: int, now: datetime) -> No
     """Withdraw an assignment (kept, marked revoked). Revoking it again changes nothing."""
 
     def work(conn: Connection) -> None:
-        found = _fetch(conn, AssignmentRow.id == assignment_id)
+        found = fetch_assignments(conn, AssignmentRow.id == assignment_id)
         if not found:
             if scope_of(conn, actor).everything:
                 raise NotFound(f"There is no assignment with id {assignment_id}.")
@@ -141,6 +115,7 @@ def revoke(store: Store, actor: Viewer, assignment_id: int, now: datetime) -> No
             .where(AssignmentRow.id == assignment_id, AssignmentRow.revoked_at.is_(None))
             .values(revoked_at=now)
         )
+        refresh_standings(conn, _people_addressed(conn, found[0].team_id, found[0].user_id))
 
     store.write(work)
 
@@ -153,35 +128,14 @@ def visible_assignments(store: Store, viewer: Viewer) -> tuple[Assignment, ...]:
     """
 
     def work(conn: Connection) -> tuple[Assignment, ...]:
-        return _fetch(conn, AssignmentRow.revoked_at.is_(None) & _assignment_scope(conn, viewer))
+        return fetch_assignments(conn, AssignmentRow.revoked_at.is_(None) & _assignment_scope(conn, viewer))
 
     return store.read(work)
 
 
 def assignments_in_force(store: Store) -> tuple[Assignment, ...]:
     """Every assignment not revoked, newest first: for the app itself (the mail sender), not a viewer."""
-    return store.read(lambda conn: _fetch(conn, AssignmentRow.revoked_at.is_(None)))
-
-
-def current_assignments(assignments: Iterable[Assignment], people: Iterable[tuple[int, int | None]]
-                        ) -> dict[int, Assignment]:
-    """Each person's current assignment, from ``(user id, team id)`` pairs: the most recent one
-    not revoked, addressed to them or to their team. People with none are left out."""
-    latest_for_user: dict[int, Assignment] = {}
-    latest_for_team: dict[int, Assignment] = {}
-    for assignment in assignments:
-        if assignment.revoked_at is not None:
-            continue
-        if assignment.user_id is not None:
-            _keep_latest(latest_for_user, assignment.user_id, assignment)
-        elif assignment.team_id is not None:
-            _keep_latest(latest_for_team, assignment.team_id, assignment)
-    current: dict[int, Assignment] = {}
-    for user_id, team_id in people:
-        mine = [a for a in (latest_for_user.get(user_id), latest_for_team.get(team_id or -1)) if a is not None]
-        if mine:
-            current[user_id] = max(mine, key=_recency)
-    return current
+    return store.read(lambda conn: fetch_assignments(conn, AssignmentRow.revoked_at.is_(None)))
 
 
 def assignable_learners(store: Store, viewer: Viewer, search: str = "", limit: int = 50) -> tuple[Person, ...]:
@@ -248,6 +202,13 @@ def _learners_reached(conn: Connection, team_id: int | None, user_id: int | None
     return list(conn.scalars(select(UserRow.id).where(addressed, UserRow.id.in_(learners)).order_by(UserRow.id)))
 
 
+def _people_addressed(conn: Connection, team_id: int | None, user_id: int | None) -> list[int]:
+    """Everyone an assignment concerns, whatever their roles (standings are kept for all)."""
+    if user_id is not None:
+        return [user_id]
+    return list(conn.scalars(select(UserRow.id).where(UserRow.team_id == team_id)))
+
+
 def _assignment_scope(conn: Connection, viewer: Viewer) -> ColumnElement[bool]:
     scope = scope_of(conn, viewer)
     if scope.everything:
@@ -258,18 +219,6 @@ def _assignment_scope(conn: Connection, viewer: Viewer) -> ColumnElement[bool]:
     return or_(own_team, managed, for_person) if scope.manages_teams else or_(own_team, for_person)
 
 
-def _fetch(conn: Connection, condition: ColumnElement[bool]) -> tuple[Assignment, ...]:
-    rows = conn.execute(select(*_COLUMNS).where(condition).order_by(AssignmentRow.assigned_at.desc(),
-                                                                     AssignmentRow.id.desc()))
-    return tuple(_assignment(row) for row in rows)
-
-
-def _assignment(row: Sequence[Any]) -> Assignment:
-    return Assignment(id=row[0], team_id=row[1], user_id=row[2], modules=tuple(row[3] or ()), assigned_by=row[4],
-                      assigned_at=row[5], due_at=row[6], recertify_days=row[7], revoked_at=row[8],
-                      remind_days_before=tuple(row[9]) if row[9] is not None else None, overdue_every_days=row[10])
-
-
 def _clean_modules(modules: Iterable[str]) -> tuple[str, ...]:
     chosen: dict[str, None] = {}
     for module in modules:
@@ -277,16 +226,6 @@ def _clean_modules(modules: Iterable[str]) -> tuple[str, ...]:
             raise AssignmentError("A module is named by its lesson id, which cannot be empty.")
         chosen[module.strip()] = None
     return tuple(chosen)
-
-
-def _keep_latest(latest: dict[int, Assignment], key: int, assignment: Assignment) -> None:
-    held = latest.get(key)
-    if held is None or _recency(assignment) > _recency(held):
-        latest[key] = assignment
-
-
-def _recency(assignment: Assignment) -> tuple[datetime, int]:
-    return assignment.assigned_at, assignment.id
 
 
 def _escape_like(text: str) -> str:

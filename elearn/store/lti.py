@@ -24,6 +24,7 @@ from elearn.store.db import Store
 from elearn.store.errors import AccountError
 from elearn.store.fields import DISPLAY_NAME_MAX
 from elearn.store.records import Role, User
+from elearn.store.standings import refresh_standings
 from elearn.store.tables import (
     IdentityLinkRow,
     LtiContextRow,
@@ -192,6 +193,7 @@ def sign_in_launched(store: Store, platform: Platform, person: LaunchedPerson, n
             if team_id is not None and Role.LEARNER in person.roles:
                 conn.execute(update(UserRow)
                              .where(UserRow.id == user_id, UserRow.team_id.is_(None)).values(team_id=team_id))
+                refresh_standings(conn, [user_id])
         if team_id is not None and person.manages_context and conn.scalar(select(TeamManagerRow.user_id).where(
                 TeamManagerRow.user_id == user_id, TeamManagerRow.team_id == team_id)) is None:
             conn.execute(insert(TeamManagerRow).values(user_id=user_id, team_id=team_id))

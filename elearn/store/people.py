@@ -20,6 +20,7 @@ from elearn.store.db import Store, one_of
 from elearn.store.errors import AccountError, NotFound, PeopleRefused
 from elearn.store.fields import checked_team_name, display_name_problem, email_problem
 from elearn.store.records import NewAccount, Role, Team, User, Viewer
+from elearn.store.standings import refresh_standings
 from elearn.store.tables import TeamManagerRow, TeamRow, UserRoleRow, UserRow
 from elearn.store.users import fetch_user, fetch_users, normalize_email, normalize_username
 
@@ -244,6 +245,7 @@ def _insert_people(conn: Connection, accounts: Sequence[NewAccount], hashes: Seq
                for user_id, account in zip(ids, accounts, strict=True) for team_id in sorted(set(account.manages))]
     if managed:
         conn.execute(insert(TeamManagerRow), managed)
+    refresh_standings(conn, ids)
     made = {user.id: user for user in fetch_users(conn, one_of(conn, UserRow.id, ids))}
     return tuple(made[user_id] for user_id in ids)
 

@@ -9,6 +9,7 @@ recomputed from the event log are the same values, bit for bit. Times are whole 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -84,7 +85,9 @@ def progress_values(attempts: Iterable[AttemptFacts], lessons: Iterable[tuple[st
     return ProgressValues(
         lessons=dict(sorted(done.items())), scenarios=dict(sorted(per.items())),
         scenarios_finished=sum(entry[0] is not None for entry in per.values()),
-        mean_best_score=sum(bests) / len(bests) if bests else None, seconds_in_scenarios=seconds,
+        # fsum: correctly rounded whatever the order, so the demo's batches, the write path and the
+        # rebuild (each reading attempts in its own order) store the same last digit.
+        mean_best_score=math.fsum(bests) / len(bests) if bests else None, seconds_in_scenarios=seconds,
         last_activity=datetime.fromtimestamp(epoch(last), UTC) if last is not None else None,
     )
 

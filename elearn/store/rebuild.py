@@ -3,8 +3,9 @@
 ``rebuild_aggregates`` reads, learner by learner (``CHUNK`` at a time, each chunk its own
 transaction), the first-attempt choice events, attempts and lesson completions, computes what
 ``skill_ratings``, ``skill_tallies`` and ``learner_progress`` should hold with the same rules as
-the write path (``elearn.store.progress_rules``), and either replaces the stored rows (rebuild) or
-only compares them (``verify=True``), reporting every difference. The demo generator computes
+the write path (``elearn.store.progress_rules``) and, once the app stored a course outline, each
+person's ``learner_standings`` row (``elearn.store.standing_rules``), and either replaces the
+stored rows (rebuild) or only compares them (``verify=True``), reporting every difference. The demo generator computes
 its batches' aggregates with ``aggregates_of`` and inserts them in bulk (``insert_aggregates``).
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, union
@@ -20,13 +21,17 @@ from sqlalchemy.engine import Connection
 
 from elearn.store.db import Store, one_of
 from elearn.store.progress_rules import AttemptFacts, fold_ratings, progress_values
+from elearn.store.standings import expected_standings, stored_outline
 from elearn.store.tables import (
     AttemptRow,
     ChoiceEventRow,
+    CourseOutlineRow,
     LearnerProgressRow,
+    LearnerStandingRow,
     LessonCompletionRow,
     SkillRatingRow,
     SkillTallyRow,
+    UserRow,
 )
 
 CHUNK = 500
@@ -40,6 +45,8 @@ class Expected:
     ratings: dict[tuple[int, str], dict[str, Any]]
     tallies: dict[tuple[int, str], dict[str, Any]]
     progress: dict[int, dict[str, Any]]
+    standings: dict[int, dict[str, Any]] = field(default_factory=dict)
+    """Empty before the app stored a course outline (``elearn.store.standings.sync_outline``)."""
 
 
 @dataclass(frozen=True)
@@ -65,8 +72,14 @@ def expected_for(conn: Connection, user_ids: Sequence[int]) -> Expected:
     lessons = conn.execute(
         select(LessonCompletionRow.user_id, LessonCompletionRow.lesson_id, LessonCompletionRow.completed_at)
         .where(one_of(conn, LessonCompletionRow.user_id, user_ids)))
-    return aggregates_of((dict(row._mapping) for row in events), (dict(row._mapping) for row in attempts),
-                         (dict(row._mapping) for row in lessons))
+    found = aggregates_of((dict(row._mapping) for row in events), (dict(row._mapping) for row in attempts),
+                          (dict(row._mapping) for row in lessons))
+    outline = stored_outline(conn)
+    if outline is None:
+        return found
+    standings = expected_standings(conn, outline, user_ids, {user_id: found.progress.get(user_id, {})
+                                                             for user_id in user_ids})
+    return replace(found, standings={row["user_id"]: row for row in standings})
 
 
 def aggregates_of(events: Iterable[Mapping[str, Any]], attempts: Iterable[Mapping[str, Any]],
@@ -105,7 +118,7 @@ def aggregates_of(events: Iterable[Mapping[str, Any]], attempts: Iterable[Mappin
 def insert_aggregates(conn: Connection, found: Expected) -> None:
     """Insert the rows of ``found`` (its learners must have none stored)."""
     for table, rows in ((SkillRatingRow, found.ratings), (SkillTallyRow, found.tallies),
-                        (LearnerProgressRow, found.progress)):
+                        (LearnerProgressRow, found.progress), (LearnerStandingRow, found.standings)):
         for part in _parts(list(rows.values()), 5_000):
             conn.execute(insert(table), part)
 
@@ -121,6 +134,7 @@ def stored_for(conn: Connection, user_ids: Sequence[int]) -> Expected:
         ratings={(r["event_id"], r["skill"]): r for r in rows(SkillRatingRow.__table__, SkillRatingRow.user_id)},
         tallies={(r["user_id"], r["skill"]): r for r in rows(SkillTallyRow.__table__, SkillTallyRow.user_id)},
         progress={r["user_id"]: r for r in rows(LearnerProgressRow.__table__, LearnerProgressRow.user_id)},
+        standings={r["user_id"]: r for r in rows(LearnerStandingRow.__table__, LearnerStandingRow.user_id)},
     )
 
 
@@ -130,6 +144,7 @@ def differences(stored: Expected, expected: Expected) -> Iterator[str]:
         ("skill rating", stored.ratings, expected.ratings),
         ("skill tally", stored.tallies, expected.tallies),
         ("learner progress", stored.progress, expected.progress),
+        ("learner standing", stored.standings, expected.standings),
     )
     for name, have, want in tables:
         for key in sorted(set(have) | set(want), key=repr):
@@ -148,7 +163,8 @@ def rebuild_users(conn: Connection, user_ids: Sequence[int]) -> Expected:
     """Replace the aggregates of ``user_ids`` with their from-scratch values; return those."""
     expected = expected_for(conn, user_ids)
     for table, column in ((SkillRatingRow, SkillRatingRow.user_id), (SkillTallyRow, SkillTallyRow.user_id),
-                          (LearnerProgressRow, LearnerProgressRow.user_id)):
+                          (LearnerProgressRow, LearnerProgressRow.user_id),
+                          (LearnerStandingRow, LearnerStandingRow.user_id)):
         conn.execute(delete(table).where(one_of(conn, column, user_ids)))
     insert_aggregates(conn, expected)
     return expected
@@ -182,10 +198,12 @@ def rebuild_aggregates(store: Store, *, verify: bool = False,
 
 
 def _learners_with_activity(conn: Connection) -> list[int]:
-    """Everyone with an event, an attempt, a lesson done or a stored aggregate, by id."""
+    """Everyone with an event, an attempt, a lesson done or a stored aggregate, by id; everyone at
+    all once a course outline is stored (each person then has a standing)."""
     found = union(select(AttemptRow.user_id), select(LessonCompletionRow.user_id),
                   select(SkillTallyRow.user_id), select(LearnerProgressRow.user_id),
-                  select(func.distinct(ChoiceEventRow.user_id))).subquery()
+                  select(LearnerStandingRow.user_id), select(func.distinct(ChoiceEventRow.user_id)),
+                  select(UserRow.id).where(select(CourseOutlineRow.id).exists())).subquery()
     return sorted(conn.scalars(select(found.c[0])))
 
 

@@ -77,6 +77,9 @@ class TeamRow(Base):
 
 class UserRow(Base):
     __tablename__ = "users"
+    # Revision 0014: the completion table's order (name, then id), so a page or an export's batch
+    # is read in index order instead of sorting everyone.
+    __table_args__ = (Index(None, "display_name", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -716,3 +719,38 @@ class LtiRosterRow(Base):
     memberships_url: Mapped[str] = mapped_column(String(1000))
     synced_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_result: Mapped[str | None] = mapped_column(String(300))
+
+
+class CourseOutlineRow(Base):
+    """What the store knows of the course (revision 0014), one row: lesson and scenario ids in
+    course order and each lesson's practice scenarios (``elearn.store.standing_rules.Outline``),
+    written by the app from the course's files, so a write can tell what an assignment asks."""
+
+    __tablename__ = "course_outline"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    outline: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class LearnerStandingRow(Base):
+    """Per learner, their standing against their current assignment (revision 0014), kept on write
+    (``elearn.store.standings``): what the dashboard's status, summary and filters are computed
+    from in SQL, with the clock and the pass threshold given at read time."""
+
+    __tablename__ = "learner_standings"
+    __table_args__ = (Index(None, "due_at"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"))
+    assigned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    items_asked: Mapped[int] = mapped_column(Integer)
+    items_done: Mapped[int] = mapped_column(Integer)
+    started: Mapped[bool] = mapped_column(Boolean)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    """When the last item asked was done; null while something asked is not."""
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    scenarios_asked: Mapped[int] = mapped_column(Integer)
+    passing_floor: Mapped[float | None] = mapped_column(Float)
+    """The lowest best successful score of the scenarios asked; null if one has none (or none is asked)."""

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from elearn.store.db import one_of
 from elearn.store.errors import NotFound, UsernameTaken
 from elearn.store.records import Role, User
+from elearn.store.standings import refresh_standings
 from elearn.store.tables import TeamRow, UserRoleRow, UserRow
 
 USERNAME_MAX = 64
@@ -131,6 +132,7 @@ def insert_user(
     granted = sorted(set(roles))
     if granted:
         conn.execute(insert(UserRoleRow), [{"user_id": user_id, "role": role.value} for role in granted])
+    refresh_standings(conn, [user_id])  # a learner's team may have an assignment already
     user = fetch_user(conn, user_id)
     assert user is not None
     return user

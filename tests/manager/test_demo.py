@@ -13,7 +13,8 @@ from elearn.cli.main import main
 from elearn.manage.demo import DemoRefused, generate
 from elearn.store import Store, create_admin, create_user, events_for, progress_for
 from elearn.store.analytics import learner_facts
-from elearn.store.tables import AssignmentRow, AttemptRow, ChoiceEventRow, TeamRow, UserRow
+from elearn.store.rebuild import rebuild_aggregates
+from elearn.store.tables import AssignmentRow, AttemptRow, ChoiceEventRow, LearnerStandingRow, TeamRow, UserRow
 from tests.store.helpers import PASSWORD
 
 from .conftest import COURSE
@@ -40,6 +41,18 @@ def test_the_demo_fills_an_empty_database(store: Store) -> None:
     assert found["choice_events"] == summary.events > 60 * 20
     assert seen[-1][:2] == (60, 60)
     assert [step[0] for step in seen] == sorted(step[0] for step in seen)
+
+
+def test_the_demos_aggregates_and_standings_are_what_the_rebuild_computes(store: Store) -> None:
+    # The demo computes its aggregates in memory and inserts them in bulk; ``rebuild-aggregates
+    # --verify`` recomputes them from the events, attempts, lessons and assignments (it found
+    # last-digit differences in the mean best score before both summed with math.fsum).
+    generate(store, COURSE, 250, seed=11, now=NOW)
+    report = rebuild_aggregates(store, verify=True)
+    assert report.learners > 250
+    assert (report.differences, report.shown) == (0, ())
+    assert store.read(lambda conn: conn.scalar(select(func.count()).select_from(LearnerStandingRow))) == \
+        counts(store)["users"]
 
 
 def test_the_demo_is_played_through_the_real_scenarios(store: Store) -> None:

@@ -37,6 +37,7 @@ from tests.app.conftest import as_read
 from tests.conftest import REPO
 from tests.store.conftest import build_world
 from tests.store.helpers import FAST_HASHER, World
+from ui import manage
 
 from .conftest import COURSE, Clock, finish_at, play
 
@@ -153,6 +154,24 @@ def test_filters_narrow_the_table(app: App) -> None:
     at.toggle(key="filter-overdue").set_value(True).run()
     assert table_names(at) == set()
     assert "No learner matches these filters." in shown_text(at)
+
+
+def test_a_long_table_is_shown_a_page_at_a_time_and_exported_whole(app: App, monkeypatch: pytest.MonkeyPatch
+                                                                    ) -> None:
+    monkeypatch.setattr(manage, "PAGE_ROWS", 2)
+    at = open_page(signed_in(app, app.world.admin), "dashboard")
+    everyone = ["Abe", "Ana", "Bea", "Loner", "admin"]  # the table's order: by name
+    assert list(at.dataframe[0].value["Learner"]) == everyone[:2]
+    assert "Learners 1–2 of 5, 2 a page, by name." in shown_text(at)
+    assert {m.label: m.value for m in at.metric}["Learners"] == "5"  # the summary counts every page
+    at.number_input(key="table-page").set_value(3).run()
+    assert list(at.dataframe[0].value["Learner"]) == everyone[4:]
+    at.text_input(key="filter-search").input("a").run()  # 4 left: page 3 no longer exists
+    assert not at.exception, at.exception
+    assert list(at.dataframe[0].value["Learner"]) == ["Bea", "admin"]
+    assert at.number_input(key="table-page").value == 2
+    csv_text = prepare(at, "csv").decode("utf-8-sig")
+    assert [line.split(",")[0] for line in csv_text.splitlines()[1:]] == ["Abe", "Ana", "Bea", "admin"]
 
 
 def test_learner_drill_down(app: App) -> None:
