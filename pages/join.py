@@ -92,7 +92,6 @@ def ballot(token: str) -> None:
                       on_click=voted, args=(token, room.decision, node.id, choice.id, LETTERS[index]))
         if view.my_vote:
             st.caption("Your vote is in. Tap another answer to change it.")
-        typed_replies.phone_box(token, room.decision, node)
     elif view.split is not None:
         total = sum(view.split.values()) or 1
         st.markdown("**The votes are in:**")
@@ -124,6 +123,10 @@ if view is None:
 if view is not None:
     st.caption(f"Room **{md_escape(view.room.code)}** · you are **{md_escape(view.participant.nickname)}**")
     st.fragment(ballot)(token)
-    if not view.room.closed and ws.room_run(current_course(), view.room).node is not None:
+    node = ws.room_run(current_course(), view.room).node
+    if view.room.voting_open and not view.room.closed and node is not None:
+        # A fragment of its own, below the answers: a vote does not redraw (or reread) the typed words.
+        st.fragment(typed_replies.phone_box)(token, view.room.decision, node)
+    if not view.room.closed and node is not None:
         with room_watch:  # while the room has a decision to move on from
             st.fragment(ws.watch_room, run_every=ws.PHONE_CHECK_SECONDS)(token, RoomPhase.of(view.room))
