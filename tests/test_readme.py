@@ -7,9 +7,11 @@ venv's Python and a free ``$(PORT)``), without its install step: the test suite 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
+import signal
 import subprocess
 import sys
 import time
@@ -62,6 +64,22 @@ def run_recipe(port: int) -> list[str]:
     return ["/bin/sh", "-c", line]
 
 
+def stop_session(server: subprocess.Popen[bytes]) -> None:
+    """End the recipe's whole session: ``/bin/sh`` runs the server as its child, so a signal to the
+    shell alone left a server running after every test run."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.pid, signal.SIGTERM)
+    stop(server)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(server.pid, 0)  # anyone left in the session?
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.killpg(server.pid, signal.SIGKILL)
+
+
 def python() -> Path:
     venv = REPO / ".venv" / "bin" / "python"
     return venv if venv.exists() else Path(sys.executable)
@@ -97,7 +115,7 @@ def test_the_first_start_steps_work_in_the_order_written(tmp_path: Path) -> None
             assert done.returncode == 0, f"{step}\n{done.stdout}\n{done.stderr}"
             assert "Traceback" not in done.stderr
     finally:
-        stop(server)
+        stop_session(server)
     store = open_store(None, data)
     try:
         you = authenticate(store, "you", PASSWORD, datetime.now(UTC), client="test")
