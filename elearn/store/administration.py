@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from elearn.store.access import require_role
-from elearn.store.db import Store, insert_ignoring_duplicates
+from elearn.store.db import Store, casefolded, insert_ignoring_duplicates
 from elearn.store.errors import AccessDenied, LastAdministrator, NotFound, UsernameTaken
 from elearn.store.fields import checked_display_name, checked_email
 from elearn.store.records import MAX_ID, AuditEvent, Role, Team, User, Viewer
@@ -59,7 +59,7 @@ def find_people(store: Store, actor: Actor, text: str, *, limit: int = FOUND_MAX
         require_admin(conn, actor)
         if not needle:
             return ()
-        matches = or_(*(func.lower(column).contains(needle, autoescape=True)
+        matches = or_(*(casefolded(conn, column).contains(needle, autoescape=True)
                         for column in (UserRow.username, UserRow.display_name, UserRow.email)))
         ids = conn.scalars(select(UserRow.id).where(matches).order_by(UserRow.username).limit(limit)).all()
         return tuple(fetch_users(conn, UserRow.id.in_(ids))) if ids else ()

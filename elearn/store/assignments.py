@@ -25,7 +25,7 @@ from elearn.store.access import scope_of
 from elearn.store.assignment_rows import Assignment as Assignment  # re-exported
 from elearn.store.assignment_rows import current_assignments as current_assignments  # re-exported
 from elearn.store.assignment_rows import fetch_assignments
-from elearn.store.db import Store
+from elearn.store.db import Store, casefolded
 from elearn.store.errors import AccessDenied, NotFound, StoreError
 from elearn.store.outbox import ASSIGNED, NewJob, queue_in
 from elearn.store.records import Viewer
@@ -148,7 +148,7 @@ def assignable_learners(store: Store, viewer: Viewer, search: str = "", limit: i
         query = (
             select(UserRow.id, UserRow.username, UserRow.display_name, UserRow.team_id)
             .where(UserRow.id.in_(learners), UserRow.id != viewer.id, scope.covers(UserRow.id))
-            .where(or_(func.lower(UserRow.display_name).like(pattern, escape="\\"),
+            .where(or_(casefolded(conn, UserRow.display_name).like(pattern, escape="\\"),
                        UserRow.username.like(pattern, escape="\\")))
             .order_by(UserRow.display_name, UserRow.username)
             .limit(limit)

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
 from elearn.store.analytics import audience_of
-from elearn.store.db import Store
+from elearn.store.db import Store, casefolded
 from elearn.store.records import Role, Viewer
 from elearn.store.standing_rules import (
     AT_RISK_DAYS,
@@ -168,7 +168,7 @@ def _matching(conn: Connection, viewer: Viewer, narrowing: Narrowing, now: datet
                                                  type_=UtcDateTime()))
     needle = narrowing.search.strip().casefold()
     if needle:
-        query = query.where(or_(func.lower(UserRow.display_name).contains(needle, autoescape=True),
+        query = query.where(or_(casefolded(conn, UserRow.display_name).contains(needle, autoescape=True),
                                 UserRow.username.contains(needle, autoescape=True)))
     return query
 

@@ -29,7 +29,19 @@ from typing import Any, Literal, TypeVar
 from urllib.request import pathname2url
 
 from argon2 import PasswordHasher
-from sqlalchemy import ColumnElement, Integer, and_, any_, create_engine, event, insert, literal, update
+from sqlalchemy import (
+    ColumnElement,
+    ColumnExpressionArgument,
+    Integer,
+    and_,
+    any_,
+    create_engine,
+    event,
+    func,
+    insert,
+    literal,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -48,6 +60,20 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 _WRITE_OPTION = "elearn_write"
+
+
+CASEFOLD = "elearn_casefold"
+"""The SQL function that folds case as Python's ``str.casefold`` does: registered on every SQLite
+connection; on PostgreSQL ``casefolded`` uses ``lower()``, which folds Unicode already."""
+
+
+def _casefold(value: object) -> object:
+    return value.casefold() if isinstance(value, str) else value
+
+
+def casefolded(conn: Connection, column: ColumnExpressionArgument[Any]) -> ColumnElement[Any]:
+    """``column`` folded for a case-blind search, on either database, as ``str.casefold`` folds."""
+    return getattr(func, CASEFOLD)(column) if conn.dialect.name == "sqlite" else func.lower(column)
 _SQLITE_BUSY = 5
 _SQLITE_LOCKED = 6
 # PostgreSQL SQLSTATEs worth a retry: serialization_failure, deadlock_detected; class 08 is
@@ -274,6 +300,8 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int, sqlite_file: SqliteF
         # corrupt the file. That trade buys several times the write rate of FULL.
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
+        # SQLite's lower() folds ASCII only; searches by name fold as Python does (``casefold``).
+        dbapi_connection.create_function(CASEFOLD, 1, _casefold, deterministic=True)
         if sqlite_file is not None:
             sqlite_file.opened()
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from elearn.store import AccessDenied, NotFound, Store
+from elearn.store import AccessDenied, NotFound, Store, rename
 from elearn.store.assignments import (
     Assignment,
     AssignmentError,
@@ -114,6 +114,8 @@ def test_assignable_people_and_teams(store: Store, world: World) -> None:
     assert {p.username for p in assignable_learners(store, world.manager, "B")} == {"abe"}
     assert {p.username for p in assignable_learners(store, world.admin, "e")} == {"abe", "bea", "loner"}
     assert assignable_learners(store, world.admin, "%") == ()  # wildcards are matched literally
+    rename(store, world.admin, world.bea.id, "Béatrice Ærø", NOW)
+    assert {p.username for p in assignable_learners(store, world.admin, "ÉATRICE ÆR")} == {"bea"}  # beyond ASCII
     assert assignable_team_ids(store, world.manager) == {world.team_a.id}
     assert assignable_team_ids(store, world.admin) == {world.team_a.id, world.team_b.id}
     assert assignable_team_ids(store, world.ana) == frozenset()

@@ -100,6 +100,8 @@ FILTERS = [
     Filters(search="  A "),
     Filters(search="dan"),
     Filters(search="%"),
+    Filters(search="éV"),  # beyond ASCII: "Éve", as Python's casefold() finds her
+    Filters(search="ÉVE"),
 ]
 
 

@@ -74,6 +74,9 @@ def test_find_people_by_a_fragment_of_name_username_or_email(store: Store, world
     assert [u.username for u in find_people(store, world.admin, "%")] == []  # a LIKE wildcard is a plain character
     assert find_people(store, world.admin, "   ") == ()
     assert len(find_people(store, world.admin, "a", limit=2)) == 2
+    rename(store, world.admin, world.loner.id, "Örjan Ødegård", NOW)  # beyond ASCII, as str.casefold() folds
+    assert [u.username for u in find_people(store, world.admin, "öRJAN ødeg")] == ["loner"]
+    assert [u.username for u in find_people(store, world.admin, "ÖDEG")] == []  # Ø is not Ö
 
 
 def test_roles_team_name_and_email_change_and_each_is_audited(store: Store, world: World) -> None:
