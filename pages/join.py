@@ -67,6 +67,8 @@ def ballot(token: str) -> None:
     a11y.requests_here()  # a vote's focus and announcement: this run draws what they are about
     ws.show_notice()  # a refused vote says why, here, where the tap was
     room = view.room
+    if not room.voting_open:  # no typed box below to say why words sent as the vote closed were refused
+        ws.show_notice(ws.TYPED_NOTICE)
     run = ws.room_run(current_course(), room)
     node = run.node
     if room.closed or node is None:

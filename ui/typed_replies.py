@@ -61,7 +61,8 @@ def _typed(token: str, decision: int, node_id: str) -> None:
 
 def phone_box(token: str, decision: int, node: Node) -> None:
     """On a phone while the room votes: type what you would say (optional, shown on the big screen without
-    your nickname)."""
+    your nickname). A fragment of its own on the phone: a refused reply says why here."""
+    ws.show_notice(ws.TYPED_NOTICE)
     mine = my_room_reply(current_store(), token, decision)
     with st.form(key=f"room-reply-form-{decision}", enter_to_submit=False):
         st.text_area("What would you say? (optional; shown on the big screen without your name)", value=mine,

@@ -52,6 +52,9 @@ opened question and the revealed votes reach a waiting phone within this, plus o
 without a tap. The check draws nothing; only a change reruns the phone's page."""
 NOTICE_SECONDS = 8.0
 _NOTICE = "workshop-notice"
+TYPED_NOTICE = "workshop-typed-notice"
+"""Where a refused typed reply waits to be shown: the phone's typed box is a fragment of its own
+(``ui.typed_replies.phone_box``) and shows it there, apart from a refused vote's notice."""
 
 
 # --- the room's run ----------------------------------------------------------------------------
@@ -83,12 +86,12 @@ def live_state(user: User, code: str) -> RoomState:
 
 # --- presenter actions (button callbacks) -------------------------------------------------------
 
-def _act(action: Callable[[], object]) -> None:
+def _act(action: Callable[[], object], key: str = _NOTICE) -> None:
     clear_notice()
     try:
         action()
     except ElearnError as refused:
-        st.session_state[_NOTICE] = (str(refused), time.monotonic())
+        st.session_state[key] = (str(refused), time.monotonic())
 
 
 def _act_as(facilitator: User, action: Callable[[User], object]) -> None:
@@ -104,10 +107,11 @@ def _act_as(facilitator: User, action: Callable[[User], object]) -> None:
     _act(lambda: action(checked))
 
 
-def show_notice() -> None:
+def show_notice(key: str = _NOTICE) -> None:
     """Show the last refusal for a few seconds: long enough to read on a screen that reruns every
-    second (the presenter), without haunting the screens after it."""
-    notice = st.session_state.get(_NOTICE)
+    second (the presenter), without haunting the screens after it. ``key``: ``TYPED_NOTICE`` for
+    a refused typed reply."""
+    notice = st.session_state.get(key)
     if notice and time.monotonic() - notice[1] < NOTICE_SECONDS:
         st.warning(md_escape(notice[0]), icon="ℹ️")  # may quote a nickname
 
@@ -120,6 +124,7 @@ def notice() -> str | None:
 
 def clear_notice() -> None:
     st.session_state.pop(_NOTICE, None)
+    st.session_state.pop(TYPED_NOTICE, None)
 
 
 def open_voting_clicked(user: User, code: str, decision: int) -> None:
@@ -192,8 +197,9 @@ def vote_clicked(token: str, decision: int, node_id: str, choice_id: str) -> Non
 
 
 def reply_typed(token: str, decision: int, node_id: str, text: str) -> None:
-    """A phone sent its typed reply ("Say it your way" in a room); a refusal shows as the notice."""
-    _act(lambda: type_room_reply(current_store(), token, decision=decision, node_id=node_id, text=text, now=now()))
+    """A phone sent its typed reply ("Say it your way" in a room); a refusal shows in the typed box."""
+    _act(lambda: type_room_reply(current_store(), token, decision=decision, node_id=node_id, text=text, now=now()),
+         TYPED_NOTICE)
 
 
 # --- the join link and QR code -------------------------------------------------------------------

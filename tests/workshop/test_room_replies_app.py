@@ -34,3 +34,17 @@ def test_phones_type_and_the_projector_shows_the_rooms_words(own_database: Path)
     assert "⚠️ “calm down” · 2" in shown
     assert "I'm sorry, calm down. See www.evil.example" in shown  # as typed, never a link
     assert not any("Ann" in line or "Bo" in line for line in shown)  # the projector never names who typed
+
+
+def test_words_sent_after_the_reveal_are_refused_in_the_typed_box(own_database: Path) -> None:
+    at = facilitator(own_database)
+    code = open_a_room(at)
+    present(at, code)
+    click(at, "open-1")
+    ann = join(code, "Ann")
+    again(ann)
+    ann.text_area(key="room-reply-1").input("I hear you")
+    click(at, "reveal-1")  # the presenter reveals while Ann is still typing
+    click(ann, "FormSubmitter:room-reply-form-1-Send my words")
+    assert [as_read(w.value) for w in ann.warning] == [
+        "Replies to this decision are closed. Wait for the facilitator to open the next one."]  # once, not twice
