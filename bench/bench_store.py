@@ -277,6 +277,17 @@ def latency(run: Callable[[], object], runs: int = QUERY_RUNS) -> Latency:
 # --- the report ----------------------------------------------------------------------------
 
 
+def old_and_new(store: Store, url: str, data_dir: Path, writers: int, each: int, old: str, new: str
+                ) -> tuple[float, float]:
+    """The mean write rates of modes ``old`` and ``new``, run alternately, twice, so that a burst
+    of load on the shared machine hits both alike."""
+    rates: dict[str, list[float]] = {old: [], new: []}
+    for _ in range(2):
+        for mode in rates:
+            rates[mode].append(write_rate(store, url, data_dir, writers, each // 2, mode))
+    return statistics.mean(rates[old]), statistics.mean(rates[new])
+
+
 def bench(name: str, url: str, data_dir: Path, events: int, writes: int, writes_only: bool = False) -> None:
     store = open_store(url, data_dir, hasher=FAST_HASHER)
     upgrade(store)
@@ -286,12 +297,7 @@ def bench(name: str, url: str, data_dir: Path, events: int, writes: int, writes_
     print(f"event writes/s, 1 writer:   {one:9.0f}")
     print(f"event writes/s, 20 writers: {many:9.0f}")
     for writers, each in ((1, writes * 10), (20, writes)):
-        # Old and new alternate, twice, so a burst of load on the shared machine hits both alike.
-        rates: dict[str, list[float]] = {"old-answer": [], "answer": []}
-        for _ in range(2):
-            for mode in rates:
-                rates[mode].append(write_rate(store, url, data_dir, writers, each // 2, mode))
-        old, new = statistics.mean(rates["old-answer"]), statistics.mean(rates["answer"])
+        old, new = old_and_new(store, url, data_dir, writers, each, "old-answer", "answer")
         print(f"answers/s, {writers:2d} writer(s): before aggregates {old:7.0f}, with aggregates {new:7.0f} "
               f"(old/new {old / new:.2f}x; goal <= 1.5x)")
     # Starting an attempt (like finishing one or reading a lesson) recomputes the learner's
@@ -299,11 +305,7 @@ def bench(name: str, url: str, data_dir: Path, events: int, writes: int, writes_
     # attempts stay near a real one's (at most 100).
     sync_outline(store, Outline(lessons=("one", "two"), scenarios=SCENARIOS, practice={"one": SCENARIOS}), EPOCH)
     for writers, each in ((1, 100), (20, 20)):
-        starts: dict[str, list[float]] = {"start-before-standings": [], "start": []}
-        for _ in range(2):
-            for mode in starts:
-                starts[mode].append(write_rate(store, url, data_dir, writers, each // 2, mode))
-        old, new = statistics.mean(starts["start-before-standings"]), statistics.mean(starts["start"])
+        old, new = old_and_new(store, url, data_dir, writers, each, "start-before-standings", "start")
         print(f"attempt starts/s, {writers:2d} writer(s): before standings {old:7.0f}, with standings {new:7.0f} "
               f"(old/new {old / new:.2f}x; goal <= 1.5x)")
     if writes_only:
